@@ -22,6 +22,7 @@ import type { Group, Point, Scalar } from '../crypto/group.ts';
 import { taggedSha256, taggedSha512 } from '../crypto/hash.ts';
 import { hkdfSha256 } from '../crypto/kdf.ts';
 import { hashToScalar, type RandomSource, systemRandom } from '../crypto/scalars.ts';
+import type { KeyPair } from './keyPair.ts';
 import { PrivacyError } from './privacyError.ts';
 import { isCanonicalRing, type Ring } from './ring.ts';
 import {
@@ -38,17 +39,11 @@ export interface RscParams {
   readonly regulatorKey: Point;
 }
 
-/** A member's pseudonym key pair. */
-export interface PseudonymKeyPair {
-  readonly secret: Scalar;
-  readonly publicKey: Point;
-}
+/** A member's pseudonym key pair (y, Y = y·B). */
+export type PseudonymKeyPair = KeyPair;
 
 /** A receiver's key pair (z, Z = z·B). */
-export interface ReceiverKeyPair {
-  readonly secret: Scalar;
-  readonly publicKey: Point;
-}
+export type ReceiverKeyPair = KeyPair;
 
 const ZERO_NONCE = new Uint8Array(AEAD_NONCE_BYTES);
 

@@ -1,6 +1,7 @@
 /** Shared fixtures for the privacy tests: a regulator, certified members, a receiver, rings. */
-import type { Group, Point } from '../../src/crypto/group.ts';
-import { type RandomSource, randomScalar, seededRandom } from '../../src/crypto/scalars.ts';
+import type { Group } from '../../src/crypto/group.ts';
+import { type RandomSource, seededRandom } from '../../src/crypto/scalars.ts';
+import { generateKeyPair } from '../../src/privacy/keyPair.ts';
 import { issuePseudoIdentity } from '../../src/privacy/pseudoIdentity.ts';
 import {
   certifyPseudonym,
@@ -36,13 +37,7 @@ export interface World {
 }
 
 /** A key pair y, Y = y·B. */
-export function keyPair(
-  group: Group,
-  random: RandomSource,
-): { secret: ReturnType<typeof randomScalar>; publicKey: Point } {
-  const secret = randomScalar(group, random);
-  return { secret, publicKey: group.mulBase(secret) };
-}
+export const keyPair = generateKeyPair;
 
 /** Builds a world of `n` certified members from a seed (reproducible). */
 export function makeWorld(group: Group, n: number, seed = `world-${n}`): World {

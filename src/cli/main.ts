@@ -1,0 +1,43 @@
+/**
+ * The `dpp` command line. Each subcommand lives in its own file under ./commands; this file only
+ * wires them up and turns a DppError into a one-line message with a hint (exit code 1), never a
+ * stack trace for a user mistake.
+ */
+import { Command } from 'commander';
+import pc from 'picocolors';
+import { isDppError } from '../errors.ts';
+import { runPrivacyDemo } from './commands/privacyDemo.ts';
+
+const program = new Command()
+  .name('dpp')
+  .description('dppchain: direct power purchase on a consortium chain')
+  .version('0.1.0')
+  .showHelpAfterError();
+
+program
+  .command('demo')
+  .description('privacy demo: a regulator, pseudonyms, a ring signcryption verified, decrypted and traced')
+  .option('-n, --ring-size <n>', 'consumers behind the aggregator (ring size, 1..1024)', '5')
+  .action(async (opts: { ringSize: string }) => {
+    await runPrivacyDemo({ ringSize: parseRingSize(opts.ringSize) });
+  });
+
+function parseRingSize(text: string): number {
+  const n = Number(text);
+  if (!Number.isInteger(n) || n < 1 || n > 1024) {
+    fail(`ring size must be a whole number from 1 to 1024, got "${text}"`, 'try: dpp demo --ring-size 8');
+  }
+  return n;
+}
+
+function fail(message: string, hint?: string): never {
+  process.stderr.write(`${pc.red('error:')} ${message}\n${hint === undefined ? '' : `${pc.dim(hint)}\n`}`);
+  process.exit(1);
+}
+
+try {
+  await program.parseAsync(process.argv);
+} catch (err) {
+  if (isDppError(err)) fail(`${err.message} [${err.code}]`, 'run `dpp --help` for usage');
+  throw err;
+}

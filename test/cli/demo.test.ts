@@ -1,0 +1,32 @@
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { resolve } from 'node:path';
+import { describe, it } from 'node:test';
+
+const bin = resolve(import.meta.dirname, '../../bin/dpp.mjs');
+const run = (...args: string[]) =>
+  spawnSync(process.execPath, [bin, ...args], { encoding: 'utf8', timeout: 60_000 });
+
+describe('dpp command (a real process, as npm start runs it)', () => {
+  it('`dpp demo` verifies, decrypts and traces, and exits 0', () => {
+    const r = run('demo', '--ring-size', '3');
+    assert.equal(r.status, 0, r.stderr);
+    assert.match(r.stdout, /verified: .*yes/);
+    assert.match(r.stdout, /plaintext: "bill 17: CONFIRMED/);
+    assert.match(r.stdout, /organisation .*consumer-[ABC]\.example/);
+    assert.match(r.stdout, /PID opening against P: .*valid/);
+  });
+
+  it('a bad option gets a one-line error with a hint, exit 1, no stack trace', () => {
+    const r = run('demo', '--ring-size', '0');
+    assert.equal(r.status, 1);
+    assert.match(r.stderr, /ring size must be a whole number from 1 to 1024/);
+    assert.doesNotMatch(r.stderr, /\n\s+at /);
+  });
+
+  it('an unknown command is refused with usage', () => {
+    const r = run('mine-bitcoin');
+    assert.notEqual(r.status, 0);
+    assert.match(r.stderr, /unknown command/);
+  });
+});

@@ -1,5 +1,5 @@
 /**
- * Traceable ring signcryption (docs/privacy.md §3; reference construction in the design notes).
+ * Traceable ring signcryption (docs/privacy.md §4; reference construction in the design notes).
  * A ring member π with pseudonym key Y_π = y·B sends message m to a receiver Z so that
  *   - anyone can check that some member of the ring L sent it (public `verify`, no secret),
  *   - only Z's owner can read it (`unsigncrypt`),
@@ -11,8 +11,12 @@
  * One Fiat–Shamir transcript h = SHA-512 of (context, P, L, Z, K, c, T1, T2, A1, A2) binds:
  *   (a) a proof of representation: knowledge of (y, a) with T1 = a·B, T2 = y·B + a·P
  *       (A1 = ka·B, A2 = ky·B + ka·P, e = H(h), zY = ky − e·y, zA = ka − e·a);
- *   (b) an Abe–Ohkubo–Suzuki OR proof that for some i, log_B(T1) = log_P(T2 − Y_i):
- *       c_{i+1} = H(h, i, s_i·B + c_i·T1, s_i·P + c_i·(T2 − Y_i)), ring closes at c_n = c_0.
+ *   (b) an Abe–Ohkubo–Suzuki OR proof that for some i, log_B(T1) = log_P(T2 − Y_i), with the two
+ *       equations of each branch batched by a transcript-derived weight w = H(h): the branch
+ *       statement is X_i = x·G with G = w·B + P and X_i = (w·T1 + T2) − Y_i, so
+ *       c_{i+1} = H(h, i, s_i·G + c_i·X_i), and the ring closes at c_n = c_0.
+ *       Together with (a) this proves what the reference's two-equation branches prove (docs/privacy.md
+ *       §6) at two variable-base multiplications per member instead of one fixed- and three variable-base.
  * Nonces are hedged: derived from fresh randomness, the secret y and the message.
  */
 import { bytesEqual, concatBytes } from '../codec/bytes.ts';
@@ -99,18 +103,19 @@ export function signcrypt(
   const zY = group.scalarSub(ky, group.scalarMul(e, signer.secret));
   const zA = group.scalarSub(ka, group.scalarMul(e, a));
 
-  // (b) AOS ring: start at π with a fresh commitment, simulate every other branch, close at π.
+  // (b) AOS ring over X_i = x·G: start at π with a fresh commitment, simulate every other branch, close at π.
+  const { G, C } = branchBases(group, P, t1, t2, h);
   const n = L.length;
   const c: Scalar[] = new Array(n);
   const s: Scalar[] = new Array(n);
   const u = nonce('u');
-  c[(pi + 1) % n] = ringChallenge(group, h, pi, group.mulBase(u), group.mul(u, P));
+  c[(pi + 1) % n] = ringChallenge(group, h, pi, group.mul(u, G));
   for (let step = 1; step < n; step++) {
     const i = (pi + step) % n;
     s[i] = nonce('s', i);
-    const [r1, r2] = branchCommitments(group, P, t1, t2, L[i]!, s[i]!, c[i]!);
-    c[(i + 1) % n] = ringChallenge(group, h, i, r1, r2);
+    c[(i + 1) % n] = ringChallenge(group, h, i, branchCommitment(group, G, C, L[i]!, s[i]!, c[i]!));
   }
+  // X_π = w·a·B + Y_π + a·P − Y_π = a·G, so the real branch closes with the trace tag's a.
   s[pi] = group.scalarSub(u, group.scalarMul(c[pi]!, a));
 
   return { context, receiver, kemShare, t1, t2, ciphertext, e, zY, zA, c0: c[0]!, responses: s };
@@ -132,10 +137,10 @@ export function verify(params: RscParams, sc: Signcryption, ring: Ring): boolean
   if (!bytesEqual(hashToScalar(group, 'dpp/rsc/v1/representation', h), sc.e)) return false;
 
   // (b) walk the ring from c0; it must close on c0.
+  const { G, C } = branchBases(group, P, sc.t1, sc.t2, h);
   let c = sc.c0;
   for (let i = 0; i < L.length; i++) {
-    const [r1, r2] = branchCommitments(group, P, sc.t1, sc.t2, L[i]!, sc.responses[i]!, c);
-    c = ringChallenge(group, h, i, r1, r2);
+    c = ringChallenge(group, h, i, branchCommitment(group, G, C, L[i]!, sc.responses[i]!, c));
   }
   return bytesEqual(c, sc.c0);
 }
@@ -175,23 +180,23 @@ export function openWithSharedSecret(
   return aeadOpen(kemKey(shared, sc.kemShare, sc.receiver), ZERO_NONCE, sc.ciphertext, ad);
 }
 
-/** R1 = s·B + c·T1 and R2 = s·P + c·(T2 − Y): one branch of the OR proof. */
-function branchCommitments(
-  group: Group,
-  P: Point,
-  t1: Point,
-  t2: Point,
-  y: Point,
-  s: Scalar,
-  c: Scalar,
-): [Point, Point] {
-  const r1 = group.add(group.mulBase(s), group.mul(c, t1));
-  const r2 = group.add(group.mul(s, P), group.mul(c, group.sub(t2, y)));
-  return [r1, r2];
+/**
+ * The batched branch bases: w = H(h), G = w·B + P and C = w·T1 + T2, so that branch i states
+ * X_i = C − Y_i = x·G. For the real branch x = a; w is fixed only after T1, T2 are, so a prover
+ * that does not know log_B(P) cannot satisfy a branch whose two equations disagree.
+ */
+function branchBases(group: Group, P: Point, t1: Point, t2: Point, h: Uint8Array): { G: Point; C: Point } {
+  const w = hashToScalar(group, 'dpp/rsc/v1/weight', h);
+  return { G: group.add(group.mulBase(w), P), C: group.add(group.mul(w, t1), t2) };
 }
 
-function ringChallenge(group: Group, h: Uint8Array, i: number, r1: Point, r2: Point): Scalar {
-  return hashToScalar(group, 'dpp/rsc/v1/ring', h, tagBytes('branch', i), r1, r2);
+/** R = s·G + c·(C − Y): one branch of the OR proof. */
+function branchCommitment(group: Group, G: Point, C: Point, y: Point, s: Scalar, c: Scalar): Point {
+  return group.add(group.mul(s, G), group.mul(c, group.sub(C, y)));
+}
+
+function ringChallenge(group: Group, h: Uint8Array, i: number, r: Point): Scalar {
+  return hashToScalar(group, 'dpp/rsc/v1/ring', h, tagBytes('branch', i), r);
 }
 
 function transcript(ctx: Uint8Array, ...rest: readonly Uint8Array[]): Uint8Array {

@@ -236,19 +236,20 @@ describe('ring signcryption: tamper matrix (every case rejected)', () => {
       A1,
       A2,
     );
-    const branch = (i: number, r1: Point, r2: Point): Scalar =>
-      hashToScalar(g, 'dpp/rsc/v1/ring', h, new Writer().string('branch').u32(i).finish(), r1, r2);
+    const branch = (i: number, r: Point): Scalar =>
+      hashToScalar(g, 'dpp/rsc/v1/ring', h, new Writer().string('branch').u32(i).finish(), r);
+    const w = hashToScalar(g, 'dpp/rsc/v1/weight', h);
+    const G = g.add(g.mulBase(w), P);
+    const C = g.add(g.mul(w, t1), t2);
     const n = L.length;
     const c: Scalar[] = new Array(n);
     const s: Scalar[] = new Array(n);
     const u = randomScalar(g, r);
-    c[(j + 1) % n] = branch(j, g.mulBase(u), g.mul(u, P));
+    c[(j + 1) % n] = branch(j, g.mul(u, G));
     for (let step = 1; step < n; step++) {
       const i = (j + step) % n;
       s[i] = randomScalar(g, r);
-      const r1 = g.add(g.mulBase(s[i]!), g.mul(c[i]!, t1));
-      const r2 = g.add(g.mul(s[i]!, P), g.mul(c[i]!, g.sub(t2, L[i]!)));
-      c[(i + 1) % n] = branch(i, r1, r2);
+      c[(i + 1) % n] = branch(i, g.add(g.mul(s[i]!, G), g.mul(c[i]!, g.sub(C, L[i]!))));
     }
     s[j] = g.scalarSub(u, g.scalarMul(c[j]!, a));
     const forged: Signcryption = { ...sc, kemShare, t1, t2, ciphertext, e, zY, zA, c0: c[0]!, responses: s };
@@ -256,13 +257,7 @@ describe('ring signcryption: tamper matrix (every case rejected)', () => {
     // Control: the forged OR proof does close its ring under h, so the refusal above comes from
     // the representation proof and nothing else.
     let walk = c[0]!;
-    for (let i = 0; i < n; i++) {
-      walk = branch(
-        i,
-        g.add(g.mulBase(s[i]!), g.mul(walk, t1)),
-        g.add(g.mul(s[i]!, P), g.mul(walk, g.sub(t2, L[i]!))),
-      );
-    }
+    for (let i = 0; i < n; i++) walk = branch(i, g.add(g.mul(s[i]!, G), g.mul(walk, g.sub(C, L[i]!))));
     assert.equal(toHex(walk), toHex(c[0]!));
   });
 

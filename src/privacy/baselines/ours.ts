@@ -3,9 +3,9 @@
  * pseudonyms in a canonical ring and a receiver are prepared once; signcrypt returns the encoded
  * signcryption, unsigncrypt decodes, verifies and decrypts it, exactly as a receiver would.
  *
- * Operation counts (see docs/privacy.md §6), n = ring size:
- *   signcrypt:            n + 4 fixed-base and 3n + 1 variable-base scalar multiplications
- *   verify + unsigncrypt: n + 2 fixed-base and 3n + 4 variable-base, plus 4 point decodings
+ * Operation counts (docs/privacy.md §7), n = ring size:
+ *   signcrypt:            5 fixed-base and 2n + 3 variable-base scalar multiplications
+ *   verify + unsigncrypt: 3 fixed-base and 2n + 5 variable-base, plus 4 point validations
  */
 import { bytesEqual } from '../../codec/bytes.ts';
 import type { Group } from '../../crypto/group.ts';
@@ -22,8 +22,8 @@ export function oursOperationCounts(n: number): {
   unsigncrypt: { fixedBase: number; variableBase: number; pointDecodes: number };
 } {
   return {
-    signcrypt: { fixedBase: n + 4, variableBase: 3 * n + 1 },
-    unsigncrypt: { fixedBase: n + 2, variableBase: 3 * n + 4, pointDecodes: 4 },
+    signcrypt: { fixedBase: 5, variableBase: 2 * n + 3 },
+    unsigncrypt: { fixedBase: 3, variableBase: 2 * n + 5, pointDecodes: 4 },
   };
 }
 

@@ -65,7 +65,8 @@ describe('architecture: imports point downwards and form no cycle', () => {
   it('every import inside src/ is allowed by its row', () => {
     const violations: string[] = [];
     for (const file of files) {
-      const from = rowOf(file, rules)!;
+      const from = rowOf(file, rules);
+      if (from === undefined) continue; // reported by the test above
       for (const target of importsOf(file)) {
         if (!target.startsWith(`${src}/`)) {
           violations.push(`${relative(root, file)} imports ${relative(root, target)} (outside src/)`);

@@ -1,0 +1,20 @@
+/**
+ * Quorum arithmetic of PBFT (Castro & Liskov, OSDI '99) for n validators: f = ⌊(n − 1)/3⌋ faulty
+ * tolerated, quorum q = n − f (= 2f + 1 when n = 3f + 1), so any two quorums share f + 1
+ * validators, at least one of them honest. The primary of view v is validator v mod n.
+ */
+
+/** Faults tolerated by n validators. */
+export function faultsTolerated(n: number): number {
+  return Math.floor((n - 1) / 3);
+}
+
+/** Votes needed for a quorum. */
+export function quorum(n: number): number {
+  return n - faultsTolerated(n);
+}
+
+/** The primary (proposer) of view `view`. */
+export function primaryOf(view: bigint, n: number): number {
+  return Number(view % BigInt(n));
+}

@@ -1,7 +1,8 @@
 /**
  * Quorum arithmetic of PBFT (Castro & Liskov, OSDI '99) for n validators: f = ⌊(n − 1)/3⌋ faulty
- * tolerated, quorum q = n − f (= 2f + 1 when n = 3f + 1), so any two quorums share f + 1
- * validators, at least one of them honest. The primary of view v is validator v mod n.
+ * tolerated, quorum q = ⌊(n + f)/2⌋ + 1 (= 2f + 1 when n = 3f + 1): the smallest q with
+ * 2q − n ≥ f + 1, so any two quorums share an honest validator, and q ≤ n − f, so the honest
+ * validators alone form one. The primary of view v is validator v mod n.
  */
 
 /** Faults tolerated by n validators. */
@@ -11,7 +12,7 @@ export function faultsTolerated(n: number): number {
 
 /** Votes needed for a quorum. */
 export function quorum(n: number): number {
-  return n - faultsTolerated(n);
+  return Math.floor((n + faultsTolerated(n)) / 2) + 1;
 }
 
 /** The primary (proposer) of view `view`. */

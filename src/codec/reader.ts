@@ -39,9 +39,9 @@ export class Reader {
     return new DataView(b.buffer, b.byteOffset, 8).getBigUint64(0);
   }
 
-  /** Exactly `length` bytes (a copy). */
+  /** Exactly `length` bytes (a copy: a plain Uint8Array even when the input is a Node Buffer). */
   fixed(length: number): Uint8Array {
-    return this.take(length).slice();
+    return new Uint8Array(this.take(length));
   }
 
   /** Length-prefixed bytes, refusing a length above `maxLength`. */

@@ -6,6 +6,8 @@
 import { Command } from 'commander';
 import pc from 'picocolors';
 import { isDppError } from '../errors.ts';
+import { runNetworkUp } from './commands/network.ts';
+import { runNode } from './commands/node.ts';
 import { runPrivacyDemo } from './commands/privacyDemo.ts';
 
 const program = new Command()
@@ -21,6 +23,33 @@ program
   .action(async (opts: { ringSize: string }) => {
     await runPrivacyDemo({ ringSize: parseRingSize(opts.ringSize) });
   });
+
+program
+  .command('node')
+  .description('run one validator (store, PBFT consensus, p2p, client endpoint) until SIGTERM')
+  .requiredOption('-c, --config <file>', 'validator configuration file (written by `dpp network up`)')
+  .action(async (opts: { config: string }) => {
+    await runNode(opts.config);
+  });
+
+const network = program.command('network').description('a local consortium network on this machine');
+network
+  .command('up')
+  .description('start N validator processes on loopback (Ctrl-C stops them)')
+  .option('-v, --validators <n>', 'number of validators (4..64)', '4')
+  .option('-d, --dir <dir>', 'folder for genesis, keys and data', '.dpp/local')
+  .option('-p, --base-port <port>', 'first port (validator i uses base + 2i and base + 2i + 1)', '7100')
+  .action(async (opts: { validators: string; dir: string; basePort: string }) => {
+    const validators = wholeNumber(opts.validators, 'validators', 4, 64);
+    const basePort = wholeNumber(opts.basePort, 'base port', 1024, 65000);
+    await runNetworkUp({ validators, dir: opts.dir, basePort });
+  });
+
+function wholeNumber(text: string, name: string, min: number, max: number): number {
+  const n = Number(text);
+  if (!Number.isInteger(n) || n < min || n > max) fail(`${name} must be a whole number from ${min} to ${max}, got "${text}"`);
+  return n;
+}
 
 function parseRingSize(text: string): number {
   const n = Number(text);

@@ -368,6 +368,8 @@ export class Replica {
     }
     // Every commit vote for a pending height counts toward a certificate, whatever its view.
     this.addCommitVote(m, { validator: signed.sender, signature: signed.signature });
+    // [CATCH UP] others are voting beyond our next height: we missed blocks, ask for them
+    if (m.height > this.committedHeight + 1n) this.requestBlocks(signed.sender);
     this.advance();
     this.tryCatchUp();
   }

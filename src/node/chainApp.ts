@@ -1,0 +1,188 @@
+/**
+ * The chain as the consensus replica sees it (`ReplicaApp`) and as the node stores it: builds the
+ * primary's proposals from the mempool, validates other proposals by executing them on the
+ * committed state (the result is kept, so the commit does not execute twice), names a proposal
+ * by its block hash, and commits certified blocks to the store in one synced batch.
+ * A consensus payload is a block encoded with an empty certificate; the certificate is attached
+ * at commit.
+ */
+import { bytesEqual, concatBytes, toHex } from '../codec/bytes.ts';
+import type { CommitCertificate as ConsensusCertificate } from '../consensus/messages.ts';
+import { primaryOf } from '../consensus/quorum.ts';
+import type { ReplicaApp } from '../consensus/replica.ts';
+import { sha256 } from '../crypto/hash.ts';
+import { type Block, decodeBlock, encodeBlock, txRootOf } from '../ledger/block.ts';
+import { buildBlock } from '../ledger/blockBuilder.ts';
+import { blockHash } from '../ledger/blockHeader.ts';
+import { type CommitCertificate, EMPTY_CERTIFICATE } from '../ledger/certificate.ts';
+import { type ExecutionResult, executeBlock } from '../ledger/execution.ts';
+import type { Receipt } from '../ledger/receipt.ts';
+import type { LedgerStore } from '../ledger/store.ts';
+import { transactionId } from '../ledger/transaction.ts';
+import type { LedgerEnv } from '../ledger/verification.ts';
+import type { StateWrite } from '../ledger/worldState.ts';
+import type { Mempool } from './mempool.ts';
+import { NodeError } from './nodeError.ts';
+
+/** How far ahead of this node's clock a proposal's timestamp may be. */
+const MAX_CLOCK_DRIFT_MS = 5_000n;
+
+/** A block executed but not yet committed. */
+interface Executed {
+  readonly block: Block;
+  readonly writes: StateWrite[];
+  readonly receipts: Receipt[];
+}
+
+/** The chain behind one validator. */
+export class ChainApp implements ReplicaApp {
+  private readonly executed = new Map<string, Executed>();
+  private readonly digests = new WeakMap<Uint8Array, Uint8Array>();
+
+  constructor(
+    private readonly env: LedgerEnv,
+    private readonly store: LedgerStore,
+    private readonly mempool: Mempool,
+    private readonly validators: number,
+    private readonly clock: () => number = Date.now,
+  ) {}
+
+  /** The hash that names a payload: its block hash when the payload is a well-formed block. */
+  digest(payload: Uint8Array): Uint8Array {
+    const known = this.digests.get(payload);
+    if (known !== undefined) return known;
+    let digest: Uint8Array;
+    try {
+      const block = decodeBlock(payload);
+      // A header whose txRoot does not match the transactions names no block: any other digest.
+      digest = bytesEqual(txRootOf(block.txs), block.header.txRoot)
+        ? blockHash(block.header)
+        : junkDigest(payload);
+    } catch {
+      digest = junkDigest(payload);
+    }
+    this.digests.set(payload, digest);
+    return digest;
+  }
+
+  /** Executes a proposal for `height` on the committed state; true when it is a valid next block. */
+  validate(height: bigint, payload: Uint8Array): boolean {
+    const parent = this.store.head();
+    if (parent === undefined || parent.height + 1n !== height) return false;
+    let block: Block;
+    try {
+      block = decodeBlock(payload);
+    } catch {
+      return false;
+    }
+    const h = block.header;
+    // [REJECT] a header not proposed by its view's primary, or too far in the future
+    if (h.proposer !== primaryOf(h.view, this.validators)) return false;
+    if (h.timestampMs > BigInt(this.clock()) + MAX_CLOCK_DRIFT_MS) return false;
+    let result: ExecutionResult;
+    try {
+      result = executeBlock(this.env, this.store, parent.header, block, this.mempool);
+    } catch {
+      return false;
+    }
+    this.executed.set(toHex(blockHash(h)), { block, writes: result.writes, receipts: result.receipts });
+    return true;
+  }
+
+  /**
+   * Builds the next block from the mempool as primary of `view`; returns the consensus payload and
+   * the transactions dropped from the pool because they can no longer be included.
+   */
+  propose(
+    view: bigint,
+    proposer: number,
+    maxTxs: number,
+  ): { payload: Uint8Array; rejected: { id: string; code: string }[] } {
+    const parent = this.store.head();
+    if (parent === undefined) throw new NodeError('NODE_BAD_CONFIG', 'the store has no genesis');
+    const built = buildBlock(
+      this.env,
+      this.store,
+      parent.header,
+      { view, proposer, timestampMs: BigInt(this.clock()) },
+      this.mempool.candidates(),
+      { maxTxs },
+    );
+    // Transactions that can never be included any more (stale nonce, non-member…) leave the pool.
+    this.mempool.remove(built.rejected.map((r) => r.tx.idHex));
+    this.executed.set(toHex(built.hash), {
+      block: built.block,
+      writes: built.writes,
+      receipts: built.receipts,
+    });
+    const payload = encodeBlock(built.block);
+    this.digests.set(payload, built.hash);
+    return { payload, rejected: built.rejected.map((r) => ({ id: r.tx.idHex, code: r.error.code })) };
+  }
+
+  /**
+   * Commits a certified block: executes it if this node has not (state transfer), attaches the
+   * certificate and writes block, state and index in one synced batch. Returns the committed ids.
+   */
+  async commit(payload: Uint8Array, cert: ConsensusCertificate): Promise<string[]> {
+    const key = toHex(cert.digest);
+    let executed = this.executed.get(key);
+    if (executed === undefined) {
+      const block = decodeBlock(payload);
+      const parent = this.store.head()!;
+      try {
+        const r = executeBlock(this.env, this.store, parent.header, block, this.mempool);
+        executed = { block, writes: r.writes, receipts: r.receipts };
+      } catch (cause) {
+        // A certified block that does not execute here means this node's state diverged.
+        throw new NodeError(
+          'NODE_DIVERGED',
+          `certified block ${cert.height} does not execute: ${(cause as Error).message}`,
+        );
+      }
+    }
+    this.executed.clear();
+    const certificate: CommitCertificate = {
+      view: cert.view,
+      votes: [...cert.votes]
+        .sort((a, b) => a.validator - b.validator)
+        .map((v) => ({ validatorIndex: v.validator, signature: v.signature })),
+    };
+    await this.store.commitBlock({ ...executed.block, certificate }, executed.writes, executed.receipts);
+    const ids = executed.block.txs.map((tx) => toHex(transactionId(tx)));
+    this.mempool.remove(ids);
+    return ids;
+  }
+
+  /** Committed blocks from `fromHeight` (at most `count`), as consensus payloads with certificates. */
+  async blocksFrom(
+    fromHeight: bigint,
+    count: number,
+  ): Promise<{ payload: Uint8Array; certificate: ConsensusCertificate }[]> {
+    const out: { payload: Uint8Array; certificate: ConsensusCertificate }[] = [];
+    let bytes = 0;
+    for (let h = fromHeight; h < fromHeight + BigInt(count); h++) {
+      const block = await this.store.getBlock(h);
+      if (block === undefined) break;
+      const payload = encodeBlock({ ...block, certificate: EMPTY_CERTIFICATE });
+      bytes += payload.length;
+      out.push({ payload, certificate: toConsensusCertificate(block) });
+      if (bytes > 8 << 20) break; // keep a state-transfer message well under the frame limit
+    }
+    return out;
+  }
+}
+
+/** A stored block's certificate in the form consensus messages carry. */
+export function toConsensusCertificate(block: Block): ConsensusCertificate {
+  return {
+    view: block.certificate.view,
+    height: block.header.height,
+    digest: blockHash(block.header),
+    votes: block.certificate.votes.map((v) => ({ validator: v.validatorIndex, signature: v.signature })),
+  };
+}
+
+function junkDigest(payload: Uint8Array): Uint8Array {
+  return sha256(concatBytes(new TextEncoder().encode('dpp/not-a-block'), payload));
+}

@@ -1,0 +1,111 @@
+/**
+ * A validator's configuration file (JSON): which chain, which validator it is, where its keys,
+ * genesis and data live, where it listens for validators and clients, and where the other
+ * validators are. `dpp network up` writes one per validator; every field is checked with a clear
+ * message naming it.
+ */
+import { readFileSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import { NodeError } from './nodeError.ts';
+
+/** Where a validator listens. */
+export interface Endpoint {
+  readonly host: string;
+  readonly port: number;
+}
+
+/** A validator's configuration. */
+export interface NodeConfig {
+  readonly chainId: string;
+  readonly validatorIndex: number;
+  /** Absolute paths (resolved against the config file's folder). */
+  readonly genesisPath: string;
+  readonly keyPath: string;
+  readonly dataDir: string;
+  readonly p2p: Endpoint;
+  readonly api: Endpoint;
+  readonly peers: readonly (Endpoint & { readonly index: number })[];
+  readonly timing: NodeTiming;
+}
+
+/** Consensus and block-production timing, in ms. */
+export interface NodeTiming {
+  readonly viewTimeoutMs: number;
+  readonly retransmitMs: number;
+  /** The primary proposes an empty block after this long without transactions (keeps views alive). */
+  readonly emptyBlockMs: number;
+  /** The primary waits this long after the first pending transaction, to fill the block. */
+  readonly batchMs: number;
+  readonly maxBlockTxs: number;
+}
+
+/** Defaults for a LAN or loopback. */
+export const DEFAULT_TIMING: NodeTiming = {
+  viewTimeoutMs: 4_000,
+  retransmitMs: 500,
+  emptyBlockMs: 1_000,
+  batchMs: 10,
+  maxBlockTxs: 5_000,
+};
+
+/** Reads and checks a configuration file. */
+export function loadNodeConfig(path: string): NodeConfig {
+  let raw: unknown;
+  try {
+    raw = JSON.parse(readFileSync(path, 'utf8'));
+  } catch (cause) {
+    throw new NodeError('NODE_BAD_CONFIG', `cannot read config ${path}: ${(cause as Error).message}`);
+  }
+  return parseNodeConfig(raw, dirname(resolve(path)));
+}
+
+/** Checks a parsed configuration object; relative paths resolve against `baseDir`. */
+export function parseNodeConfig(raw: unknown, baseDir: string): NodeConfig {
+  const o = object(raw, 'config');
+  const timing = o.timing === undefined ? {} : object(o.timing, 'timing');
+  const num = (v: unknown, name: string, min: number, max: number): number => {
+    if (typeof v !== 'number' || !Number.isInteger(v) || v < min || v > max)
+      bad(`${name} must be an integer in ${min}..${max}`);
+    return v;
+  };
+  const str = (v: unknown, name: string): string => {
+    if (typeof v !== 'string' || v.length === 0) bad(`${name} must be a non-empty string`);
+    return v;
+  };
+  const endpoint = (v: unknown, name: string): Endpoint => {
+    const e = object(v, name);
+    return { host: str(e.host, `${name}.host`), port: num(e.port, `${name}.port`, 0, 65535) };
+  };
+  if (!Array.isArray(o.peers)) bad('peers must be an array');
+  const t = (k: keyof NodeTiming, min: number, max: number): number =>
+    timing[k] === undefined ? DEFAULT_TIMING[k] : num(timing[k], `timing.${k}`, min, max);
+  return {
+    chainId: str(o.chainId, 'chainId'),
+    validatorIndex: num(o.validatorIndex, 'validatorIndex', 0, 1023),
+    genesisPath: resolve(baseDir, str(o.genesisPath, 'genesisPath')),
+    keyPath: resolve(baseDir, str(o.keyPath, 'keyPath')),
+    dataDir: resolve(baseDir, str(o.dataDir, 'dataDir')),
+    p2p: endpoint(o.p2p, 'p2p'),
+    api: endpoint(o.api, 'api'),
+    peers: (o.peers as unknown[]).map((p, i) => ({
+      ...endpoint(p, `peers[${i}]`),
+      index: num(object(p, `peers[${i}]`).index, `peers[${i}].index`, 0, 1023),
+    })),
+    timing: {
+      viewTimeoutMs: t('viewTimeoutMs', 100, 600_000),
+      retransmitMs: t('retransmitMs', 10, 60_000),
+      emptyBlockMs: t('emptyBlockMs', 10, 600_000),
+      batchMs: t('batchMs', 0, 10_000),
+      maxBlockTxs: t('maxBlockTxs', 1, 10_000),
+    },
+  };
+}
+
+function object(v: unknown, name: string): Record<string, unknown> {
+  if (typeof v !== 'object' || v === null || Array.isArray(v)) bad(`${name} must be an object`);
+  return v as Record<string, unknown>;
+}
+
+function bad(message: string): never {
+  throw new NodeError('NODE_BAD_CONFIG', `config: ${message}`);
+}

@@ -1,0 +1,284 @@
+/**
+ * The validator-to-validator transport (docs/p2p.md): a full mesh over WebSocket among the
+ * validators of one chain, one authenticated connection per pair (the lower index dials), carrying
+ * opaque binary frames in order per peer. A pure transport: it knows validator indices and keys from
+ * genesis, nothing of consensus. No global state: every transport owns its server, sockets, timers.
+ */
+import type { Socket } from 'node:net';
+import type { WebSocket } from 'ws';
+import { Connection } from './connection.ts';
+import { Dialer, type DialerHost } from './dialer.ts';
+import { dials } from './helloPolicy.ts';
+import { type Listener, type ListenerHost, startListener } from './listener.ts';
+import { CLOSE_CODES, P2pError } from './p2pError.ts';
+import {
+  type PeerAddress,
+  resolveOptions,
+  type TransportConfig,
+  type TransportOptions,
+} from './transportOptions.ts';
+import { newPeerCounters, type PeerCounters, type PeerStats, type TransportStats } from './transportStats.ts';
+
+/** Receives each frame from an authenticated peer. */
+export type MessageHandler = (from: number, bytes: Uint8Array) => void;
+/** Told when a peer's connection comes up or goes down. */
+export type PeerHandler = (index: number, up: boolean) => void;
+
+/** A running transport. */
+export interface Transport {
+  /** This validator's index. */
+  readonly self: number;
+  /** The bound listen address (the real port when 0 was asked). */
+  readonly address: { readonly host: string; readonly port: number };
+  /**
+   * Sends `bytes` as one frame to peer `to` (in order after earlier frames to it). False when the
+   * peer is not connected or the frame was dropped; throws P2P_UNKNOWN_PEER or P2P_FRAME_TOO_LARGE.
+   * `bytes` must not be modified afterwards.
+   */
+  send(to: number, bytes: Uint8Array): boolean;
+  /** Sends `bytes` to every peer; returns how many took it. */
+  broadcast(bytes: Uint8Array): number;
+  /** Subscribes to frames; returns the unsubscribe function. */
+  onMessage(handler: MessageHandler): () => void;
+  /** Subscribes to peer up/down; returns the unsubscribe function. */
+  onPeer(handler: PeerHandler): () => void;
+  /** Indices of the peers connected now, ascending. */
+  connectedPeers(): number[];
+  /** Counters, in total and per peer. */
+  stats(): TransportStats;
+  /** Stops dialing and accepting, closes every connection and the listener. */
+  close(): Promise<void>;
+}
+
+/** Binds the listener, starts dialing the higher-index peers, and returns the running transport. */
+export async function startTransport(options: TransportOptions): Promise<Transport> {
+  const t = new ValidatorTransport(resolveOptions(options));
+  await t.start();
+  return t;
+}
+
+class ValidatorTransport implements Transport, DialerHost, ListenerHost {
+  private readonly links = new Map<number, Connection>();
+  private readonly live = new Set<Connection>();
+  private readonly handshaking = new Set<Connection>();
+  private readonly dialers = new Map<number, Dialer>();
+  private readonly peerCounters = new Map<number, PeerCounters>();
+  private messageHandlers: readonly MessageHandler[] = [];
+  private peerHandlers: readonly PeerHandler[] = [];
+  private refusedCount = 0;
+  private listener: Listener | undefined;
+  private closing: Promise<void> | undefined;
+
+  constructor(readonly config: TransportConfig) {
+    for (const index of config.peers.keys()) this.peerCounters.set(index, newPeerCounters());
+  }
+
+  get self(): number {
+    return this.config.self;
+  }
+
+  get address(): { host: string; port: number } {
+    return this.listener!.address;
+  }
+
+  async start(): Promise<void> {
+    this.listener = await startListener(this);
+    this.config.logger.info(
+      { self: this.self, host: this.address.host, port: this.address.port },
+      'validator transport listening',
+    );
+    for (const peer of this.config.peers.values()) {
+      if (!dials(this.self, peer.index)) continue;
+      const dialer = new Dialer(peer, this);
+      this.dialers.set(peer.index, dialer);
+      dialer.start();
+    }
+  }
+
+  send(to: number, bytes: Uint8Array): boolean {
+    this.checkSize(bytes);
+    if (!this.peerCounters.has(to)) {
+      throw new P2pError('P2P_UNKNOWN_PEER', `validator ${to} is not a peer`, { peer: to });
+    }
+    return this.route(to, bytes);
+  }
+
+  broadcast(bytes: Uint8Array): number {
+    this.checkSize(bytes);
+    let taken = 0;
+    for (const to of this.peerCounters.keys()) if (this.route(to, bytes)) taken++;
+    return taken;
+  }
+
+  onMessage(handler: MessageHandler): () => void {
+    this.messageHandlers = [...this.messageHandlers, handler];
+    return () => {
+      this.messageHandlers = this.messageHandlers.filter((h) => h !== handler);
+    };
+  }
+
+  onPeer(handler: PeerHandler): () => void {
+    this.peerHandlers = [...this.peerHandlers, handler];
+    return () => {
+      this.peerHandlers = this.peerHandlers.filter((h) => h !== handler);
+    };
+  }
+
+  connectedPeers(): number[] {
+    return [...this.links.keys()].sort((a, b) => a - b);
+  }
+
+  stats(): TransportStats {
+    const peers: PeerStats[] = [...this.peerCounters.entries()]
+      .sort(([a], [b]) => a - b)
+      .map(([index, c]) => {
+        const link = this.links.get(index);
+        const queued = link?.queued ?? { frames: 0, bytes: 0 };
+        return {
+          index,
+          connected: link !== undefined,
+          ...c,
+          queuedFrames: queued.frames,
+          queuedBytes: queued.bytes,
+        };
+      });
+    const sum = (k: keyof PeerCounters): number => peers.reduce((n, p) => n + p[k], 0);
+    return {
+      framesIn: sum('framesIn'),
+      bytesIn: sum('bytesIn'),
+      framesOut: sum('framesOut'),
+      bytesOut: sum('bytesOut'),
+      drops: sum('drops'),
+      dropBytes: sum('dropBytes'),
+      unroutable: sum('unroutable'),
+      connects: sum('connects'),
+      reconnects: sum('reconnects'),
+      refused: this.refusedCount,
+      peers,
+    };
+  }
+
+  close(): Promise<void> {
+    this.closing ??= this.shutdown();
+    return this.closing;
+  }
+
+  // ConnectionHost, DialerHost, ListenerHost: called by connections, dialers and the listener.
+
+  established(conn: Connection): void {
+    this.handshaking.delete(conn);
+    const peer = conn.peer!;
+    const old = this.links.get(peer);
+    if (old !== undefined) {
+      // One connection per pair: the dialer only redials once its previous connection is gone for
+      // it, so a newer authenticated connection means the older one is stale (e.g. the peer restarted).
+      this.config.logger.info(
+        { self: this.self, peer, code: 'P2P_DUPLICATE_CONNECTION' },
+        'newer authenticated connection replaces the older one',
+      );
+      this.links.delete(peer);
+      old.close(CLOSE_CODES.P2P_DUPLICATE_CONNECTION, 'P2P_DUPLICATE_CONNECTION');
+      this.emitPeer(peer, false);
+    }
+    this.links.set(peer, conn);
+    if (conn.role === 'dialer') this.dialers.get(peer)?.established();
+    this.emitPeer(peer, true);
+  }
+
+  frame(conn: Connection, bytes: Uint8Array): void {
+    for (const handler of this.messageHandlers) {
+      try {
+        handler(conn.peer!, bytes);
+      } catch (err) {
+        this.config.logger.error(
+          { self: this.self, peer: conn.peer, error: String(err) },
+          'message handler threw',
+        );
+      }
+    }
+  }
+
+  closed(conn: Connection): void {
+    this.handshaking.delete(conn);
+    const peer = conn.peer;
+    if (peer !== undefined && this.links.get(peer) === conn) {
+      this.links.delete(peer);
+      this.emitPeer(peer, false);
+    }
+    if (conn.role === 'dialer' && peer !== undefined) this.dialers.get(peer)?.closed(conn);
+  }
+
+  refused(_conn: Connection, _err: P2pError): void {
+    this.refusedCount++;
+  }
+
+  counters(index: number): PeerCounters {
+    return this.peerCounters.get(index)!;
+  }
+
+  adopt(ws: WebSocket, peer: PeerAddress): Connection {
+    return this.track(new Connection(ws, 'dialer', this, `${peer.host}:${peer.port}`, peer.index));
+  }
+
+  admit(): boolean {
+    return this.closing === undefined && this.handshaking.size < this.config.maxPendingHandshakes;
+  }
+
+  accept(ws: WebSocket, socket: Socket, remote: string): void {
+    if (this.closing !== undefined) {
+      ws.terminate();
+      return;
+    }
+    this.track(new Connection(ws, 'listener', this, remote)).begin(socket);
+  }
+
+  turnedAway(remote: string, err: P2pError): void {
+    this.refusedCount++;
+    this.config.logger.warn({ self: this.self, remote, code: err.code }, err.message);
+  }
+
+  private track(conn: Connection): Connection {
+    this.live.add(conn);
+    this.handshaking.add(conn);
+    void conn.done.then(() => this.live.delete(conn));
+    return conn;
+  }
+
+  private route(to: number, bytes: Uint8Array): boolean {
+    const link = this.links.get(to);
+    if (link === undefined) {
+      this.peerCounters.get(to)!.unroutable++;
+      return false;
+    }
+    return link.send(bytes);
+  }
+
+  private checkSize(bytes: Uint8Array): void {
+    if (bytes.length > this.config.maxFrameBytes) {
+      throw new P2pError(
+        'P2P_FRAME_TOO_LARGE',
+        `frame of ${bytes.length} bytes exceeds ${this.config.maxFrameBytes}`,
+        { length: bytes.length, max: this.config.maxFrameBytes },
+      );
+    }
+  }
+
+  private emitPeer(index: number, up: boolean): void {
+    for (const handler of this.peerHandlers) {
+      try {
+        handler(index, up);
+      } catch (err) {
+        this.config.logger.error({ self: this.self, peer: index, error: String(err) }, 'peer handler threw');
+      }
+    }
+  }
+
+  private async shutdown(): Promise<void> {
+    for (const dialer of this.dialers.values()) dialer.stop();
+    const conns = [...this.live];
+    for (const conn of conns) conn.close();
+    await Promise.all(conns.map((c) => c.done));
+    await this.listener?.close();
+    this.config.logger.info({ self: this.self }, 'validator transport closed');
+  }
+}

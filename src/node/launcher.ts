@@ -116,7 +116,9 @@ export function launchNetwork(opts: LaunchOptions): LocalNetwork {
 
 function spawnValidator(configPath: string, index: number, opts: LaunchOptions): ChildProcess {
   if (!existsSync(configPath)) throw new Error(`missing ${configPath}`);
-  const child = spawn(process.execPath, [BIN, 'node', '--config', configPath], {
+  // DPP_NODE_FLAGS passes extra Node.js flags to every validator (e.g. --cpu-prof for profiling).
+  const flags = (process.env.DPP_NODE_FLAGS ?? '').split(' ').filter((f) => f.length > 0);
+  const child = spawn(process.execPath, [...flags, BIN, 'node', '--config', configPath], {
     stdio: ['ignore', 'ignore', opts.logTo === undefined ? 'inherit' : 'pipe'],
     env: { ...process.env, DPP_EXIT_WITH_PARENT: '1' },
   });

@@ -41,8 +41,14 @@ export async function startClientApi(node: ValidatorNode, host: string, port: nu
 }
 
 async function handle(node: ValidatorNode, req: IncomingMessage, res: ServerResponse): Promise<void> {
-  const url = new URL(req.url ?? '/', 'http://node');
   try {
+    // Prefixing the origin keeps odd request targets ("//x", "http:…") paths, never other hosts.
+    let url: URL;
+    try {
+      url = new URL(`http://node${req.url ?? '/'}`);
+    } catch {
+      throw new NodeError('NODE_BAD_REQUEST', 'malformed request target');
+    }
     if (req.method === 'POST' && url.pathname === '/tx') {
       const body = await readBody(req, MAX_TX_BYTES * 2 + 64);
       const bytes = (req.headers['content-type'] ?? '').includes('json') ? jsonTx(body) : body;

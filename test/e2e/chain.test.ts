@@ -10,6 +10,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import fc from 'fast-check';
 import { parseMemberKeyFile } from '../../src/ledger/networkKeys.ts';
 import { signOrgTransaction } from '../../src/ledger/txSigning.ts';
 import { type LocalNetwork, launchNetwork } from '../../src/node/launcher.ts';
@@ -201,5 +202,31 @@ describe('a four-validator network of real processes', { timeout: 600_000 }, () 
     const replay = await http('POST', url, memo(s, `${s.id} #${s.nonce}`, s.nonce));
     assert.equal(replay.status, 409, JSON.stringify(replay.json));
     assert.equal(replay.json.code, 'NODE_DUPLICATE_TX');
+  });
+
+  it('the client endpoint answers arbitrary requests with typed JSON errors and keeps running', async () => {
+    const api = net.validators[1]!.apiUrl;
+    await fc.assert(
+      fc.asyncProperty(
+        fc.constantFrom('GET', 'POST', 'PUT', 'DELETE'),
+        fc.oneof(
+          fc.constantFrom('/tx', '/txs', '/status', '/block/', '/tx/', '/block/99999999', '/tx/zz'),
+          fc.webPath(),
+        ),
+        fc.uint8Array({ maxLength: 512 }),
+        async (method, path, body) => {
+          const res = await fetch(`${api}${path}`, {
+            method,
+            ...(method === 'GET' || method === 'DELETE' ? {} : { body }),
+            signal: AbortSignal.timeout(10_000),
+          });
+          const json = (await res.json()) as { code?: string };
+          assert.ok(res.status < 500, `${method} ${path}: ${res.status} ${JSON.stringify(json)}`);
+          if (res.status >= 400) assert.equal(typeof json.code, 'string');
+        },
+      ),
+      { numRuns: 150, verbose: 2 },
+    );
+    assert.notEqual(await status(1), null);
   });
 });

@@ -1,0 +1,109 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { orgKeyPair } from '../../src/crypto/ed25519.ts';
+import { isDppError } from '../../src/errors.ts';
+import { signOrgTransaction } from '../../src/ledger/txSigning.ts';
+import { Mempool } from '../../src/node/mempool.ts';
+import { makeEnv, member, memoryChain, memoTx } from '../ledger/fixtures.ts';
+
+describe('mempool admission', () => {
+  const chain = memoryChain('mempool');
+  const env = makeEnv();
+  const alice = member(chain.net, 'gen-a');
+  const bob = member(chain.net, 'agg-a');
+
+  it('admits a member’s transactions in nonce order, per sender, and keeps arrival order', () => {
+    const pool = new Mempool(env);
+    const ids = [1n, 2n, 3n].map((n) => pool.admit(memoTx(alice, `a${n}`, n).bytes, chain.state).idHex);
+    ids.push(pool.admit(memoTx(bob, 'b1', 1n).bytes, chain.state).idHex);
+    assert.equal(pool.size, 4);
+    assert.deepEqual(
+      [...pool.candidates()].map((vt) => vt.idHex),
+      ids,
+    );
+  });
+
+  it('refuses a duplicate, a replayed (stale) nonce and a nonce gap, changing nothing', () => {
+    const pool = new Mempool(env);
+    const first = memoTx(alice, 'x', 1n).bytes;
+    pool.admit(first, chain.state);
+    assert.throws(
+      () => pool.admit(first, chain.state),
+      (e) => isDppError(e, 'NODE_DUPLICATE_TX'),
+    );
+    assert.throws(
+      () => pool.admit(memoTx(alice, 'other', 1n).bytes, chain.state),
+      (e) => isDppError(e, 'NODE_DUPLICATE_TX'),
+    );
+    assert.throws(
+      () => pool.admit(memoTx(alice, 'gap', 3n).bytes, chain.state),
+      (e) => isDppError(e, 'NODE_NONCE_GAP'),
+    );
+    assert.equal(pool.size, 1);
+    pool.admit(memoTx(alice, 'next', 2n).bytes, chain.state);
+    assert.equal(pool.size, 2);
+  });
+
+  it('refuses a non-member, a bad signature, another chain, an unknown kind, garbage and oversized bytes', () => {
+    const pool = new Mempool(env);
+    const stranger = {
+      id: 'x',
+      role: 'generator' as const,
+      key: orgKeyPair(new Uint8Array(32).fill(7)),
+      seed: new Uint8Array(32),
+    };
+    assert.throws(
+      () => pool.admit(memoTx(stranger, 'hi', 1n).bytes, chain.state),
+      (e) => isDppError(e, 'LEDGER_UNAUTHORISED'),
+    );
+    const bad = memoTx(alice, 'hi', 1n).bytes.slice();
+    bad[bad.length - 1]! ^= 1;
+    assert.throws(
+      () => pool.admit(bad, chain.state),
+      (e) => isDppError(e, 'LEDGER_BAD_SIGNATURE'),
+    );
+    assert.throws(
+      () => pool.admit(memoTx(alice, 'hi', 1n, undefined, 'other-chain').bytes, chain.state),
+      (e) => isDppError(e, 'LEDGER_WRONG_CHAIN'),
+    );
+    const unknown = signOrgTransaction(
+      { chainId: 'dppchain-test', kind: 'no-such-kind', payload: Uint8Array.of(1) },
+      1n,
+      alice.key,
+    ).bytes;
+    assert.throws(
+      () => pool.admit(unknown, chain.state),
+      (e) => isDppError(e, 'LEDGER_UNKNOWN_KIND'),
+    );
+    assert.throws(
+      () => pool.admit(Uint8Array.of(1, 2, 3), chain.state),
+      (e) => isDppError(e) && e.code.startsWith('DECODE_'),
+    );
+    assert.throws(
+      () => pool.admit(new Uint8Array(71 * 1024), chain.state),
+      (e) => isDppError(e, 'LEDGER_TOO_LARGE'),
+    );
+    assert.equal(pool.size, 0);
+  });
+
+  it('is bounded: a full pool refuses with NODE_MEMPOOL_FULL', () => {
+    const pool = new Mempool(env, { maxTxs: 2, maxBytes: 1 << 20 });
+    pool.admit(memoTx(alice, 'a', 1n).bytes, chain.state);
+    pool.admit(memoTx(alice, 'b', 2n).bytes, chain.state);
+    assert.throws(
+      () => pool.admit(memoTx(alice, 'c', 3n).bytes, chain.state),
+      (e) => isDppError(e, 'NODE_MEMPOOL_FULL'),
+    );
+  });
+
+  it('after removal (committed), the next nonce is expected again from the state', () => {
+    const pool = new Mempool(env);
+    const a1 = pool.admit(memoTx(alice, 'a', 1n).bytes, chain.state);
+    const a2 = pool.admit(memoTx(alice, 'b', 2n).bytes, chain.state);
+    pool.remove([a1.idHex, a2.idHex]);
+    assert.equal(pool.size, 0);
+    // The state still says nonce 0 (nothing committed in this in-memory chain), so 1 is next again.
+    pool.admit(memoTx(alice, 'a', 1n).bytes, chain.state);
+    assert.equal(pool.size, 1);
+  });
+});

@@ -188,7 +188,17 @@ export class ValidatorNode {
     const vt = this.mempool.admit(bytes, this.store);
     this.gossip.push(vt.bytes);
     this.gossipTimer ??= setTimeout(() => this.flushGossip(), 2);
+    this.scheduleProposal();
     return vt.idHex;
+  }
+
+  /** As primary waiting to propose, build the block `batchMs` after transactions arrive (not at the next tick). */
+  private scheduleProposal(): void {
+    if (this.pendingProposal === null || this.proposalTimer !== undefined || this.stopped) return;
+    this.proposalTimer = setTimeout(() => {
+      this.proposalTimer = undefined;
+      this.enqueue(() => this.maybePropose());
+    }, this.config.timing.batchMs);
   }
 
   /** Where a transaction stands. */
@@ -263,6 +273,7 @@ export class ValidatorNode {
           const tx = r.bytes(80 << 10);
           try {
             this.mempool.admit(tx, this.store);
+            this.scheduleProposal();
           } catch {
             // already known, or invalid: the sender's node refused it to its client too
           }
@@ -318,7 +329,7 @@ export class ValidatorNode {
         }
         case 'propose':
           this.pendingProposal = { view: e.view, height: e.height, since: Date.now() };
-          await this.maybePropose();
+          if (this.mempool.size > 0) this.scheduleProposal();
           break;
         case 'serve-blocks': {
           const blocks = await this.app.blocksFrom(e.fromHeight, e.count);

@@ -47,7 +47,9 @@ network
 
 function wholeNumber(text: string, name: string, min: number, max: number): number {
   const n = Number(text);
-  if (!Number.isInteger(n) || n < min || n > max) fail(`${name} must be a whole number from ${min} to ${max}, got "${text}"`);
+  if (!Number.isInteger(n) || n < min || n > max) {
+    fail(`${name} must be a whole number from ${min} to ${max}, got "${text}"`);
+  }
   return n;
 }
 

@@ -15,6 +15,9 @@ describe('quorums', () => {
   });
 
   it('the primary rotates through every validator', () => {
-    assert.deepEqual([0n, 1n, 2n, 3n, 4n, 9n].map((v) => primaryOf(v, 4)), [0, 1, 2, 3, 0, 1]);
+    assert.deepEqual(
+      [0n, 1n, 2n, 3n, 4n, 9n].map((v) => primaryOf(v, 4)),
+      [0, 1, 2, 3, 0, 1],
+    );
   });
 });

@@ -38,6 +38,8 @@ interface Executed {
 export class ChainApp implements ReplicaApp {
   private readonly executed = new Map<string, Executed>();
   private readonly digests = new WeakMap<Uint8Array, Uint8Array>();
+  /** Payloads decoded once by `digest`, reused by `validate` (the replica asks in that order). */
+  private readonly decoded = new WeakMap<Uint8Array, Block>();
 
   constructor(
     private readonly env: LedgerEnv,
@@ -55,9 +57,9 @@ export class ChainApp implements ReplicaApp {
     try {
       const block = decodeBlock(payload);
       // A header whose txRoot does not match the transactions names no block: any other digest.
-      digest = bytesEqual(txRootOf(block.txs), block.header.txRoot)
-        ? blockHash(block.header)
-        : junkDigest(payload);
+      const wellFormed = bytesEqual(txRootOf(block.txs), block.header.txRoot);
+      digest = wellFormed ? blockHash(block.header) : junkDigest(payload);
+      if (wellFormed) this.decoded.set(payload, block);
     } catch {
       digest = junkDigest(payload);
     }
@@ -71,7 +73,7 @@ export class ChainApp implements ReplicaApp {
     if (parent === undefined || parent.height + 1n !== height) return false;
     let block: Block;
     try {
-      block = decodeBlock(payload);
+      block = this.decoded.get(payload) ?? decodeBlock(payload);
     } catch {
       return false;
     }

@@ -311,10 +311,8 @@ export class ValidatorNode {
           await this.store.putMeta(CONSENSUS_STATE_KEY, encodeConsensusState(e.state));
           break;
         case 'send': {
-          const frame = new Writer()
-            .u8(CHANNEL_CONSENSUS)
-            .fixed(encodeSigned(e.signed), encodeSigned(e.signed).length)
-            .finish();
+          const bytes = encodeSigned(e.signed);
+          const frame = new Writer().u8(CHANNEL_CONSENSUS).fixed(bytes, bytes.length).finish();
           if (e.to === 'all') this.transport.broadcast(frame);
           else this.transport.send(e.to, frame);
           break;

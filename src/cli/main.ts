@@ -6,6 +6,8 @@
 import { Command } from 'commander';
 import pc from 'picocolors';
 import { isDppError } from '../errors.ts';
+import { runExperimentCost } from './commands/experimentCost.ts';
+import { runMarketScenarios } from './commands/marketScenarios.ts';
 import { runNetworkUp } from './commands/network.ts';
 import { runNode } from './commands/node.ts';
 import { runPrivacyDemo } from './commands/privacyDemo.ts';
@@ -23,6 +25,54 @@ program
   .action(async (opts: { ringSize: string }) => {
     await runPrivacyDemo({ ringSize: parseRingSize(opts.ringSize) });
   });
+
+const experiment = program.command('experiment').description('the experiments behind the paper claims');
+experiment
+  .command('cost')
+  .description(
+    'reputation-Stackelberg trading vs catalog, bilateral and centralised modes: cost, volume, profit',
+  )
+  .option('--json', 'print the report (report/cost.json) on stdout')
+  .option(
+    '--sensitivity',
+    'also sweep pricing rule, tariffs, outside option, reputation weight, substitution',
+  )
+  .option('--quick', 'a short run: 5 random scenarios and small sweeps')
+  .option('--random <n>', 'seeded random scenarios to run (0..1000, default 100)')
+  .option('--out <dir>', 'directory for cost.json and the charts', 'report')
+  .action(
+    async (opts: {
+      json?: boolean;
+      sensitivity?: boolean;
+      quick?: boolean;
+      random?: string;
+      out: string;
+    }) => {
+      await runExperimentCost({
+        json: opts.json === true,
+        sensitivity: opts.sensitivity === true,
+        quick: opts.quick === true,
+        random: opts.random === undefined ? undefined : parseCount(opts.random),
+        out: opts.out,
+      });
+    },
+  );
+
+program
+  .command('scenarios')
+  .description('build the case30 and case118 market scenarios from data/')
+  .option('--write', 'refresh the frozen copies in data/scenarios/')
+  .action((opts: { write?: boolean }) => runMarketScenarios(opts.write === true));
+
+function parseCount(text: string): number {
+  const n = Number(text);
+  if (!/^\d+$/.test(text) || n > 1000)
+    fail(
+      `--random must be a whole number from 0 to 1000, got "${text}"`,
+      'try: dpp experiment cost --random 20',
+    );
+  return n;
+}
 
 program
   .command('node')

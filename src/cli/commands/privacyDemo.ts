@@ -108,6 +108,6 @@ export async function runPrivacyDemo(options: PrivacyDemoOptions): Promise<void>
     throw new Error('privacy demo: a check failed');
   }
   console.log(
-    `\n${pc.green('✓')} privacy demo complete. The consortium node arrives with the chain issue; see README.md.`,
+    `\n${pc.green('✓')} privacy demo complete. A local consortium chain: npx dpp network up --validators 4 (README.md).`,
   );
 }

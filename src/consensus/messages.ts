@@ -10,6 +10,10 @@ import { DecodeError } from '../codec/decodeError.ts';
 import { Reader } from '../codec/reader.ts';
 import { Writer } from '../codec/writer.ts';
 import { frame } from '../crypto/hash.ts';
+import { commitVoteBytes } from '../ledger/certificate.ts';
+
+/** The bytes a commit vote signs: also what a block's commit certificate verifies (ledger/certificate.ts). */
+export { commitVoteBytes };
 
 /** A validator's signature over a vote or message: who, and the 64 signature bytes. */
 export interface Vote {
@@ -157,16 +161,6 @@ const TYPE_NAMES = Object.fromEntries(Object.entries(TYPE_CODES).map(([k, v]) =>
 >;
 const DIGEST_BYTES = 32;
 const SIGNATURE_BYTES = 64;
-
-/** The bytes a commit vote signs: also what a block's commit certificate verifies. */
-export function commitVoteBytes(
-  chainId: string,
-  view: bigint,
-  height: bigint,
-  digest: Uint8Array,
-): Uint8Array {
-  return frame('dpp/pbft/commit/v1', [utf8(chainId), u64(view), u64(height), digest]);
-}
 
 /** The bytes a prepare vote signs (also checked inside prepared certificates). */
 export function prepareVoteBytes(
@@ -398,10 +392,4 @@ function utf8(s: string): Uint8Array {
 
 function u16(v: number): Uint8Array {
   return Uint8Array.of(v >>> 8, v & 0xff);
-}
-
-function u64(v: bigint): Uint8Array {
-  const b = new Uint8Array(8);
-  new DataView(b.buffer).setBigUint64(0, v);
-  return b;
 }

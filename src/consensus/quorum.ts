@@ -4,16 +4,13 @@
  * 2q − n ≥ f + 1, so any two quorums share an honest validator, and q ≤ n − f, so the honest
  * validators alone form one. The primary of view v is validator v mod n.
  */
+import { faultTolerance, quorumSize } from '../ledger/certificate.ts';
 
-/** Faults tolerated by n validators. */
-export function faultsTolerated(n: number): number {
-  return Math.floor((n - 1) / 3);
-}
+/** Faults tolerated by n validators (the ledger's rule, which certificates are checked against). */
+export const faultsTolerated: (n: number) => number = faultTolerance;
 
 /** Votes needed for a quorum. */
-export function quorum(n: number): number {
-  return Math.floor((n + faultsTolerated(n)) / 2) + 1;
-}
+export const quorum: (n: number) => number = quorumSize;
 
 /** The primary (proposer) of view `view`. */
 export function primaryOf(view: bigint, n: number): number {

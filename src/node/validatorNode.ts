@@ -23,16 +23,14 @@ import {
   type Signed,
   signingBytes,
 } from '../consensus/messages.ts';
-import { primaryOf } from '../consensus/quorum.ts';
 import { type Effect, Replica } from '../consensus/replica.ts';
 import { orgSign } from '../crypto/ed25519.ts';
 import { libsodiumGroup } from '../crypto/groupLibsodium.ts';
-import { blockHash } from '../ledger/blockHeader.ts';
 import { verifyEd25519 } from '../ledger/ed25519Verify.ts';
 import { type Genesis, genesisState, parseGenesis } from '../ledger/genesis.ts';
 import { HandlerRegistry } from '../ledger/handler.ts';
 import { memoHandler } from '../ledger/memo.ts';
-import { parseValidatorKeyFile, type ValidatorKey } from '../ledger/networkKeys.ts';
+import { parseValidatorKeyFile } from '../ledger/networkKeys.ts';
 import { ensureGenesis, type LedgerStore, openStore } from '../ledger/store.ts';
 import type { LedgerEnv } from '../ledger/verification.ts';
 import { startTransport, type Transport } from '../p2p/transport.ts';
@@ -73,9 +71,7 @@ export class ValidatorNode {
   private constructor(
     readonly config: NodeConfig,
     readonly genesis: Genesis,
-    private readonly key: ValidatorKey,
     readonly store: LedgerStore,
-    private readonly env: LedgerEnv,
     readonly mempool: Mempool,
     private readonly app: ChainApp,
     private readonly replica: Replica,
@@ -154,19 +150,7 @@ export class ValidatorNode {
       maxFrameBytes: DEFAULT_LIMITS.maxMessageBytes + 16,
       logger: log,
     });
-    const node = new ValidatorNode(
-      config,
-      genesis,
-      key,
-      store,
-      env,
-      mempool,
-      app,
-      replica,
-      transport,
-      crypto,
-      log,
-    );
+    const node = new ValidatorNode(config, genesis, store, mempool, app, replica, transport, crypto, log);
     node.begin();
     log.info({ height: head.height.toString(), validators: n }, 'validator started');
     return node;
@@ -372,25 +356,5 @@ export class ValidatorNode {
     };
     const bytes = encodeSigned(signed);
     this.transport.send(to, new Writer().u8(CHANNEL_CONSENSUS).fixed(bytes, bytes.length).finish());
-  }
-
-  /** The primary of the current view (for logs and tests). */
-  primary(): number {
-    return primaryOf(this.replica.status().view, this.genesis.validators.length);
-  }
-
-  /** The hash of the block at the store's head. */
-  headHash(): string {
-    return toHex(blockHash(this.store.head()!.header));
-  }
-
-  /** This validator's name in genesis. */
-  get name(): string {
-    return this.key.name;
-  }
-
-  /** The environment transactions are verified and executed in. */
-  get ledgerEnv(): LedgerEnv {
-    return this.env;
   }
 }

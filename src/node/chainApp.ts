@@ -34,6 +34,13 @@ interface Executed {
   readonly receipts: Receipt[];
 }
 
+/** A block as committed (certificate attached) with its receipts and transaction ids (hex). */
+export interface CommittedBlock {
+  readonly block: Block;
+  readonly receipts: readonly Receipt[];
+  readonly ids: readonly string[];
+}
+
 /** The chain behind one validator. */
 export class ChainApp implements ReplicaApp {
   private readonly executed = new Map<string, Executed>();
@@ -124,9 +131,9 @@ export class ChainApp implements ReplicaApp {
 
   /**
    * Commits a certified block: executes it if this node has not (state transfer), attaches the
-   * certificate and writes block, state and index in one synced batch. Returns the committed ids.
+   * certificate and writes block, state and index in one synced batch. Returns what was committed.
    */
-  async commit(payload: Uint8Array, cert: ConsensusCertificate): Promise<string[]> {
+  async commit(payload: Uint8Array, cert: ConsensusCertificate): Promise<CommittedBlock> {
     const key = toHex(cert.digest);
     let executed = this.executed.get(key);
     if (executed === undefined) {
@@ -150,10 +157,11 @@ export class ChainApp implements ReplicaApp {
         .sort((a, b) => a.validator - b.validator)
         .map((v) => ({ validatorIndex: v.validator, signature: v.signature })),
     };
-    await this.store.commitBlock({ ...executed.block, certificate }, executed.writes, executed.receipts);
+    const block: Block = { ...executed.block, certificate };
+    await this.store.commitBlock(block, executed.writes, executed.receipts);
     const ids = executed.block.txs.map((tx) => toHex(transactionId(tx)));
     this.mempool.remove(ids);
-    return ids;
+    return { block, receipts: executed.receipts, ids };
   }
 
   /** Committed blocks from `fromHeight` (at most `count`), as consensus payloads with certificates. */

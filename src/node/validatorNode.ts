@@ -27,11 +27,13 @@ import { type Effect, Replica } from '../consensus/replica.ts';
 import { orgSign } from '../crypto/ed25519.ts';
 import { libsodiumGroup } from '../crypto/groupLibsodium.ts';
 import { verifyEd25519 } from '../ledger/ed25519Verify.ts';
+import type { Block } from '../ledger/block.ts';
 import { type Genesis, genesisState, parseGenesis } from '../ledger/genesis.ts';
 import { HandlerRegistry } from '../ledger/handler.ts';
 import { memoHandler } from '../ledger/memo.ts';
 import { parseValidatorKeyFile } from '../ledger/networkKeys.ts';
 import { ensureGenesis, type LedgerStore, openStore } from '../ledger/store.ts';
+import type { Receipt } from '../ledger/receipt.ts';
 import type { LedgerEnv } from '../ledger/verification.ts';
 import { startTransport, type Transport } from '../p2p/transport.ts';
 import { ChainApp, toConsensusCertificate } from './chainApp.ts';
@@ -58,8 +60,12 @@ export interface NodeStatus {
   readonly peers: number[];
 }
 
+/** Called after each block is durably committed, in height order (see `ValidatorNode.onCommit`). */
+export type CommitListener = (block: Block, receipts: readonly Receipt[]) => void;
+
 /** A running validator. */
 export class ValidatorNode {
+  private readonly commitListeners = new Set<CommitListener>();
   private queue: Promise<void> = Promise.resolve();
   private ticker: NodeJS.Timeout | undefined;
   private proposalTimer: NodeJS.Timeout | undefined;
@@ -222,6 +228,16 @@ export class ValidatorNode {
     };
   }
 
+  /**
+   * Calls `listener(block, receipts)` after each block is stored (synced), in height order, on the
+   * node's queue: keep it quick and non-blocking. A throwing listener is logged, never fatal.
+   * Returns a function that removes the listener.
+   */
+  onCommit(listener: CommitListener): () => void {
+    this.commitListeners.add(listener);
+    return () => this.commitListeners.delete(listener);
+  }
+
   /** Stops ticking, closes the transport and the store (waiting for queued writes). */
   async stop(): Promise<void> {
     if (this.stopped) return;
@@ -302,11 +318,22 @@ export class ValidatorNode {
           break;
         }
         case 'commit': {
-          const ids = await this.app.commit(e.payload, e.certificate);
+          const committed = await this.app.commit(e.payload, e.certificate);
           this.log.info(
-            { height: e.certificate.height.toString(), txs: ids.length, view: e.certificate.view.toString() },
+            {
+              height: e.certificate.height.toString(),
+              txs: committed.ids.length,
+              view: e.certificate.view.toString(),
+            },
             'committed',
           );
+          for (const listener of this.commitListeners) {
+            try {
+              listener(committed.block, committed.receipts);
+            } catch (err) {
+              this.log.error({ err: String(err) }, 'commit listener failed');
+            }
+          }
           break;
         }
         case 'propose':

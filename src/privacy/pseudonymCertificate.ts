@@ -67,6 +67,12 @@ export function requestCertification(
   return { publicKey, pid, expiresAtMs, proofOfPossession };
 }
 
+/** True when the request's proof of possession verifies: its sender holds the secret of its key. */
+export function verifyProofOfPossession(group: Group, request: CertificationRequest): boolean {
+  const message = body(request.publicKey, request.pid, request.expiresAtMs);
+  return schnorrVerify(group, POP_PURPOSE, request.publicKey, message, request.proofOfPossession);
+}
+
 /** Keys already certified, so that no key is certified twice (the chain keeps this in state later). */
 export interface CertifiedKeys {
   has(publicKey: Point): boolean;
@@ -84,8 +90,7 @@ export function certifyPseudonym(
   nowMs: bigint,
 ): PseudonymCertificate {
   const { publicKey, pid, expiresAtMs } = request;
-  const message = body(publicKey, pid, expiresAtMs);
-  if (!schnorrVerify(group, POP_PURPOSE, publicKey, message, request.proofOfPossession)) {
+  if (!verifyProofOfPossession(group, request)) {
     throw new PrivacyError(
       'PRIVACY_PROOF_OF_POSSESSION_INVALID',
       'proof of possession of the pseudonym key fails',
@@ -102,7 +107,8 @@ export function certifyPseudonym(
       expiresAtMs: String(expiresAtMs),
     });
   }
-  return { publicKey, pid, expiresAtMs, signature: orgSign(regulator.certKey, signedBytes(message)) };
+  const message = signedBytes(body(publicKey, pid, expiresAtMs));
+  return { publicKey, pid, expiresAtMs, signature: orgSign(regulator.certKey, message) };
 }
 
 /** Checks the regulator's signature, then the expiry against `nowMs` (the block time on chain). */

@@ -1,0 +1,143 @@
+/**
+ * Finalizing a round and moving reputation (docs/protocol.md §8, docs/market-model.md §7). Once
+ * every response could have been acknowledged (response deadline + acknowledgement window) and no
+ * dispute is open, the trading centre finalizes the round: bills still unanswered become overdue,
+ * and every participant's round record is scored with ../market/reputation.ts —
+ *   generator   participated; fulfilment = metered delivery ÷ contracted; settlement = responses
+ *               acknowledged within the window ÷ responses addressed to it; a violation per
+ *               escalation against it;
+ *   aggregator  participated; fulfilment = contracted energy it metered ÷ contracted energy of its
+ *               consumers;
+ *   consumer    (per one-time pseudonym) participated; fulfilment = energy taken ÷ contracted;
+ *               settlement = bills answered by the deadline ÷ bills.
+ * Generators and aggregators carry their reputation on chain; a consumer's lands on its pseudonym
+ * (`reputationAfterPpm`), and the regulator, who alone links pseudonyms, attests it on the
+ * consumer's next pseudonym. Members that did not take part are not scored this round.
+ */
+import { toHex } from '../codec/bytes.ts';
+import { type RoundRecord as MarketRoundRecord, updateReputation } from '../market/reputation.ts';
+import { ContractError } from './contractError.ts';
+import type { Draft } from './draft.ts';
+import { billKey, pseudonymKey, reputationKey, responseKey, roundKey } from './keys.ts';
+import { orgKind } from './kinds.ts';
+import {
+  type BillRecord,
+  billRecord,
+  pseudonymRecord,
+  reputationRecord,
+  responseRecord,
+  roundRecord,
+} from './records.ts';
+import { reputationOf, roundOf } from './rounds.ts';
+import { record, u64 } from './schema.ts';
+
+/** `round.finalize` payload. */
+export const finalizePayload = record('round.finalize', 1, { round: u64() });
+
+interface Tally {
+  contractedWh: bigint;
+  deliveredWh: bigint;
+  billsDue: number;
+  billsOnTime: number;
+  violations: number;
+}
+
+const empty = (): Tally => ({
+  contractedWh: 0n,
+  deliveredWh: 0n,
+  billsDue: 0,
+  billsOnTime: 0,
+  violations: 0,
+});
+
+function recordOf(t: Tally): MarketRoundRecord {
+  return { participated: true, meterDisputed: false, votesDue: 0, votesHonest: 0, ...t };
+}
+
+/** `round.finalize`: close a round's books and update every participant's reputation. */
+export const roundFinalize = orgKind({
+  kind: 'round.finalize',
+  roles: ['trading-centre'],
+  payload: finalizePayload,
+  execute({ ctx, payload: { round: id }, draft }) {
+    const round = roundOf(draft, id);
+    // [FAIL] a round is finalized once, after clearing, when no response can still be acknowledged
+    if (round.phase !== 'cleared')
+      throw new ContractError('CONTRACT_WRONG_PHASE', `round ${id} is ${round.phase}`);
+    const closesAt = round.terms.responseDeadlineMs + round.terms.ackWindowMs;
+    if (ctx.block.timestampMs < closesAt) {
+      throw new ContractError('CONTRACT_TOO_EARLY', 'responses may still be acknowledged', {
+        closesAtMs: closesAt.toString(),
+      });
+    }
+    const bills: BillRecord[] = [];
+    for (let i = 0; i < round.contracts; i++) bills.push(draft.read(billKey(id, i), billRecord)!);
+    // [FAIL] open disputes are resolved first
+    const open = bills.filter((b) => b.status === 'disputed' || b.status === 'escalated');
+    if (open.length > 0) {
+      throw new ContractError('CONTRACT_DISPUTES_OPEN', `${open.length} bills await the regulator`, {
+        bills: open.map((b) => b.index).join(','),
+      });
+    }
+    const generators = new Map<string, Tally>(round.offers.map((g) => [g, empty()]));
+    const aggregators = new Map<string, Tally>();
+    const consumers = new Map<string, Tally>(round.demands.map((y) => [toHex(y), empty()]));
+    for (const bill of bills) {
+      const g = generators.get(bill.generator)!;
+      const a = aggregators.get(bill.aggregator) ?? empty();
+      aggregators.set(bill.aggregator, a);
+      const c = consumers.get(toHex(bill.consumer))!;
+      g.contractedWh += bill.contractedWh;
+      a.contractedWh += bill.contractedWh;
+      c.contractedWh += bill.contractedWh;
+      if (bill.meter !== null) {
+        g.deliveredWh += min(bill.meter.deliveredWh, bill.contractedWh);
+        a.deliveredWh += bill.contractedWh;
+        c.deliveredWh += min(bill.meter.consumedWh, bill.contractedWh);
+        c.billsDue += 1;
+        if (bill.respondedAtMs !== null && bill.respondedAtMs <= round.terms.responseDeadlineMs)
+          c.billsOnTime += 1;
+      }
+      if (bill.response !== null) {
+        const response = draft.read(responseKey(bill.response), responseRecord)!;
+        g.billsDue += 1;
+        const ackBy = response.receivedAtMs + round.terms.ackWindowMs;
+        if (response.acknowledgedAtMs !== null && response.acknowledgedAtMs <= ackBy) g.billsOnTime += 1;
+        if (response.status === 'escalated') g.violations += 1;
+      }
+      if (bill.status === 'issued' || bill.status === 'contracted') {
+        draft.put(billKey(id, bill.index), billRecord, { ...bill, status: 'overdue' });
+      }
+    }
+    for (const [member, tally] of [...generators, ...[...aggregators].sort(([x], [y]) => (x < y ? -1 : 1))]) {
+      const role = generators.has(member) ? 'generator' : 'aggregator';
+      updateMember(draft, member, role, tally, id);
+    }
+    for (const y of round.demands) {
+      const reg = draft.read(pseudonymKey(y), pseudonymRecord)!;
+      const next = updateReputation(
+        { reputationPpm: reg.reputationPpm, status: 'active', roundsInStatus: 0 },
+        recordOf(consumers.get(toHex(y))!),
+        'consumer',
+      );
+      draft.put(pseudonymKey(y), pseudonymRecord, { ...reg, reputationAfterPpm: next.reputationPpm });
+    }
+    draft.put(roundKey(id), roundRecord, { ...round, phase: 'finalized' });
+  },
+});
+
+function updateMember(
+  draft: Draft,
+  member: string,
+  role: 'generator' | 'aggregator',
+  tally: Tally,
+  round: bigint,
+): void {
+  const current = reputationOf(draft, member);
+  const next = updateReputation(current, recordOf(tally), role);
+  draft.put(reputationKey(member), reputationRecord, { ...next, lastRound: round });
+}
+
+function min(a: bigint, b: bigint): bigint {
+  return a < b ? a : b;
+}

@@ -1,0 +1,86 @@
+/**
+ * The state keys the contracts own (docs/protocol.md §2). Each is an ASCII prefix ending in `/`
+ * followed by fixed-width or UTF-8 parts, so a key names one record and no two kinds of record
+ * share a prefix. The ledger's own keys (`member/`, `orgkey/`, `nonce/`, `used/`, `validator/`)
+ * are read, and `member/` and `orgkey/` written by membership, through ../ledger/stateKeys.ts.
+ */
+import { concatBytes, utf8 } from '../codec/bytes.ts';
+import { Writer } from '../codec/writer.ts';
+import { prefixed } from '../ledger/stateKeys.ts';
+
+const u64 = (v: bigint): Uint8Array => new Writer().u64(v).finish();
+const u32 = (v: number): Uint8Array => new Writer().u32(v).finish();
+
+/** `regulator/` → the regulator's public keys (set once by the trading centre). */
+export const REGULATOR_KEY = utf8('regulator/');
+
+/** `suspended/‖memberId` → present while the member is suspended. */
+export function suspendedKey(memberId: string): Uint8Array {
+  return prefixed(utf8('suspended/'), utf8(memberId));
+}
+
+/** `receiving/‖memberId` → a generator's receiving key Z for signcryptions addressed to it. */
+export function receivingKey(memberId: string): Uint8Array {
+  return prefixed(utf8('receiving/'), utf8(memberId));
+}
+
+/** `pseudonym/‖Y` → the pseudonym's registration. */
+export function pseudonymKey(y: Uint8Array): Uint8Array {
+  return prefixed(utf8('pseudonym/'), y);
+}
+
+/** `ring/‖u64 round‖aggregatorId` → the sorted pseudonym keys behind an aggregator in a round. */
+export function ringKey(round: bigint, aggregator: string): Uint8Array {
+  return prefixed(utf8('ring/'), concatBytes(u64(round), utf8(aggregator)));
+}
+
+/** `round/last` → u64 id of the latest round opened. */
+export const LAST_ROUND_KEY = utf8('round/last');
+
+/** `round/‖u64 id` → the round. */
+export function roundKey(round: bigint): Uint8Array {
+  return prefixed(utf8('round/'), u64(round));
+}
+
+/** `offer/‖u64 round‖generatorId` → a generator's offer. */
+export function offerKey(round: bigint, generator: string): Uint8Array {
+  return prefixed(utf8('offer/'), concatBytes(u64(round), utf8(generator)));
+}
+
+/** `demand/‖u64 round‖Y` → a consumer pseudonym's demand. */
+export function demandKey(round: bigint, pseudonym: Uint8Array): Uint8Array {
+  return prefixed(utf8('demand/'), concatBytes(u64(round), pseudonym));
+}
+
+/** `clearing/‖u64 round` → prices and the equilibrium's certificate summary. */
+export function clearingKey(round: bigint): Uint8Array {
+  return prefixed(utf8('clearing/'), u64(round));
+}
+
+/** `bill/‖u64 round‖u32 index` → an energy contract and, once metered, its bill. */
+export function billKey(round: bigint, index: number): Uint8Array {
+  return prefixed(utf8('bill/'), concatBytes(u64(round), u32(index)));
+}
+
+/** `response/‖txId` → a ring-signcrypted bill response and its acknowledgement. */
+export function responseKey(txId: Uint8Array): Uint8Array {
+  return prefixed(utf8('response/'), txId);
+}
+
+/** `balance/‖account` → i64 balance in micro-yuan. */
+export function balanceKey(account: string): Uint8Array {
+  return prefixed(utf8('balance/'), utf8(account));
+}
+
+/** `reputation/‖memberId` → a member's reputation and standing. */
+export function reputationKey(memberId: string): Uint8Array {
+  return prefixed(utf8('reputation/'), utf8(memberId));
+}
+
+/** `trace/last` → u64 number of traces recorded. */
+export const LAST_TRACE_KEY = utf8('trace/last');
+
+/** `trace/‖u64 seq` → one audit event of a regulator trace. */
+export function traceKey(seq: bigint): Uint8Array {
+  return prefixed(utf8('trace/'), u64(seq));
+}

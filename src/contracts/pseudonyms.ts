@@ -1,0 +1,155 @@
+/**
+ * Pseudonyms and rings (docs/protocol.md §5). The regulator records each certified one-time
+ * pseudonym key of a consumer for one round, with the consumer's aggregator and the consumer's
+ * reputation it attests; validators check the regulator's certificate and the member's proof of
+ * possession (so the regulator cannot have made the key), but never learn who is behind it — the
+ * certificate's PID opens only with the master key. The ring of (round, aggregator) is the sorted
+ * list of the pseudonyms registered for it and not revoked; a signcryption is verified against its
+ * members that are unexpired at the block's time.
+ */
+import { bytesEqual, compareBytes } from '../codec/bytes.ts';
+import type { Group, Point } from '../crypto/group.ts';
+import type { TxContext } from '../ledger/handler.ts';
+import type { StateReader } from '../ledger/worldState.ts';
+import {
+  certificateStatus,
+  decodeCertificate,
+  verifyProofOfPossession,
+} from '../privacy/pseudonymCertificate.ts';
+import { ContractError } from './contractError.ts';
+import { readRecord } from './draft.ts';
+import { pseudonymKey, REGULATOR_KEY, ringKey, roundKey } from './keys.ts';
+import { memberById, notFound, orgKind } from './kinds.ts';
+import {
+  CERTIFICATE_BYTES,
+  MAX_ROUND_PARTICIPANTS,
+  memberId,
+  ppm,
+  pseudonymRecord,
+  type RegulatorRecord,
+  regulatorRecord,
+  ringRecord,
+  roundRecord,
+} from './records.ts';
+import { fixed, point, record, scalar, struct, u64 } from './schema.ts';
+
+/** The regulator's public keys, or CONTRACT_NO_REGULATOR before `regulator.setup`. */
+export function regulatorOf(state: StateReader, group: Group): RegulatorRecord {
+  const r = readRecord(state, group, REGULATOR_KEY, regulatorRecord);
+  if (r === undefined) throw new ContractError('CONTRACT_NO_REGULATOR', 'the regulator keys are not set yet');
+  return r;
+}
+
+/** `pseudonym.register` payload. */
+export const pseudonymRegisterPayload = record('pseudonym.register', 1, {
+  round: u64(),
+  aggregator: memberId,
+  reputationPpm: ppm,
+  certificate: fixed(CERTIFICATE_BYTES),
+  /** The member's Schnorr proof of possession of the pseudonym secret. */
+  proofOfPossession: struct({ e: scalar, z: scalar }),
+});
+
+/** `pseudonym.register`: the regulator records a consumer's certified one-time pseudonym for a round. */
+export const pseudonymRegister = orgKind({
+  kind: 'pseudonym.register',
+  roles: ['trading-centre'],
+  payload: pseudonymRegisterPayload,
+  execute({ ctx, payload: p, draft }) {
+    const regulator = regulatorOf(draft, ctx.group);
+    const round =
+      draft.read(roundKey(p.round), roundRecord) ?? notFound('round', { round: p.round.toString() });
+    // [FAIL] pseudonyms join a round only while it is open
+    if (round.phase !== 'open')
+      throw new ContractError('CONTRACT_WRONG_PHASE', `round ${p.round} is ${round.phase}`);
+    if (memberById(ctx, p.aggregator)?.role !== 'aggregator') {
+      throw new ContractError('CONTRACT_WRONG_ROLE', `${p.aggregator} is not an aggregator`);
+    }
+    const cert = decodeCertificate(ctx.group, p.certificate);
+    // [FAIL] not signed by the regulator's certificate key, or expired now
+    const status = certificateStatus(
+      { masterPublic: regulator.masterPublic, certPublicKey: regulator.certPublicKey },
+      cert,
+      ctx.block.timestampMs,
+    );
+    if (status !== 'valid')
+      throw new ContractError('CONTRACT_BAD_PROOF', `pseudonym certificate is ${status}`);
+    // [FAIL] it must stay valid until the round's disputes can no longer be escalated
+    const needed = round.terms.responseDeadlineMs + 2n * round.terms.ackWindowMs;
+    if (cert.expiresAtMs < needed) {
+      throw new ContractError(
+        'CONTRACT_BAD_PSEUDONYM',
+        'the pseudonym expires before the round’s disputes close',
+        {
+          expiresAtMs: cert.expiresAtMs.toString(),
+          neededMs: needed.toString(),
+        },
+      );
+    }
+    // [FAIL] the member did not prove possession of the secret (the regulator could have made the key)
+    const request = {
+      publicKey: cert.publicKey,
+      pid: cert.pid,
+      expiresAtMs: cert.expiresAtMs,
+      proofOfPossession: p.proofOfPossession,
+    };
+    if (!verifyProofOfPossession(ctx.group, request)) {
+      throw new ContractError('CONTRACT_BAD_PROOF', 'proof of possession of the pseudonym key fails');
+    }
+    // [FAIL] a key is registered once
+    if (draft.get(pseudonymKey(cert.publicKey)) !== undefined) {
+      throw new ContractError('CONTRACT_EXISTS', 'pseudonym key already registered');
+    }
+    const ring = draft.read(ringKey(p.round, p.aggregator), ringRecord)?.members ?? [];
+    if (ring.length >= MAX_ROUND_PARTICIPANTS) throw new ContractError('CONTRACT_LIMIT', 'the ring is full');
+    draft.put(pseudonymKey(cert.publicKey), pseudonymRecord, {
+      round: p.round,
+      aggregator: p.aggregator,
+      expiresAtMs: cert.expiresAtMs,
+      reputationPpm: p.reputationPpm,
+      certificate: p.certificate,
+      revoked: false,
+      reputationAfterPpm: null,
+    });
+    draft.put(ringKey(p.round, p.aggregator), ringRecord, { members: insertSorted(ring, cert.publicKey) });
+  },
+});
+
+/** `pseudonym.revoke` payload. */
+export const pseudonymRevokePayload = record('pseudonym.revoke', 1, { key: point });
+
+/** `pseudonym.revoke`: the regulator revokes a pseudonym; it leaves its ring and can no longer sign. */
+export const pseudonymRevoke = orgKind({
+  kind: 'pseudonym.revoke',
+  roles: ['trading-centre'],
+  payload: pseudonymRevokePayload,
+  execute({ payload: p, draft }) {
+    const reg = draft.read(pseudonymKey(p.key), pseudonymRecord) ?? notFound('pseudonym');
+    if (reg.revoked) throw new ContractError('CONTRACT_EXISTS', 'the pseudonym is already revoked');
+    draft.put(pseudonymKey(p.key), pseudonymRecord, { ...reg, revoked: true });
+    const ring = draft.read(ringKey(reg.round, reg.aggregator), ringRecord)?.members ?? [];
+    draft.put(ringKey(reg.round, reg.aggregator), ringRecord, {
+      members: ring.filter((y) => !bytesEqual(y, p.key)),
+    });
+  },
+});
+
+/**
+ * The ring of (round, aggregator) at the block's time: its registered, unrevoked pseudonyms that
+ * have not expired, sorted. Empty when none.
+ */
+export function activeRing(
+  ctx: Pick<TxContext, 'state' | 'group' | 'block'>,
+  round: bigint,
+  aggregator: string,
+): Point[] {
+  const members = readRecord(ctx.state, ctx.group, ringKey(round, aggregator), ringRecord)?.members ?? [];
+  return members.filter((y) => {
+    const reg = readRecord(ctx.state, ctx.group, pseudonymKey(y), pseudonymRecord);
+    return reg !== undefined && !reg.revoked && ctx.block.timestampMs < reg.expiresAtMs;
+  });
+}
+
+function insertSorted(ring: readonly Point[], y: Point): Point[] {
+  return [...ring, y].sort(compareBytes);
+}

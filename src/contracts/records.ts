@@ -1,0 +1,244 @@
+/**
+ * The contracts' state records (docs/protocol.md §2): one versioned schema each (./schema.ts), so
+ * the record's type, encoding and strict decoding come from one declaration. Amounts are integers:
+ * energy in Wh, money in micro-yuan (µ¥), prices in µ¥/kWh, reputations and shares in ppm.
+ */
+import {
+  bool,
+  bytes,
+  type Codec,
+  fixed,
+  type Infer,
+  i64,
+  list,
+  oneOf,
+  optional,
+  point,
+  record,
+  str,
+  struct,
+  u32,
+  u64,
+} from './schema.ts';
+
+/** Member ids: 1..64 characters of [a-z0-9.-], starting with a letter or digit (as in genesis). */
+export const MEMBER_ID = /^[a-z0-9][a-z0-9.-]{0,63}$/;
+/** Free text on chain (reasons, period labels): at most this many UTF-8 bytes. */
+export const MAX_TEXT_BYTES = 200;
+/** Most offers, demands or energy contracts in one round, and members of one ring. */
+export const MAX_ROUND_PARTICIPANTS = 1024;
+
+/** A member id field. */
+export const memberId = str(64, MEMBER_ID);
+/** A free-text field. */
+export const text = str(MAX_TEXT_BYTES);
+/** A ppm field, 0..1e6. */
+export const ppm = u32(1_000_000);
+
+/** The value type of a record codec. */
+export type RecordOf<C> = C extends Codec<infer T> ? T : never;
+
+/** The regulator's public keys: P (tracing, PID opening) and the pseudonym-certificate key. */
+export const regulatorRecord = record('regulator', 1, {
+  masterPublic: point,
+  certPublicKey: fixed(32),
+});
+export type RegulatorRecord = RecordOf<typeof regulatorRecord>;
+
+/** Length of an encoded pseudonym certificate (../privacy/pseudonymCertificate.ts). */
+export const CERTIFICATE_BYTES = 1 + 32 + 112 + 8 + 64;
+
+/** A registered pseudonym: its round, aggregator, expiry, attested reputation and certificate. */
+export const pseudonymRecord = record('pseudonym', 1, {
+  round: u64(),
+  aggregator: memberId,
+  expiresAtMs: u64(),
+  /** The consumer's reputation, attested by the regulator (which alone knows who it is). */
+  reputationPpm: ppm,
+  /** The regulator's certificate of the key, binding PID1, PID2 and the expiry. */
+  certificate: fixed(CERTIFICATE_BYTES),
+  revoked: bool,
+  /** The pseudonym's reputation after its round was finalized (null before). */
+  reputationAfterPpm: optional(ppm),
+});
+export type PseudonymRecord = RecordOf<typeof pseudonymRecord>;
+
+/** The pseudonym keys behind one aggregator in one round, sorted by encoding. */
+export const ringRecord = record('ring', 1, { members: list(point, MAX_ROUND_PARTICIPANTS) });
+
+/** Round phases, in order. */
+export const ROUND_PHASES = ['open', 'cleared', 'finalized'] as const;
+export type RoundPhase = (typeof ROUND_PHASES)[number];
+
+/** The rules and tariffs of a round, fixed when it opens. */
+export const roundTerms = struct({
+  period: text,
+  deliveryStartMs: u64(),
+  deliveryEndMs: u64(),
+  /** Consumers confirm or dispute their bills by this time. */
+  responseDeadlineMs: u64(),
+  /** A generator acknowledges a response within this long of its inclusion. */
+  ackWindowMs: u64(),
+  catalogMicroYuanPerKWh: u64(100_000_000n),
+  transmissionMicroYuanPerKWh: u64(100_000_000n),
+  fundsMicroYuanPerKWh: u64(100_000_000n),
+  benchmarkMicroYuanPerKWh: u64(100_000_000n),
+  reputationWeightMicroYuanPerKWh: u64(100_000_000n),
+  substitutionPpm: u32(990_000),
+  outsideOption: bool,
+  /** Deviation between metered and contracted energy tolerated without penalty. */
+  tolerancePpm: ppm,
+  /** Penalty per kWh of deviation beyond the tolerance. */
+  penaltyMicroYuanPerKWh: u64(100_000_000n),
+});
+export type RoundTerms = Infer<typeof roundTerms>;
+
+/** A market round. */
+export const roundRecord = record('round', 1, {
+  id: u64(),
+  phase: oneOf(ROUND_PHASES),
+  openedAtMs: u64(),
+  terms: roundTerms,
+  /** Generators that offered, sorted. */
+  offers: list(memberId, MAX_ROUND_PARTICIPANTS),
+  /** Consumer pseudonyms that demanded, sorted by encoding. */
+  demands: list(point, MAX_ROUND_PARTICIPANTS),
+  /** Energy contracts recorded at clearing (bill/‖round‖0..contracts−1). */
+  contracts: u32(MAX_ROUND_PARTICIPANTS * 64),
+});
+export type RoundRecord = RecordOf<typeof roundRecord>;
+
+/** A generator's offer for a round. */
+export const offerRecord = record('offer', 1, {
+  capacityWh: u64(10_000_000_000_000n),
+  costQuadraticMicroYuanPerMWh2: u64(100_000_000_000n),
+  costLinearMicroYuanPerKWh: u64(100_000_000n),
+  costFixedMicroYuan: u64(100_000_000_000_000n),
+});
+export type OfferRecord = RecordOf<typeof offerRecord>;
+
+/** A consumer pseudonym's demand for a round. */
+export const demandRecord = record('demand', 1, {
+  demandWh: u64(10_000_000_000_000n),
+  /** φ: the consumer's diversification preference (docs/market-model.md §2). */
+  diversificationMicroYuanPerKWh: u64(100_000_000n),
+});
+export type DemandRecord = RecordOf<typeof demandRecord>;
+
+/** The equilibrium of a round: prices per generator and the certificate's summary. */
+export const clearingRecord = record('clearing', 1, {
+  prices: list(struct({ generator: memberId, priceMicroYuanPerKWh: u64() }), MAX_ROUND_PARTICIPANTS),
+  certified: bool,
+  /** Largest gain any generator could make by deviating, µ¥ per kWh of capacity (rounded up). */
+  maxLeaderGapMicroYuanPerKWh: u64(),
+  /** Largest gain any consumer could make by deviating, µ¥ per kWh of demand (rounded up). */
+  maxFollowerGapMicroYuanPerKWh: u64(),
+  /** Energy bought directly in the round. */
+  energyWh: u64(),
+  /** What the consumers pay in the round (direct + grid), and what the catalog tariff alone costs. */
+  costMicroYuan: u64(),
+  catalogCostMicroYuan: u64(),
+});
+export type ClearingRecord = RecordOf<typeof clearingRecord>;
+
+/** Bill statuses. */
+export const BILL_STATUSES = [
+  'contracted', // cleared, not yet metered
+  'issued', // metered: awaiting the consumer's confirmation or dispute
+  'settled', // confirmed (or resolved) and paid
+  'disputed', // the consumer disputed it: awaiting the regulator
+  'escalated', // the generator ignored the consumer's response: awaiting the regulator
+  'voided', // the regulator cancelled it
+  'overdue', // no response by the deadline when the round was finalized
+] as const;
+export type BillStatus = (typeof BILL_STATUSES)[number];
+
+/** An energy contract and, once metered, its bill. */
+export const billRecord = record('bill', 1, {
+  round: u64(),
+  index: u32(),
+  generator: memberId,
+  /** The consumer's one-time pseudonym for the round. */
+  consumer: point,
+  aggregator: memberId,
+  contractedWh: u64(),
+  priceMicroYuanPerKWh: u64(),
+  status: oneOf(BILL_STATUSES),
+  /** Metered energy the generator delivered and the consumer took (null before metering). */
+  meter: optional(
+    struct({
+      deliveredWh: u64(),
+      consumedWh: u64(),
+      meteredAtMs: u64(),
+    }),
+  ),
+  /** The bill's amounts (zero before metering). */
+  billedWh: u64(),
+  energyMicroYuan: u64(),
+  transmissionMicroYuan: u64(),
+  fundsMicroYuan: u64(),
+  generatorPenaltyMicroYuan: u64(),
+  consumerPenaltyMicroYuan: u64(),
+  /** When the consumer's response was acknowledged, and the response transaction (null before). */
+  respondedAtMs: optional(u64()),
+  response: optional(fixed(32)),
+  /** The regulator's resolution note (empty unless resolved). */
+  resolution: text,
+});
+export type BillRecord = RecordOf<typeof billRecord>;
+
+/** Largest encoded signcryption a bill response may carry (a ring of 1024 and a short message). */
+export const MAX_SIGNCRYPTION_BYTES = 40_000;
+
+/** A consumer's verdict on its bill. */
+export const VERDICTS = ['confirm', 'dispute'] as const;
+export type Verdict = (typeof VERDICTS)[number];
+
+/** Response statuses. */
+export const RESPONSE_STATUSES = ['pending', 'acknowledged', 'escalated'] as const;
+
+/** A ring-signcrypted bill response as validators see it: who may read it, not who sent it. */
+export const responseRecord = record('response', 1, {
+  round: u64(),
+  aggregator: memberId,
+  generator: memberId,
+  uniqueId: fixed(32),
+  /** The signcryption (../privacy/signcryptionEncoding.ts), ciphertext only. */
+  signcryption: bytes(MAX_SIGNCRYPTION_BYTES),
+  receivedAtMs: u64(),
+  status: oneOf(RESPONSE_STATUSES),
+  /** Revealed by the generator's acknowledgement: the bill and the verdict. */
+  bill: optional(u32()),
+  verdict: optional(oneOf(VERDICTS)),
+  acknowledgedAtMs: optional(u64()),
+  /** The ring the signcryption was verified against (kept: rings change when a pseudonym is revoked). */
+  ring: list(point, MAX_ROUND_PARTICIPANTS),
+});
+export type ResponseRecord = RecordOf<typeof responseRecord>;
+
+/** A member's reputation and standing (../market/reputation.ts). */
+export const reputationRecord = record('reputation', 1, {
+  reputationPpm: ppm,
+  status: oneOf(['active', 'excluded', 'probation'] as const),
+  roundsInStatus: u32(),
+  /** The last round that updated it (0 = none yet). */
+  lastRound: u64(),
+});
+export type ReputationRecord = RecordOf<typeof reputationRecord>;
+
+/** A balance in micro-yuan (negative: owes). */
+export const balanceRecord = record('balance', 1, { microYuan: i64 });
+
+/** One trace audit event: who traced which message, when and why, and a commitment to the result. */
+export const traceRecord = record('trace', 1, {
+  seq: u64(),
+  regulator: memberId,
+  /** The traced bill-response transaction. */
+  response: fixed(32),
+  reason: text,
+  atMs: u64(),
+  height: u64(),
+  /** SHA-256 commitment to the salted trace result and its proofs (docs/protocol.md §7). */
+  commitment: fixed(32),
+});
+export type TraceRecord = RecordOf<typeof traceRecord>;

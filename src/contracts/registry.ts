@@ -1,0 +1,34 @@
+/**
+ * Every contract kind of the chain (docs/protocol.md lists each with who may send it, what it
+ * checks and what it writes). A validator's handler registry is exactly this list plus the
+ * ledger's test kind `memo`.
+ */
+import type { TxHandler } from '../ledger/handler.ts';
+import { billAcknowledge, billEscalate, billRespond } from './billResponses.ts';
+import { disputeResolve, traceRecordKind } from './disputes.ts';
+import { roundFinalize } from './finalize.ts';
+import { memberReceivingKey, memberRegister, memberSuspend, regulatorSetup } from './membership.ts';
+import { meterSubmit } from './metering.ts';
+import { pseudonymRegister, pseudonymRevoke } from './pseudonyms.ts';
+import { marketDemand, marketOffer, roundClose, roundOpen } from './rounds.ts';
+
+/** The contract handlers, in protocol order. */
+export const CONTRACT_HANDLERS: readonly TxHandler[] = [
+  regulatorSetup,
+  memberRegister,
+  memberSuspend,
+  memberReceivingKey,
+  pseudonymRegister,
+  pseudonymRevoke,
+  roundOpen,
+  marketOffer,
+  marketDemand,
+  roundClose,
+  meterSubmit,
+  billRespond,
+  billAcknowledge,
+  billEscalate,
+  disputeResolve,
+  traceRecordKind,
+  roundFinalize,
+] as readonly TxHandler[];

@@ -1,0 +1,411 @@
+/**
+ * A whole market round through the contracts, in memory: regulator setup, receiving keys, a round,
+ * one-time pseudonyms, offers, pseudonymous demand, clearing inside execution, metering, private
+ * bill responses (ring signcryption), acknowledgements and settlement, a dispute resolved after a
+ * trace, finalization and reputation — with the authorisation and privacy rules checked at each step.
+ */
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { buildBillResponse, openBillResponse } from '../../src/client/billResponse.ts';
+import { pseudonymContractTx } from '../../src/client/contractTx.ts';
+import { issueOneTimePseudonym } from '../../src/client/pseudonyms.ts';
+import { toHex } from '../../src/codec/bytes.ts';
+import { acknowledgePayload, billAcknowledge } from '../../src/contracts/billResponses.ts';
+import { resolvePayload, traceRecordPayload } from '../../src/contracts/disputes.ts';
+import { Draft, readRecord } from '../../src/contracts/draft.ts';
+import { finalizePayload } from '../../src/contracts/finalize.ts';
+import {
+  billKey,
+  clearingKey,
+  pseudonymKey,
+  reputationKey,
+  responseKey,
+  roundKey,
+} from '../../src/contracts/keys.ts';
+import { receivingKeyPayload, receivingKeyProofBytes } from '../../src/contracts/membership.ts';
+import { meterPayload } from '../../src/contracts/metering.ts';
+import { activeRing, pseudonymRegisterPayload } from '../../src/contracts/pseudonyms.ts';
+import {
+  type BillRecord,
+  billRecord,
+  clearingRecord,
+  pseudonymRecord,
+  regulatorRecord,
+  reputationRecord,
+  responseRecord,
+  roundRecord,
+} from '../../src/contracts/records.ts';
+import {
+  demandPayload,
+  offerPayload,
+  roundClosePayload,
+  roundOpenPayload,
+} from '../../src/contracts/rounds.ts';
+import { balanceOf, GRID_ACCOUNT, pseudonymAccount } from '../../src/contracts/settlement.ts';
+import { transactionId } from '../../src/ledger/transaction.ts';
+import { generateKeyPair, type KeyPair } from '../../src/privacy/keyPair.ts';
+import { ringOf } from '../../src/privacy/ring.ts';
+import { schnorrSign } from '../../src/privacy/schnorr.ts';
+import { decodeSigncryption } from '../../src/privacy/signcryptionEncoding.ts';
+import { traceToIdentity } from '../../src/privacy/trace.ts';
+import { commitTrace, verifyTraceOpening } from '../../src/privacy/traceCommitment.ts';
+import { CASE30, CHAIN_ID, ContractChain, group, invalidReason } from './harness.ts';
+
+const ok = { status: 'ok' };
+const R = 1n;
+
+function setUp() {
+  const c = new ContractChain();
+  const reg = c.regulator;
+  assert.deepEqual(
+    c.one(
+      c.org('trading-centre', 'regulator.setup', regulatorRecord, {
+        masterPublic: reg.masterPublic,
+        certPublicKey: reg.certPublicKey,
+      }),
+    ),
+    ok,
+  );
+  const receiving = new Map<string, KeyPair>();
+  for (const g of ['gen-a', 'gen-b']) {
+    const z = generateKeyPair(group);
+    receiving.set(g, z);
+    const proof = schnorrSign(
+      group,
+      'receiving-key',
+      z.secret,
+      z.publicKey,
+      receivingKeyProofBytes(CHAIN_ID, g, z.publicKey),
+    );
+    const bad = c.org(g, 'member.receiving-key', receivingKeyPayload, { key: z.publicKey, proof });
+    assert.deepEqual(c.one(bad), ok);
+  }
+  const t0 = c.now;
+  const terms = {
+    period: 'test hour',
+    deliveryStartMs: t0 + 10_000n,
+    deliveryEndMs: t0 + 20_000n,
+    responseDeadlineMs: t0 + 60_000n,
+    ackWindowMs: 10_000n,
+    catalogMicroYuanPerKWh: 610_000n,
+    transmissionMicroYuanPerKWh: 142_800n,
+    fundsMicroYuanPerKWh: 26_000n,
+    benchmarkMicroYuanPerKWh: 373_900n,
+    reputationWeightMicroYuanPerKWh: 30_000n,
+    substitutionPpm: 500_000,
+    outsideOption: true,
+    tolerancePpm: 50_000,
+    penaltyMicroYuanPerKWh: 61_000n,
+  };
+  assert.deepEqual(c.one(c.org('trading-centre', 'round.open', roundOpenPayload, { id: R, terms })), ok);
+  const pseudonyms = new Map<string, KeyPair>();
+  const registrations = [];
+  for (const [id, agg] of [
+    ['consumer-1', 'agg-a'],
+    ['consumer-2', 'agg-a'],
+    ['consumer-3', 'agg-b'],
+    ['consumer-4', 'agg-b'],
+  ] as const) {
+    const { key, payload } = issueOneTimePseudonym(
+      group,
+      reg,
+      id,
+      c.now,
+      c.now + 3_600_000n,
+      R,
+      agg,
+      600_000,
+    );
+    pseudonyms.set(id, key);
+    registrations.push(
+      c.org(
+        'trading-centre',
+        'pseudonym.register',
+        pseudonymRegisterPayload,
+        payload,
+        BigInt(registrations.length),
+      ),
+    );
+  }
+  assert.deepEqual(
+    c.block(registrations),
+    registrations.map(() => ok),
+  );
+  const offers = ['gen-a', 'gen-b'].map((g, i) =>
+    c.org(g, 'market.offer', offerPayload, {
+      round: R,
+      capacityWh: BigInt(CASE30.generators[i]!.capacityWh) / 2n,
+      costQuadraticMicroYuanPerMWh2: BigInt(CASE30.generators[i]!.costQuadraticMicroYuanPerMWh2),
+      costLinearMicroYuanPerKWh: BigInt(CASE30.generators[i]!.costLinearMicroYuanPerKWh),
+      costFixedMicroYuan: 0n,
+    }),
+  );
+  const demands = [...pseudonyms.values()].map((key, j) =>
+    pseudonymContractTx(
+      { chainId: CHAIN_ID, group },
+      'market.demand',
+      demandPayload,
+      {
+        round: R,
+        demandWh: BigInt(CASE30.consumers[j]!.demandWh),
+        diversificationMicroYuanPerKWh: BigInt(CASE30.consumers[j]!.diversificationMicroYuanPerKWh),
+      },
+      key,
+    ),
+  );
+  assert.deepEqual(
+    c.block([...offers, ...demands]),
+    [...offers, ...demands].map(() => ok),
+  );
+  return { c, reg, receiving, pseudonyms, terms };
+}
+
+function bills(c: ContractChain): BillRecord[] {
+  const round = readRecord(c.state, group, roundKey(R), roundRecord)!;
+  return Array.from(
+    { length: round.contracts },
+    (_, i) => readRecord(c.state, group, billKey(R, i), billRecord)!,
+  );
+}
+
+describe('contracts: a whole round', () => {
+  it('clears, meters, confirms privately, settles, traces a dispute and moves reputation', () => {
+    const { c, reg, receiving, pseudonyms, terms } = setUp();
+    // [INVALID] a consumer's organisation key cannot offer; a non-regulator cannot close
+    const consumerOffer = c.org('consumer-1', 'market.offer', offerPayload, {
+      round: R,
+      capacityWh: 1n,
+      costQuadraticMicroYuanPerMWh2: 0n,
+      costLinearMicroYuanPerKWh: 0n,
+      costFixedMicroYuan: 0n,
+    });
+    assert.equal(invalidReason(c, consumerOffer), 'LEDGER_UNAUTHORISED:CONTRACT_WRONG_ROLE');
+    assert.equal(
+      invalidReason(c, c.org('gen-a', 'round.close', roundClosePayload, { round: R })),
+      'LEDGER_UNAUTHORISED:CONTRACT_WRONG_ROLE',
+    );
+
+    assert.deepEqual(c.one(c.org('trading-centre', 'round.close', roundClosePayload, { round: R })), ok);
+    const clearing = readRecord(c.state, group, clearingKey(R), clearingRecord)!;
+    assert.equal(clearing.certified, true);
+    assert.equal(clearing.prices.length, 2);
+    assert.ok(
+      clearing.costMicroYuan < clearing.catalogCostMicroYuan,
+      'direct purchase saves against the catalog tariff',
+    );
+    const contracted = bills(c);
+    assert.ok(contracted.length >= 2);
+    assert.equal(
+      contracted.reduce((s, b) => s + b.contractedWh, 0n),
+      clearing.energyWh,
+    );
+
+    // [FAIL] metering before the delivery window ends; then each aggregator meters its own consumers
+    const readingsOf = (agg: string) =>
+      contracted
+        .filter((b) => b.aggregator === agg)
+        .map((b, k) => ({
+          bill: b.index,
+          deliveredWh: b.contractedWh,
+          consumedWh: k === 0 ? (b.contractedWh * 8n) / 10n : b.contractedWh,
+        }));
+    assert.deepEqual(
+      c.one(c.org('agg-a', 'meter.submit', meterPayload, { round: R, readings: readingsOf('agg-a') }), 1000n),
+      { status: 'failed', code: 'CONTRACT_TOO_EARLY' },
+    );
+    const meters = ['agg-a', 'agg-b']
+      .filter((a) => readingsOf(a).length > 0)
+      .map((a) => c.org(a, 'meter.submit', meterPayload, { round: R, readings: readingsOf(a) }));
+    assert.deepEqual(
+      c.block(meters, 20_000n),
+      meters.map(() => ok),
+    );
+    const issued = bills(c);
+    assert.ok(issued.every((b) => b.status === 'issued'));
+    assert.ok(
+      issued.some((b) => b.consumerPenaltyMicroYuan > 0n),
+      'a 20 % shortfall beyond the 5 % tolerance is penalised',
+    );
+
+    // Every consumer responds through a ring signcryption; the first bill is disputed.
+    const params = { group, regulatorKey: reg.masterPublic };
+    const ownerOf = (b: BillRecord) =>
+      [...pseudonyms].find(([, k]) => toHex(k.publicKey) === toHex(b.consumer))!;
+    const disputed = issued[0]!;
+    const responses = issued.map((b) =>
+      buildBillResponse({
+        chainId: CHAIN_ID,
+        params,
+        pseudonym: ownerOf(b)[1],
+        ring: activeRing(
+          {
+            state: c.state,
+            group,
+            block: { chainId: CHAIN_ID, height: 0n, timestampMs: c.now, proposer: 0 },
+          },
+          R,
+          b.aggregator,
+        ),
+        round: R,
+        bill: b.index,
+        aggregator: b.aggregator,
+        generator: b.generator,
+        receiver: receiving.get(b.generator)!.publicKey,
+        verdict: b === disputed ? 'dispute' : 'confirm',
+        remarks: b === disputed ? 'metered consumption is wrong' : 'ok',
+      }),
+    );
+    assert.deepEqual(
+      c.block(responses),
+      responses.map(() => ok),
+    );
+
+    // Privacy: the stored response names the ring and the addressee, never the sender or the plaintext.
+    for (const tx of responses) {
+      const stored = readRecord(c.state, group, responseKey(transactionId(tx.bytes)), responseRecord)!;
+      assert.equal(stored.status, 'pending');
+      assert.ok(stored.ring.length >= 1);
+      const text = new TextDecoder('latin1').decode(stored.signcryption);
+      assert.ok(!text.includes('metered consumption') && !text.includes('consumer-'));
+    }
+
+    // A ring member cannot confirm another consumer's bill: its signature does not match the bill.
+    const other = issued.find(
+      (b) => b.aggregator === disputed.aggregator && toHex(b.consumer) !== toHex(disputed.consumer),
+    );
+    if (other !== undefined) {
+      const forged = buildBillResponse({
+        chainId: CHAIN_ID,
+        params,
+        pseudonym: ownerOf(other)[1],
+        ring: ringOf(
+          readRecord(c.state, group, responseKey(transactionId(responses[0]!.bytes)), responseRecord)!.ring,
+        ).members,
+        round: R,
+        bill: disputed.index,
+        aggregator: disputed.aggregator,
+        generator: disputed.generator,
+        receiver: receiving.get(disputed.generator)!.publicKey,
+        verdict: 'confirm',
+        remarks: '',
+      });
+      assert.deepEqual(c.one(forged), ok, 'the ring proof is valid: a member of the ring sent it');
+      const forgedId = transactionId(forged.bytes);
+      const rec = readRecord(c.state, group, responseKey(forgedId), responseRecord)!;
+      assert.throws(
+        () =>
+          openBillResponse(CHAIN_ID, params, receiving.get(disputed.generator)!, forgedId, rec, (r, i) =>
+            readRecord(c.state, group, billKey(r, i), billRecord),
+          ),
+        { code: 'CLIENT_BAD_RESPONSE' },
+      );
+    }
+
+    // The generators decrypt and acknowledge; confirmed bills settle, the dispute waits.
+    const acks = responses.map((tx, i) => {
+      const id = transactionId(tx.bytes);
+      const rec = readRecord(c.state, group, responseKey(id), responseRecord)!;
+      const opened = openBillResponse(CHAIN_ID, params, receiving.get(rec.generator)!, id, rec, (r, k) =>
+        readRecord(c.state, group, billKey(r, k), billRecord),
+      );
+      assert.equal(opened.bill, issued[i]!.index);
+      const offset = BigInt(
+        responses
+          .slice(0, i)
+          .filter(
+            (t) =>
+              readRecord(c.state, group, responseKey(transactionId(t.bytes)), responseRecord)!.generator ===
+              rec.generator,
+          ).length,
+      );
+      return c.org(rec.generator, 'bill.acknowledge', acknowledgePayload, opened.acknowledgement, offset);
+    });
+    assert.deepEqual(
+      c.block(acks),
+      acks.map(() => ok),
+    );
+    const after = bills(c);
+    assert.equal(after[0]!.status, 'disputed');
+    assert.ok(after.slice(1).every((b) => b.status === 'settled'));
+
+    // The regulator traces the disputed response, records the audit event, and resolves the dispute.
+    const disputedResponse = transactionId(responses[0]!.bytes);
+    const rec = readRecord(c.state, group, responseKey(disputedResponse), responseRecord)!;
+    const sc = decodeSigncryption(group, rec.signcryption);
+    const certOf = (y: Uint8Array) => {
+      const p = readRecord(c.state, group, pseudonymKey(y), pseudonymRecord);
+      return p === undefined ? undefined : decodeCertificateOf(p.certificate);
+    };
+    const traced = traceToIdentity(params, reg, sc, ringOf(rec.ring), certOf);
+    assert.equal(traced.opening.realIdentity, ownerOf(disputed)[0]);
+    const { opening, commitment } = commitTrace(traced);
+    const traceTx = (who: string) =>
+      c.org(who, 'trace.record', traceRecordPayload, {
+        response: disputedResponse,
+        reason: 'consumer disputes metering',
+        commitment,
+      });
+    assert.equal(invalidReason(c, traceTx('gen-a')), 'LEDGER_UNAUTHORISED:CONTRACT_WRONG_ROLE');
+    assert.deepEqual(c.one(traceTx('trading-centre')), ok);
+    assert.ok(verifyTraceOpening(params, sc, ringOf(rec.ring), commitment, opening));
+    assert.deepEqual(
+      c.one(
+        c.org('trading-centre', 'dispute.resolve', resolvePayload, {
+          round: R,
+          bill: disputed.index,
+          outcome: 'waive-penalties',
+          note: 'meter fault',
+        }),
+      ),
+      ok,
+    );
+
+    // Balances: every settled bill moved money, and the moves sum to zero.
+    const draft = new Draft(c.state, group);
+    const accounts = [
+      GRID_ACCOUNT,
+      'gen-a',
+      'gen-b',
+      ...[...pseudonyms.values()].map((k) => pseudonymAccount(k.publicKey)),
+    ];
+    assert.equal(
+      accounts.reduce((s, a) => s + balanceOf(draft, a), 0n),
+      0n,
+    );
+    assert.ok(balanceOf(draft, GRID_ACCOUNT) > 0n);
+
+    // Finalize after the deadlines; reputations move.
+    assert.equal(
+      invalidReason(c, c.org('trading-centre', 'round.finalize', finalizePayload, { round: R })),
+      undefined,
+    );
+    assert.deepEqual(c.one(c.org('trading-centre', 'round.finalize', finalizePayload, { round: R }), 1000n), {
+      status: 'failed',
+      code: 'CONTRACT_TOO_EARLY',
+    });
+    assert.deepEqual(
+      c.one(
+        c.org('trading-centre', 'round.finalize', finalizePayload, { round: R }),
+        terms.responseDeadlineMs + terms.ackWindowMs - c.now,
+      ),
+      ok,
+    );
+    for (const g of ['gen-a', 'gen-b']) {
+      const rep = readRecord(c.state, group, reputationKey(g), reputationRecord);
+      assert.ok(rep !== undefined && rep.lastRound === R, `${g} was scored`);
+    }
+    for (const k of pseudonyms.values()) {
+      assert.notEqual(
+        readRecord(c.state, group, pseudonymKey(k.publicKey), pseudonymRecord)!.reputationAfterPpm,
+        null,
+      );
+    }
+    void billAcknowledge;
+  });
+});
+
+import { decodeCertificate } from '../../src/privacy/pseudonymCertificate.ts';
+
+function decodeCertificateOf(bytes: Uint8Array) {
+  return decodeCertificate(group, bytes);
+}

@@ -24,16 +24,17 @@ import {
   signingBytes,
 } from '../consensus/messages.ts';
 import { type Effect, Replica } from '../consensus/replica.ts';
+import { CONTRACT_HANDLERS } from '../contracts/registry.ts';
 import { orgSign } from '../crypto/ed25519.ts';
 import { libsodiumGroup } from '../crypto/groupLibsodium.ts';
-import { verifyEd25519 } from '../ledger/ed25519Verify.ts';
 import type { Block } from '../ledger/block.ts';
+import { verifyEd25519 } from '../ledger/ed25519Verify.ts';
 import { type Genesis, genesisState, parseGenesis } from '../ledger/genesis.ts';
 import { HandlerRegistry } from '../ledger/handler.ts';
 import { memoHandler } from '../ledger/memo.ts';
 import { parseValidatorKeyFile } from '../ledger/networkKeys.ts';
-import { ensureGenesis, type LedgerStore, openStore } from '../ledger/store.ts';
 import type { Receipt } from '../ledger/receipt.ts';
+import { ensureGenesis, type LedgerStore, openStore } from '../ledger/store.ts';
 import type { LedgerEnv } from '../ledger/verification.ts';
 import { startTransport, type Transport } from '../p2p/transport.ts';
 import { ChainApp, toConsensusCertificate } from './chainApp.ts';
@@ -106,6 +107,7 @@ export class ValidatorNode {
     const group = await libsodiumGroup();
     const handlers = new HandlerRegistry();
     handlers.register(memoHandler);
+    for (const h of CONTRACT_HANDLERS) handlers.register(h);
     const env: LedgerEnv = { chainId: genesis.chainId, group, handlers };
     const store = await openStore(config.dataDir);
     await ensureGenesis(store, genesisState(genesis));

@@ -4,7 +4,7 @@
  *
  * This process is the load generator: it signs every transaction before the timed window (so
  * signing does not compete with the validators for the cores), then offers increasing rates in
- * steps, each sender's transactions in nonce order to one validator, in batches through POST /txs.
+ * steps, each sender's transactions in nonce order to one validator, in batches through POST /v1/txs.
  * A transaction's latency runs from its submission to the moment a poller first sees the block
  * that holds it (polling every 10 ms). It reports the sustained committed TPS (best step), p50/p99
  * latency at that step, and — measured in this same run — the signature-verification bound of this
@@ -100,8 +100,9 @@ async function main(): Promise<void> {
           [...batches].map(async ([s, txs]) => {
             const w = new Writer();
             for (const tx of txs) w.bytes(tx);
-            const res = await fetch(`${net.validators[s % VALIDATORS]!.apiUrl}/txs`, {
+            const res = await fetch(`${net.validators[s % VALIDATORS]!.apiUrl}/v1/txs`, {
               method: 'POST',
+              headers: { 'content-type': 'application/octet-stream' },
               body: w.finish(),
             });
             const body = (await res.json()) as { ids: string[]; errors: unknown[] };
@@ -173,7 +174,7 @@ async function waitReady(net: LocalNetwork): Promise<void> {
       const all = await Promise.all(
         net.validators.map(
           async (v) =>
-            (await (await fetch(`${v.apiUrl}/status`)).json()) as { height: string; peers: number[] },
+            (await (await fetch(`${v.apiUrl}/v1/status`)).json()) as { height: string; peers: number[] },
         ),
       );
       if (all.every((s) => Number(s.height) >= 1 && s.peers.length === VALIDATORS - 1)) return;
@@ -191,7 +192,7 @@ async function pollCommits(
 ): Promise<void> {
   let next = 1;
   while (!stopped()) {
-    const res = await fetch(`${api}/block/${next}`);
+    const res = await fetch(`${api}/v1/blocks/${next}`);
     if (res.status === 200) {
       const b = (await res.json()) as { txIds: string[] };
       const now = performance.now();

@@ -44,7 +44,7 @@ async function http(
 
 async function status(i: number): Promise<Record<string, unknown> | null> {
   try {
-    return (await http('GET', `${net.validators[i]!.apiUrl}/status`)).json;
+    return (await http('GET', `${net.validators[i]!.apiUrl}/v1/status`)).json;
   } catch {
     return null;
   }
@@ -74,7 +74,7 @@ async function submit(sender: Sender, to: number, count: number): Promise<string
   for (let k = 0; k < count; k++) {
     const r = await http(
       'POST',
-      `${net.validators[to]!.apiUrl}/tx`,
+      `${net.validators[to]!.apiUrl}/v1/tx`,
       memo(sender, `${sender.id} #${sender.nonce + 1n}`),
     );
     assert.equal(r.status, 202, JSON.stringify(r.json));
@@ -86,14 +86,14 @@ async function submit(sender: Sender, to: number, count: number): Promise<string
 
 async function committedOn(i: number, id: string): Promise<boolean> {
   try {
-    return (await http('GET', `${net.validators[i]!.apiUrl}/tx/${id}`)).json.status === 'committed';
+    return (await http('GET', `${net.validators[i]!.apiUrl}/v1/tx/${id}`)).json.status === 'committed';
   } catch {
     return false;
   }
 }
 
 async function blockAt(i: number, h: number): Promise<Record<string, unknown>> {
-  return (await http('GET', `${net.validators[i]!.apiUrl}/block/${h}`)).json;
+  return (await http('GET', `${net.validators[i]!.apiUrl}/v1/blocks/${h}`)).json;
 }
 
 describe('a four-validator network of real processes', { timeout: 600_000 }, () => {
@@ -174,7 +174,7 @@ describe('a four-validator network of real processes', { timeout: 600_000 }, () 
   });
 
   it('refuses malformed, unsigned, replayed, oversized and wrong-chain transactions with clear errors', async () => {
-    const url = `${net.validators[2]!.apiUrl}/tx`;
+    const url = `${net.validators[2]!.apiUrl}/v1/tx`;
     const s = senders.get('consumer-2')!;
     const cases: [string, Uint8Array, number, RegExp][] = [
       ['malformed', new TextEncoder().encode('not a transaction'), 400, /^DECODE_/],
@@ -210,7 +210,15 @@ describe('a four-validator network of real processes', { timeout: 600_000 }, () 
       fc.asyncProperty(
         fc.constantFrom('GET', 'POST', 'PUT', 'DELETE'),
         fc.oneof(
-          fc.constantFrom('/tx', '/txs', '/status', '/block/', '/tx/', '/block/99999999', '/tx/zz'),
+          fc.constantFrom(
+            '/v1/tx',
+            '/v1/txs',
+            '/v1/status',
+            '/v1/blocks/',
+            '/v1/tx/',
+            '/v1/blocks/99999999',
+            '/v1/tx/zz',
+          ),
           fc.webPath(),
         ),
         fc.uint8Array({ maxLength: 512 }),

@@ -40,7 +40,7 @@ export async function runNetworkUp(opts: NetworkUpOptions): Promise<void> {
     },
   });
   console.log(`${pc.green('✓')} ${opts.validators} validators starting, files in ${net.dir}`);
-  for (const v of net.validators) console.log(`  validator-${v.index}: ${v.apiUrl}/status`);
+  for (const v of net.validators) console.log(`  validator-${v.index}: ${v.apiUrl}/v1/status`);
   console.log(pc.dim('Ctrl-C stops the network.'));
   await new Promise<void>((resolve) => {
     const stop = () => net.stop().then(resolve, resolve);

@@ -1,10 +1,10 @@
 /**
  * `dpp node --config <file>`: runs one validator in the foreground — store, consensus, p2p and the
- * client endpoint — until SIGTERM or SIGINT, then shuts down cleanly (no committed data is lost on
+ * HTTP + WebSocket API (src/api/, docs/api.md) — until SIGTERM or SIGINT, then shuts down cleanly (no committed data is lost on
  * a kill either: every block is one synced batch).
  */
 
-import { startClientApi } from '../../node/clientApi.ts';
+import { startApiServer } from '../../api/server.ts';
 import { loadNodeConfig } from '../../node/config.ts';
 import { nodeLogger } from '../../node/logger.ts';
 import { ValidatorNode } from '../../node/validatorNode.ts';
@@ -14,14 +14,16 @@ export async function runNode(configPath: string): Promise<void> {
   const config = loadNodeConfig(configPath);
   const log = nodeLogger(`validator-${config.validatorIndex}`);
   const node = await ValidatorNode.start(config, log);
-  const api = await startClientApi(node, config.api.host, config.api.port);
-  log.info({ api: `http://${config.api.host}:${config.api.port}` }, 'client endpoint listening');
+  const api = await startApiServer(node, config.api, { logger: log });
+  log.info({ api: api.url }, 'API listening');
   await new Promise<void>((resolve) => {
     const shutdown = (signal: string) => {
       log.info({ signal }, 'shutting down');
-      api.close();
-      api.closeAllConnections();
-      node.stop().then(resolve, resolve);
+      api
+        .close()
+        .catch((err) => log.error({ err: String(err) }, 'API close failed'))
+        .then(() => node.stop())
+        .then(resolve, resolve);
     };
     process.once('SIGTERM', () => shutdown('SIGTERM'));
     process.once('SIGINT', () => shutdown('SIGINT'));

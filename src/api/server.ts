@@ -1,0 +1,214 @@
+/**
+ * The node's HTTP + WebSocket API (fastify 5). docs/api.md lists every route.
+ *
+ * How the API is put together — and how to add to it:
+ * - A route module is a function `(app, ctx) => void` in `routes/` (transactions.ts, chain.ts,
+ *   events.ts, operations.ts). It declares each route with `defineRoute(app, spec, handler)`
+ *   (./route.ts): method, URL under `/v1`, summary and tags, zod schemas for params, query, JSON
+ *   body and response. zod validates the inputs before the handler runs, and the same schemas make
+ *   the route's entry in /openapi.json. Handlers return the JSON body; to refuse, they throw a
+ *   DppError (or an ApiError, ./apiError.ts) — never reply with an error by hand.
+ * - A new module (say `routes/market.ts` for contract queries, reading state through
+ *   `ctx.node.store`) is added to ROUTE_MODULES below, or passed in `options.routes`.
+ * - Errors are always `{code, message, details}`; the status follows from the code alone
+ *   (`httpStatusOf`): 400 by default, 404, 409, 413, 415, 426, 429, 503; 500 only for a bug.
+ * - Events: the server feeds `ValidatorNode.onCommit` into an EventBus (./eventBus.ts), which
+ *   publishes a `block` event per commit and then the events of every registered deriver
+ *   (`options.derivers`, or `server.events.addDeriver(name, fn)`); WS /v1/events streams them.
+ * - Every request first takes a token from its client IP's bucket (./rateLimit.ts); bodies are
+ *   size-limited per route before they are read.
+ */
+import swagger from '@fastify/swagger';
+import websocket from '@fastify/websocket';
+import Fastify, { type FastifyError, type FastifyInstance, LogController } from 'fastify';
+import { DppError } from '../errors.ts';
+import type { Logger } from '../node/logger.ts';
+import type { ValidatorNode } from '../node/validatorNode.ts';
+import type { ApiContext, ApiLimits } from './apiContext.ts';
+import { ApiError, httpStatusOf } from './apiError.ts';
+import { EventBus, type EventDeriver } from './eventBus.ts';
+import { ApiMetrics } from './metrics.ts';
+import { type RateLimitOptions, TokenBuckets } from './rateLimit.ts';
+import { chainRoutes } from './routes/chain.ts';
+import { eventRoutes } from './routes/events.ts';
+import { marketRoutes } from './routes/market.ts';
+import { operationRoutes } from './routes/operations.ts';
+import { transactionRoutes } from './routes/transactions.ts';
+
+/** A route module: registers its routes with `defineRoute`. */
+export type RouteModule = (app: FastifyInstance, ctx: ApiContext) => void;
+
+/** The built-in route modules, in registration order. */
+export const ROUTE_MODULES: readonly RouteModule[] = [
+  transactionRoutes,
+  chainRoutes,
+  eventRoutes,
+  operationRoutes,
+  marketRoutes,
+];
+
+/** Options of the API server; every field has a default. */
+export interface ApiServerOptions {
+  /** Where request errors and event-deriver failures are logged (default: nowhere). */
+  readonly logger?: Logger;
+  /** Per-client-IP token bucket, or false to switch it off (default: burst 2 000, 1 000 requests/s). */
+  readonly rateLimit?: RateLimitOptions | false;
+  /** Body limit of routes that do not set their own (default 64 KiB). */
+  readonly bodyLimit?: number;
+  readonly limits?: Partial<ApiLimits>;
+  /** Route modules registered after the built-in ones. */
+  readonly routes?: readonly RouteModule[];
+  /** Application event derivers, by name. */
+  readonly derivers?: Readonly<Record<string, EventDeriver>>;
+  /** Process metrics (CPU, memory, event loop) in /metrics (default true). */
+  readonly processMetrics?: boolean;
+}
+
+/** Default rate limit: generous for one client's polling, tight for a flood. */
+export const DEFAULT_RATE_LIMIT: RateLimitOptions = { burst: 2_000, perSecond: 1_000 };
+
+const DEFAULT_LIMITS: ApiLimits = {
+  batchBytes: 16 << 20,
+  blocksPerPage: 100,
+  maxSubscribers: 256,
+  maxSubscriberBufferBytes: 4 << 20,
+};
+
+/** A built API server. */
+export interface ApiServer {
+  readonly app: FastifyInstance;
+  readonly events: EventBus;
+  readonly metrics: ApiMetrics;
+  /** Stops listening, closes WebSocket clients, detaches from the node (the node keeps running). */
+  close(): Promise<void>;
+}
+
+/** A listening API server. */
+export interface RunningApiServer extends ApiServer {
+  /** `http://host:port`. */
+  readonly url: string;
+}
+
+/** Builds the API of `node` (routes registered, ready, not listening). */
+export async function buildApiServer(
+  node: ValidatorNode,
+  options: ApiServerOptions = {},
+): Promise<ApiServer> {
+  const log = options.logger;
+  const app = Fastify({
+    ...(log === undefined ? { logger: false } : { loggerInstance: log }),
+    logController: new LogController({ disableRequestLogging: true }),
+    bodyLimit: options.bodyLimit ?? 64 << 10,
+    routerOptions: { maxParamLength: 200 },
+    requestTimeout: 30_000,
+    forceCloseConnections: true,
+    // A request Node's HTTP parser refuses never reaches a route: answer it in the same shape.
+    clientErrorHandler: (err, socket) => {
+      const body = JSON.stringify(
+        new ApiError('API_BAD_REQUEST', 'malformed HTTP request', { reason: String(err.code ?? '') }),
+      );
+      if (socket.writable) {
+        socket.end(
+          `HTTP/1.1 400 Bad Request\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
+        );
+      } else socket.destroy();
+    },
+  }) as unknown as FastifyInstance;
+  const events = new EventBus((source, err) => log?.error({ err: String(err), source }, 'event bus'));
+  for (const [name, derive] of Object.entries(options.derivers ?? {})) events.addDeriver(name, derive);
+  const metrics = new ApiMetrics(node, events, { processMetrics: options.processMetrics ?? true });
+  const ctx: ApiContext = { node, events, metrics, limits: { ...DEFAULT_LIMITS, ...options.limits } };
+
+  // zod validates in defineRoute; the JSON schemas fastify holds are documentation only.
+  app.setValidatorCompiler(() => () => true);
+  app.setSerializerCompiler(() => (data) => JSON.stringify(data));
+  app.addContentTypeParser('application/octet-stream', { parseAs: 'buffer' }, (_req, body, done) =>
+    done(null, body),
+  );
+
+  const rate = options.rateLimit ?? DEFAULT_RATE_LIMIT;
+  if (rate !== false) {
+    const buckets = new TokenBuckets(rate);
+    app.addHook('onRequest', async (request, reply) => {
+      const waitMs = buckets.take(request.ip);
+      if (waitMs > 0) {
+        reply.header('retry-after', String(Math.ceil(waitMs / 1000)));
+        throw new ApiError('API_RATE_LIMITED', 'too many requests from this client', {
+          retryAfterMs: waitMs,
+        });
+      }
+    });
+  }
+  app.addHook('onResponse', async (request, reply) => {
+    const route = request.is404 ? 'unmatched' : (request.routeOptions.url ?? 'unmatched');
+    metrics.observeRequest(request.method, route, reply.statusCode, reply.elapsedTime / 1000);
+  });
+
+  app.setErrorHandler((err: FastifyError | DppError, request, reply) => {
+    const mapped = toApiError(err);
+    if (mapped.code === 'API_INTERNAL') log?.error({ err, url: request.url }, 'request failed');
+    reply.code(httpStatusOf(mapped.code)).type('application/json').send(mapped.toJSON());
+  });
+  app.setNotFoundHandler(async (request) => {
+    const path = request.url.split('?')[0]!.slice(0, 200);
+    throw new ApiError('API_NOT_FOUND', `no route ${request.method} ${path}`);
+  });
+
+  await app.register(swagger, {
+    openapi: {
+      openapi: '3.1.0',
+      info: {
+        title: 'dppchain node API',
+        version: '1',
+        description: 'A validator’s HTTP and WebSocket interface; see docs/api.md.',
+      },
+    },
+  });
+  await app.register(websocket, { options: { maxPayload: 4 << 10 } });
+  for (const register of [...ROUTE_MODULES, ...(options.routes ?? [])]) register(app, ctx);
+  await app.ready();
+
+  const detach = node.onCommit((block, receipts) => events.commit(block, receipts));
+  return {
+    app,
+    events,
+    metrics,
+    async close() {
+      detach();
+      await app.close();
+    },
+  };
+}
+
+/** Builds the API of `node` and listens on `host:port` (0 = any free port). */
+export async function startApiServer(
+  node: ValidatorNode,
+  listen: { readonly host: string; readonly port: number },
+  options: ApiServerOptions = {},
+): Promise<RunningApiServer> {
+  const server = await buildApiServer(node, options);
+  try {
+    await server.app.listen({ host: listen.host, port: listen.port });
+  } catch (err) {
+    await server.close();
+    throw err;
+  }
+  const address = server.app.server.address();
+  const port = typeof address === 'object' && address !== null ? address.port : listen.port;
+  const host = listen.host.includes(':') ? `[${listen.host}]` : listen.host;
+  return { ...server, url: `http://${host}:${port}` };
+}
+
+/** Any error as the API answers it. */
+export function toApiError(err: unknown): DppError {
+  if (err instanceof DppError) return err;
+  const e = err as Partial<FastifyError>;
+  const status = typeof e.statusCode === 'number' ? e.statusCode : 500;
+  const details = { reason: typeof e.code === 'string' ? e.code : null };
+  const message = typeof e.message === 'string' ? e.message : 'request refused';
+  if (status === 413) return new ApiError('API_BODY_TOO_LARGE', message, details);
+  if (status === 415) return new ApiError('API_UNSUPPORTED_MEDIA_TYPE', message, details);
+  if (status === 404) return new ApiError('API_NOT_FOUND', message, details);
+  if (status >= 400 && status < 500) return new ApiError('API_BAD_REQUEST', message, details);
+  return new ApiError('API_INTERNAL', 'internal error', details);
+}

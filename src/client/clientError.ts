@@ -1,4 +1,8 @@
-/** Typed errors of the client side: key stores, node requests, building and opening messages. */
+/**
+ * Typed errors of the client side: key stores, node requests, building and opening messages. An
+ * error answered by a node keeps the server's code (e.g. NODE_DUPLICATE_TX), with the HTTP status
+ * in `details.status`.
+ */
 import { DppError, type ErrorDetails } from '../errors.ts';
 
 /** Why a client operation failed. */
@@ -9,13 +13,24 @@ export type ClientErrorCode =
   | 'CLIENT_BAD_PASSPHRASE'
   | 'CLIENT_NODE_ERROR'
   | 'CLIENT_TIMEOUT'
-  | 'CLIENT_NOT_FOUND';
+  | 'CLIENT_NOT_FOUND'
+  | 'CLIENT_KEYSTORE_UNSUPPORTED'
+  | 'CLIENT_KEYSTORE_INSECURE'
+  | 'CLIENT_KEYSTORE_IO'
+  | 'CLIENT_BAD_ARGUMENT'
+  | 'CLIENT_NETWORK'
+  | 'CLIENT_PROOF_INVALID';
 
-/** A client operation failed; nothing was sent or changed. */
+/** A client operation failed, or a node refused it (then `code` is the node's); nothing changed. */
 export class ClientError extends DppError {
   override readonly name = 'ClientError';
 
-  constructor(code: ClientErrorCode, message: string, details: ErrorDetails = {}) {
-    super(code, message, details);
+  constructor(
+    code: ClientErrorCode | (string & {}),
+    message: string,
+    details: ErrorDetails = {},
+    options?: { cause?: unknown },
+  ) {
+    super(code, message, details, options);
   }
 }

@@ -113,7 +113,11 @@ describe('node client', { timeout: 60_000 }, () => {
   it('catches a node that lies: forged proof, wrong header, bad certificate, malformed answers', async () => {
     const tx = chain.member('consumer-3').memo('audited');
     const done = await client.submitAndWait(tx.bytes, 10_000);
-    const real = await (await fetch(`${api.url}/v1/tx/${done.id}`)).json();
+    const real = (await (await fetch(`${api.url}/v1/tx/${done.id}`)).json()) as {
+      index: number;
+      proof: Record<string, unknown>;
+      certificate: string;
+    } & Record<string, unknown>;
     const other = chain.member('consumer-3').memo('never sent');
     const lies: [string, (path: string) => unknown, string][] = [
       ['another id', () => ({ ...real, id: other.id }), 'CLIENT_BAD_RESPONSE'],

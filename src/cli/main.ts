@@ -11,12 +11,29 @@ import { runMarketScenarios } from './commands/marketScenarios.ts';
 import { runNetworkUp } from './commands/network.ts';
 import { runNode } from './commands/node.ts';
 import { runPrivacyDemo } from './commands/privacyDemo.ts';
+import { runStart } from './commands/start.ts';
 
 const program = new Command()
   .name('dpp')
   .description('dppchain: direct power purchase on a consortium chain')
   .version('0.1.0')
   .showHelpAfterError();
+
+program
+  .command('start')
+  .description(
+    'a local consortium from the case30 scenario (4 validator processes) trading round after round',
+  )
+  .option('-r, --rounds <n>', 'stop after n rounds (default: until Ctrl-C)')
+  .option('-d, --dir <dir>', 'folder for genesis, keys and data (recreated)', '.dpp/start')
+  .option('-p, --base-port <port>', 'first port (validator i uses base + 2i and base + 2i + 1)', '7200')
+  .action(async (opts: { rounds?: string; dir: string; basePort: string }) => {
+    await runStart({
+      rounds: opts.rounds === undefined ? undefined : wholeNumber(opts.rounds, 'rounds', 1, 100_000),
+      dir: opts.dir,
+      basePort: wholeNumber(opts.basePort, 'base port', 1024, 65000),
+    });
+  });
 
 program
   .command('demo')

@@ -1,0 +1,150 @@
+/**
+ * Read-only views of the contracts' state for the API, the CLI and the dashboard (docs/protocol.md
+ * §2): plain JSON — integers as decimal strings, bytes and keys as hex — exactly what any validator
+ * stores, so a view never holds more than the chain does (consumers appear only as pseudonyms).
+ */
+import { toHex } from '../codec/bytes.ts';
+import type { Group } from '../crypto/group.ts';
+import type { StateReader } from '../ledger/worldState.ts';
+import { readRecord } from './draft.ts';
+import {
+  balanceKey,
+  billKey,
+  clearingKey,
+  demandKey,
+  LAST_ROUND_KEY,
+  LAST_TRACE_KEY,
+  offerKey,
+  pseudonymKey,
+  REGULATOR_KEY,
+  receivingKey,
+  reputationKey,
+  responseKey,
+  ringKey,
+  roundKey,
+  traceKey,
+} from './keys.ts';
+import { receivingKeyRecord } from './membership.ts';
+import {
+  type BillRecord,
+  balanceRecord,
+  billRecord,
+  clearingRecord,
+  demandRecord,
+  offerRecord,
+  pseudonymRecord,
+  regulatorRecord,
+  reputationRecord,
+  responseRecord,
+  ringRecord,
+  roundRecord,
+  traceRecord,
+} from './records.ts';
+import { record, u64 } from './schema.ts';
+
+type Json = string | number | boolean | null | Json[] | { [k: string]: Json };
+
+/** bigint → string, Uint8Array → hex, recursively (records to JSON). */
+export function toJson(value: unknown): Json {
+  if (typeof value === 'bigint') return value.toString();
+  if (value instanceof Uint8Array) return toHex(value);
+  if (Array.isArray(value)) return value.map(toJson);
+  if (value !== null && typeof value === 'object') {
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, toJson(v)]));
+  }
+  return value as Json;
+}
+
+const counter = record('counter', 1, { id: u64() });
+
+/** Queries over one state (the node's committed store, or any StateReader). */
+export class ContractQueries {
+  constructor(
+    private readonly state: StateReader,
+    private readonly group: Group,
+  ) {}
+
+  private read<T>(key: Uint8Array, codec: Parameters<typeof readRecord<T>>[3]): T | undefined {
+    return readRecord(this.state, this.group, key, codec);
+  }
+
+  /** The regulator's public keys, or null before setup. */
+  regulator() {
+    const r = this.read(REGULATOR_KEY, regulatorRecord);
+    return r === undefined ? null : toJson(r);
+  }
+
+  /** The id of the latest round (0 before any). */
+  lastRound(): bigint {
+    return this.read(LAST_ROUND_KEY, counter)?.id ?? 0n;
+  }
+
+  /** A round with its offers, demands and clearing; undefined when it does not exist. */
+  round(id: bigint) {
+    const round = this.read(roundKey(id), roundRecord);
+    if (round === undefined) return undefined;
+    const clearing = this.read(clearingKey(id), clearingRecord);
+    return toJson({
+      ...round,
+      offers: round.offers.map((generator) => ({
+        generator,
+        ...this.read(offerKey(id, generator), offerRecord)!,
+      })),
+      demands: round.demands.map((pseudonym) => ({
+        pseudonym,
+        ...this.read(demandKey(id, pseudonym), demandRecord)!,
+      })),
+      clearing: clearing ?? null,
+    });
+  }
+
+  /** The bills (energy contracts) of a round, in index order. */
+  bills(id: bigint): BillRecord[] {
+    const round = this.read(roundKey(id), roundRecord);
+    if (round === undefined) return [];
+    return Array.from({ length: round.contracts }, (_, i) => this.read(billKey(id, i), billRecord)!);
+  }
+
+  /** One bill, or undefined. */
+  bill(id: bigint, index: number): BillRecord | undefined {
+    return this.read(billKey(id, index), billRecord);
+  }
+
+  /** The ring of (round, aggregator) as registered (revoked pseudonyms removed). */
+  ring(id: bigint, aggregator: string): Uint8Array[] {
+    return [...(this.read(ringKey(id, aggregator), ringRecord)?.members ?? [])];
+  }
+
+  /** A pseudonym's registration, or undefined. */
+  pseudonym(key: Uint8Array) {
+    return this.read(pseudonymKey(key), pseudonymRecord);
+  }
+
+  /** A stored bill response, or undefined. */
+  response(txId: Uint8Array) {
+    return this.read(responseKey(txId), responseRecord);
+  }
+
+  /** A generator's receiving key, or undefined. */
+  receivingKey(member: string): Uint8Array | undefined {
+    return this.read(receivingKey(member), receivingKeyRecord)?.key;
+  }
+
+  /** An account's balance in µ¥. */
+  balance(account: string): bigint {
+    return this.read(balanceKey(account), balanceRecord)?.microYuan ?? 0n;
+  }
+
+  /** A member's stored reputation, or undefined (a newcomer's applies). */
+  reputation(member: string) {
+    return this.read(reputationKey(member), reputationRecord);
+  }
+
+  /** Every trace audit event, oldest first. */
+  traces() {
+    const n = this.read(LAST_TRACE_KEY, counter)?.id ?? 0n;
+    const out = [];
+    for (let s = 1n; s <= n; s++) out.push(this.read(traceKey(s), traceRecord)!);
+    return out;
+  }
+}

@@ -60,7 +60,8 @@ export class Reader {
   string(maxLength: number): string {
     const raw = this.bytes(maxLength);
     try {
-      return new TextDecoder('utf-8', { fatal: true }).decode(raw);
+      // ignoreBOM: a leading U+FEFF is part of the value (stripping it would give one value two encodings)
+      return new TextDecoder('utf-8', { fatal: true, ignoreBOM: true }).decode(raw);
     } catch {
       throw new DecodeError('DECODE_NON_CANONICAL', `${this.what}: string is not valid UTF-8`);
     }

@@ -12,6 +12,7 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { ConsortiumDriver, consortiumMembers, localConsortium } from '../../src/client/localConsortium.ts';
 import { libsodiumGroup } from '../../src/crypto/groupLibsodium.ts';
+import { openStore } from '../../src/ledger/store.ts';
 import { scenarioFromJson } from '../../src/market/scenarioJson.ts';
 import { type LocalNetwork, launchNetwork } from '../../src/node/launcher.ts';
 import { setupRegulator } from '../../src/privacy/regulator.ts';
@@ -114,5 +115,35 @@ describe('e2e: a market round on 4 validator processes', { timeout: 240_000 }, (
     let sum = 0n;
     for (const a of accounts) sum += BigInt((await get(`${urls[0]}/v1/balances/${a}`)).microYuan as string);
     assert.equal(sum, 0n);
+  });
+
+  it('no validator stores a consumer’s identity beside its pseudonym, or a confirmation’s plaintext', async () => {
+    await net.stop();
+    const secrets = [...scenario.consumers.map((c) => c.id), 'confirmed', 'looks too high'];
+    const leaks = (bytes: Uint8Array) => {
+      const text = Buffer.from(bytes).toString('latin1');
+      return secrets.filter((s) => text.includes(s));
+    };
+    for (const v of net.validators) {
+      const store = await openStore(join(dir, `data-${v.index}`));
+      try {
+        // State: the genesis member list names every member (that is public); nothing else may.
+        for await (const [key, value] of store.stateEntries()) {
+          const prefix = Buffer.from(key).toString('latin1').split('/')[0];
+          if (prefix === 'member' || prefix === 'orgkey') continue;
+          assert.deepEqual(leaks(value), [], `validator ${v.index}: state ${prefix}/… leaks`);
+          assert.deepEqual(leaks(key), [], `validator ${v.index}: a state key leaks`);
+        }
+        // Blocks: every transaction of the round, as stored.
+        const head = store.head()!.height;
+        for (let h = 1n; h <= head; h++) {
+          const block = (await store.getBlock(h))!;
+          for (const tx of block.txs)
+            assert.deepEqual(leaks(tx), [], `validator ${v.index}: a transaction at ${h} leaks`);
+        }
+      } finally {
+        await store.close();
+      }
+    }
   });
 });

@@ -222,7 +222,7 @@ export class ConsortiumDriver {
       `/v1/rounds/${id}`,
     );
     const deliveryEnd = BigInt(opened.terms.deliveryEndMs);
-    const closesAt = BigInt(opened.terms.responseDeadlineMs) + BigInt(timing.ackWindowMs);
+    const closesAt = BigInt(opened.terms.responseDeadlineMs) + 2n * BigInt(timing.ackWindowMs);
 
     // One-time pseudonyms: the consumer makes the key, the regulator certifies and registers it.
     this.progress(`round ${id}: issuing ${c.consumers.length} one-time pseudonyms`);

@@ -1,7 +1,7 @@
 /**
  * Finalizing a round and moving reputation (docs/protocol.md §8, docs/market-model.md §7). Once
- * every response could have been acknowledged (response deadline + acknowledgement window) and no
- * dispute is open, the trading centre finalizes the round: bills still unanswered become overdue,
+ * every response could have been acknowledged and then escalated (response deadline + two
+ * acknowledgement windows) and no dispute is open, the trading centre finalizes the round: bills still unanswered become overdue,
  * and every participant's round record is scored with ../market/reputation.ts —
  *   generator   participated; fulfilment = metered delivery ÷ contracted; settlement = responses
  *               acknowledged within the window ÷ responses addressed to it; a violation per
@@ -64,7 +64,8 @@ export const roundFinalize = orgKind({
     // [FAIL] a round is finalized once, after clearing, when no response can still be acknowledged
     if (round.phase !== 'cleared')
       throw new ContractError('CONTRACT_WRONG_PHASE', `round ${id} is ${round.phase}`);
-    const closesAt = round.terms.responseDeadlineMs + round.terms.ackWindowMs;
+    // A response sent at the deadline may be acknowledged for one window, then escalated for another.
+    const closesAt = round.terms.responseDeadlineMs + 2n * round.terms.ackWindowMs;
     if (ctx.block.timestampMs < closesAt) {
       throw new ContractError('CONTRACT_TOO_EARLY', 'responses may still be acknowledged', {
         closesAtMs: closesAt.toString(),

@@ -5,17 +5,20 @@
  */
 import { readFileSync } from 'node:fs';
 import { orgContractTx } from '../../src/client/contractTx.ts';
+import { toHex } from '../../src/codec/bytes.ts';
 import { CONTRACT_HANDLERS } from '../../src/contracts/registry.ts';
 import type { Codec } from '../../src/contracts/schema.ts';
+import type { Group } from '../../src/crypto/group.ts';
 import { seededRandom } from '../../src/crypto/scalars.ts';
-import { executeTransactions } from '../../src/ledger/execution.ts';
+import type { Block } from '../../src/ledger/block.ts';
+import { type ExecutionResult, executeTransactions } from '../../src/ledger/execution.ts';
 import { genesisState } from '../../src/ledger/genesis.ts';
 import { type GeneratedNetwork, generateGenesis, type MemberKey } from '../../src/ledger/networkKeys.ts';
 import { nextNonce } from '../../src/ledger/orgAuth.ts';
 import type { Receipt } from '../../src/ledger/receipt.ts';
 import type { SignedTransaction } from '../../src/ledger/txSigning.ts';
 import { type LedgerEnv, verifyTransaction } from '../../src/ledger/verification.ts';
-import { MemoryState } from '../../src/ledger/worldState.ts';
+import { MemoryState, type StateWrite } from '../../src/ledger/worldState.ts';
 import { setupRegulator } from '../../src/privacy/regulator.ts';
 import {
   blockOf,
@@ -44,12 +47,21 @@ export const MEMBERS = [
 
 /** A chain in memory with the contracts registered. */
 export class ContractChain {
-  readonly env: LedgerEnv = makeEnv(CONTRACT_HANDLERS);
+  readonly env: LedgerEnv;
   readonly net: GeneratedNetwork;
   readonly chain: MemoryChain;
   readonly regulator = setupRegulator(group, seededRandom('contracts-regulator'));
+  /** The write set of the last committed block. */
+  lastWrites: readonly StateWrite[] = [];
+  /** Chains that commit every block this one commits (determinism checks): same root, same receipts. */
+  readonly followers: ContractChain[] = [];
 
-  constructor(seed = 'contracts') {
+  /** `groupOverride`: execute with another group backend (e.g. noble) than the default libsodium. */
+  constructor(seed = 'contracts', groupOverride?: Group) {
+    this.env =
+      groupOverride === undefined
+        ? makeEnv(CONTRACT_HANDLERS)
+        : { ...makeEnv(CONTRACT_HANDLERS), group: groupOverride };
     this.net = generateGenesis({
       chainId: CHAIN_ID,
       validators: 4,
@@ -103,7 +115,24 @@ export class ContractChain {
         timestampMs: this.now + advanceMs,
       },
     );
-    return commitToMemory(this.env, this.chain, block).receipts;
+    const result = this.commit(block);
+    for (const f of this.followers) {
+      const r = f.commit(block);
+      if (toHex(r.stateRoot) !== toHex(result.stateRoot)) {
+        throw new Error(`follower diverged at height ${block.header.height}`);
+      }
+      if (JSON.stringify(r.receipts) !== JSON.stringify(result.receipts)) {
+        throw new Error(`follower receipts differ at height ${block.header.height}`);
+      }
+    }
+    return result.receipts;
+  }
+
+  /** Validates and commits an already built block (as a replica does). */
+  commit(block: Block): ExecutionResult {
+    const result = commitToMemory(this.env, this.chain, block);
+    this.lastWrites = result.writes;
+    return result;
   }
 
   /** Commits one transaction alone and returns its receipt. */

@@ -51,6 +51,9 @@ const le = (n: bigint): Uint8Array => {
   return b;
 };
 
+/** No lone surrogates (which UTF-8 cannot carry). */
+const wellFormed = (s: string): boolean => !/\p{Cs}/u.test(s);
+
 function encodeField<T>(f: Field<T>, v: T): Uint8Array {
   const w = new Writer();
   f.write(w, v);
@@ -125,7 +128,7 @@ describe('contracts/schema: round trips of every field type', () => {
   roundTrips(
     'text (≤ 200 UTF-8 bytes, any code points)',
     text,
-    fc.string({ unit: 'binary', maxLength: 50 }).filter((s) => utf8(s).length <= 200 && s.isWellFormed()),
+    fc.string({ unit: 'binary', maxLength: 50 }).filter((s) => utf8(s).length <= 200 && wellFormed(s)),
   );
   roundTrips(
     'memberId',
@@ -160,7 +163,7 @@ describe('contracts/schema: round trips of every field type', () => {
     const codec = record('demo', 3, { n: u64(), s: text });
     fc.assert(
       fc.property(fc.bigInt({ min: 0n, max: 2n ** 64n - 1n }), fc.string({ maxLength: 20 }), (n, s) => {
-        fc.pre(s.isWellFormed());
+        fc.pre(wellFormed(s));
         const b = codec.encode({ n, s });
         assert.equal(b[0], 3);
         assert.deepEqual(codec.decode(b, group), { n, s });

@@ -378,8 +378,9 @@ export class Replica {
     const pp = this.slot.prePrepare;
     if (pp === null || this.inViewChange) return;
     const height = this.committedHeight + 1n;
-    const prepares = this.slot.prepares.get(hex(pp.digest));
-    if (!this.slot.commitVoted && prepares !== undefined && prepares.size >= this.q - 1) {
+    // A network of one needs Q − 1 = 0 prepares: no backup exists to send any, so none may be required.
+    const prepares = this.slot.prepares.get(hex(pp.digest)) ?? new Map<number, Vote>();
+    if (!this.slot.commitVoted && prepares.size >= this.q - 1) {
       // [PREPARED] pre-prepare and Q − 1 prepares: remember the certificate, then vote to commit
       const cert: PreparedCertificate = {
         view: this.view,

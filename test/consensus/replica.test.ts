@@ -32,6 +32,15 @@ describe('PBFT replica', () => {
     }
   });
 
+  it('a network of one validator commits alone (Q = 1, no prepares needed)', () => {
+    const c = new Cluster(1);
+    c.run(2_000);
+    assert.ok(c.heights()[0]! >= 3, `height ${c.heights()}`);
+    for (const block of c.nodes[0]!.chain) {
+      assert.ok(verifyCommitCertificate(c.crypto(0), { chainId: CHAIN, n: 1 }, block.certificate));
+    }
+  });
+
   it('a silent primary is replaced by a view change, and commits resume under the new primary', () => {
     const c = new Cluster(4);
     c.filter = (from) => from !== 0; // replica 0, primary of view 0, says nothing

@@ -9,7 +9,7 @@
 import { ContractError } from './contractError.ts';
 import { billKey, LAST_TRACE_KEY, responseKey, traceKey } from './keys.ts';
 import { notFound, orgKind } from './kinds.ts';
-import { billRecord, responseRecord, text, traceRecord } from './records.ts';
+import { billRecord, counterRecord, responseRecord, text, traceRecord } from './records.ts';
 import { fixed, oneOf, record, u32, u64 } from './schema.ts';
 import { settleBill } from './settlement.ts';
 
@@ -47,8 +47,6 @@ export const disputeResolve = orgKind({
   },
 });
 
-const traceCount = record('trace.last', 1, { count: u64() });
-
 /** `trace.record` payload. */
 export const traceRecordPayload = record('trace.record', 1, {
   response: fixed(32),
@@ -66,8 +64,8 @@ export const traceRecordKind = orgKind({
     if (draft.read(responseKey(p.response), responseRecord) === undefined) notFound('response');
     if (p.reason.trim().length === 0)
       throw new ContractError('CONTRACT_BAD_STATUS', 'a trace needs a reason');
-    const seq = (draft.read(LAST_TRACE_KEY, traceCount)?.count ?? 0n) + 1n;
-    draft.put(LAST_TRACE_KEY, traceCount, { count: seq });
+    const seq = (draft.read(LAST_TRACE_KEY, counterRecord)?.value ?? 0n) + 1n;
+    draft.put(LAST_TRACE_KEY, counterRecord, { value: seq });
     draft.put(traceKey(seq), traceRecord, {
       seq,
       regulator: sender.id,
@@ -79,8 +77,3 @@ export const traceRecordKind = orgKind({
     });
   },
 });
-
-/** The number of traces recorded. */
-export function traceCountOf(draft: { read: typeof import('./draft.ts').Draft.prototype.read }): bigint {
-  return draft.read(LAST_TRACE_KEY, traceCount)?.count ?? 0n;
-}

@@ -9,7 +9,6 @@
  *   - ring kinds are written directly against the ledger interface (./billResponses.ts).
  * A ContractError thrown by `execute` gives a failed receipt and changes nothing.
  */
-import { toHex } from '../codec/bytes.ts';
 import type { Point } from '../crypto/group.ts';
 import type { OrgTxHandler, PseudonymTxHandler, TxContext } from '../ledger/handler.ts';
 import { LedgerError } from '../ledger/ledgerError.ts';
@@ -144,6 +143,3 @@ export function pseudonymKind<P>(spec: {
 export function notFound(what: string, details: Record<string, string> = {}): never {
   throw new ContractError('CONTRACT_NOT_FOUND', `${what} not found`, details);
 }
-
-/** Hex for error details. */
-export const hex = toHex;

@@ -30,6 +30,7 @@ import {
   balanceRecord,
   billRecord,
   clearingRecord,
+  counterRecord,
   demandRecord,
   offerRecord,
   pseudonymRecord,
@@ -40,7 +41,6 @@ import {
   roundRecord,
   traceRecord,
 } from './records.ts';
-import { record, u64 } from './schema.ts';
 
 type Json = string | number | boolean | null | Json[] | { [k: string]: Json };
 
@@ -54,8 +54,6 @@ export function toJson(value: unknown): Json {
   }
   return value as Json;
 }
-
-const counter = record('counter', 1, { id: u64() });
 
 /** Queries over one state (the node's committed store, or any StateReader). */
 export class ContractQueries {
@@ -76,7 +74,7 @@ export class ContractQueries {
 
   /** The id of the latest round (0 before any). */
   lastRound(): bigint {
-    return this.read(LAST_ROUND_KEY, counter)?.id ?? 0n;
+    return this.read(LAST_ROUND_KEY, counterRecord)?.value ?? 0n;
   }
 
   /** A round with its offers, demands and clearing; undefined when it does not exist. */
@@ -142,7 +140,7 @@ export class ContractQueries {
 
   /** Every trace audit event, oldest first. */
   traces() {
-    const n = this.read(LAST_TRACE_KEY, counter)?.id ?? 0n;
+    const n = this.read(LAST_TRACE_KEY, counterRecord)?.value ?? 0n;
     const out = [];
     for (let s = 1n; s <= n; s++) out.push(this.read(traceKey(s), traceRecord)!);
     return out;

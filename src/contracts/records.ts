@@ -38,6 +38,9 @@ export const ppm = u32(1_000_000);
 /** The value type of a record codec. */
 export type RecordOf<C> = C extends Codec<infer T> ? T : never;
 
+/** A counter: the latest round's id (`round/last`), the number of traces (`trace/last`). */
+export const counterRecord = record('counter', 1, { value: u64() });
+
 /** The regulator's public keys: P (tracing, PID opening) and the pseudonym-certificate key. */
 export const regulatorRecord = record('regulator', 1, {
   masterPublic: point,

@@ -25,6 +25,7 @@ import { notFound, orgKind, pseudonymKind } from './kinds.ts';
 import {
   billRecord,
   clearingRecord,
+  counterRecord,
   demandRecord,
   MAX_ROUND_PARTICIPANTS,
   offerRecord,
@@ -37,11 +38,9 @@ import {
 } from './records.ts';
 import { record, u64 } from './schema.ts';
 
-const lastRound = record('round.last', 1, { id: u64() });
-
 /** The latest round's id (0 before the first). */
 export function lastRoundId(draft: Draft): bigint {
-  return draft.read(LAST_ROUND_KEY, lastRound)?.id ?? 0n;
+  return draft.read(LAST_ROUND_KEY, counterRecord)?.value ?? 0n;
 }
 
 /** The round `id`, or CONTRACT_NOT_FOUND. */
@@ -84,7 +83,7 @@ export const roundOpen = orgKind({
     if (previous !== undefined && previous.phase === 'open') {
       throw new ContractError('CONTRACT_WRONG_PHASE', `round ${id - 1n} is still open`);
     }
-    draft.put(LAST_ROUND_KEY, lastRound, { id });
+    draft.put(LAST_ROUND_KEY, counterRecord, { value: id });
     draft.put(roundKey(id), roundRecord, {
       id,
       phase: 'open',

@@ -362,6 +362,8 @@ export function acknowledgementOf(
 
 /** What `fullRound` did, for the tests that inspect it. */
 export interface FullRound extends RoundSetup {
+  /** The bills as metered (before any response). */
+  readonly issued: readonly BillRecord[];
   readonly responses: readonly SignedTransaction[];
   /** The bill disputed (then traced and resolved with waived penalties). */
   readonly disputed: BillRecord;
@@ -447,5 +449,5 @@ export function fullRound(c = new ContractChain(), readingOf?: (b: BillRecord) =
     c.one(tc('pseudonym.revoke', pseudonymRevokePayload, { key: ownerOf(s, escalated)[1].publicKey })),
     OK,
   );
-  return { ...s, responses, disputed, escalated };
+  return { ...s, issued, responses, disputed, escalated };
 }

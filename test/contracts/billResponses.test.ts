@@ -1,0 +1,363 @@
+/**
+ * Tamper matrices of the private bill responses (docs/protocol.md §7–§8). `bill.respond`: a
+ * signcryption bound to another unique id, kind or chain, addressed to another generator, made over
+ * a ring that is not the state's, or with any bit of its ciphertext, scalars or points flipped, is
+ * invalid; after the response deadline it fails with CONTRACT_TOO_LATE. `bill.acknowledge`,
+ * `bill.escalate`, `dispute.resolve` and `round.finalize` refuse every misuse with their code and
+ * change nothing but the sender's nonce or unique id.
+ */
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { pseudonymContractTx } from '../../src/client/contractTx.ts';
+import { toHex } from '../../src/codec/bytes.ts';
+import { acknowledgePayload, escalatePayload, respondPayload } from '../../src/contracts/billResponses.ts';
+import { resolvePayload } from '../../src/contracts/disputes.ts';
+import { finalizePayload } from '../../src/contracts/finalize.ts';
+import type { BillRecord } from '../../src/contracts/records.ts';
+import { seededRandom } from '../../src/crypto/scalars.ts';
+import { transactionId } from '../../src/ledger/transaction.ts';
+import { ringTransaction, type SignedTransaction } from '../../src/ledger/txSigning.ts';
+import { generateKeyPair, type KeyPair } from '../../src/privacy/keyPair.ts';
+import { decodeSigncryption } from '../../src/privacy/signcryptionEncoding.ts';
+import { CHAIN_ID, type ContractChain, group, invalidReason } from './harness.ts';
+import {
+  acknowledgementOf,
+  billsOf,
+  issuedRound,
+  OK,
+  ownerOf,
+  R,
+  type RoundSetup,
+  respondTo,
+  respondWith,
+  ringNow,
+  tamperedResponse,
+} from './scenario.ts';
+
+const BAD_SC = 'LEDGER_UNAUTHORISED:CONTRACT_BAD_SIGNCRYPTION';
+
+/** The prefixes of the keys the last block wrote (e.g. ['nonce']). */
+function writtenPrefixes(c: ContractChain): string[] {
+  return c.lastWrites.map((w) => new TextDecoder('latin1').decode(w.key).split('/')[0]!);
+}
+
+/** Commits `tx` alone, expects a failed receipt with `code`, and that only its replay token was written. */
+function failsWith(c: ContractChain, tx: SignedTransaction, code: string, advanceMs = 1000n): void {
+  assert.deepEqual(c.one(tx, advanceMs), { status: 'failed', code }, `${tx.tx.kind} → ${code}`);
+  assert.deepEqual(
+    writtenPrefixes(c),
+    [tx.tx.auth.scheme === 'org' ? 'nonce' : 'used'],
+    'nothing else changed',
+  );
+}
+
+/** A bill of agg-a (whose ring holds consumer-1 and consumer-2). */
+function billOfAggA(bills: readonly BillRecord[], generator?: string): BillRecord {
+  const b = bills.find(
+    (x) => x.aggregator === 'agg-a' && (generator === undefined || x.generator === generator),
+  );
+  assert.ok(b !== undefined, 'the round gives agg-a’s consumers a contract');
+  return b;
+}
+
+describe('contracts: bill.respond tamper matrix', () => {
+  const s = issuedRound();
+  const { c } = s;
+  const bill = billOfAggA(s.bills);
+  const otherGenerator = bill.generator === 'gen-a' ? 'gen-b' : 'gen-a';
+
+  it('a well-formed response is valid (the baseline every tampered one departs from)', () => {
+    assert.equal(invalidReason(c, tamperedResponse(s, bill).tx), undefined);
+    assert.equal(invalidReason(c, respondTo(s, bill)), undefined);
+  });
+
+  it('bound to another unique id, kind or chain: invalid', () => {
+    const good = tamperedResponse(s, bill);
+    // the same payload re-sent under a fresh unique id (a replay, or a copy to block the original)
+    const replay = ringTransaction(
+      { chainId: CHAIN_ID, kind: 'bill.respond', payload: good.tx.tx.payload },
+      new Uint8Array(32).fill(1),
+    );
+    assert.equal(invalidReason(c, replay), BAD_SC);
+    assert.equal(
+      invalidReason(c, tamperedResponse(s, bill, { uniqueId: new Uint8Array(32).fill(2) }).tx),
+      BAD_SC,
+    );
+    assert.equal(
+      invalidReason(c, tamperedResponse(s, bill, { context: { purpose: 'dpp/tx/bill.escalate' } }).tx),
+      BAD_SC,
+    );
+    assert.equal(
+      invalidReason(c, tamperedResponse(s, bill, { context: { purpose: 'bill-confirmation' } }).tx),
+      BAD_SC,
+    );
+    assert.equal(
+      invalidReason(c, tamperedResponse(s, bill, { context: { chainId: 'dppchain-other' } }).tx),
+      BAD_SC,
+    );
+  });
+
+  it('addressed to another key than the named generator’s receiving key: invalid', () => {
+    const otherKey = s.receiving.get(otherGenerator)!.publicKey;
+    assert.equal(invalidReason(c, tamperedResponse(s, bill, { receiver: otherKey }).tx), BAD_SC);
+    assert.equal(invalidReason(c, tamperedResponse(s, bill, { generator: otherGenerator }).tx), BAD_SC);
+    assert.equal(
+      invalidReason(c, tamperedResponse(s, bill, { receiver: generateKeyPair(group).publicKey }).tx),
+      BAD_SC,
+    );
+    // a member without a receiving key
+    assert.equal(invalidReason(c, tamperedResponse(s, bill, { generator: 'agg-a' }).tx), BAD_SC);
+  });
+
+  it('made over a ring that is not the state’s ring: invalid', () => {
+    const ring = ringNow(c, 'agg-a');
+    assert.equal(ring.length, 2);
+    const signer = ownerOf(s, bill)[1];
+    const outsider = generateKeyPair(group).publicKey;
+    assert.equal(
+      invalidReason(c, tamperedResponse(s, bill, { ring: [signer.publicKey] }).tx),
+      BAD_SC,
+      'a member missing',
+    );
+    assert.equal(
+      invalidReason(c, tamperedResponse(s, bill, { ring: [...ring, outsider] }).tx),
+      BAD_SC,
+      'an outsider added',
+    );
+    // a consumer of agg-b, over agg-b's ring, claiming agg-a's ring
+    const aggB = s.bills.find((b) => b.aggregator === 'agg-b')!;
+    const bSigner = ownerOf(s, aggB)[1];
+    assert.equal(
+      invalidReason(c, tamperedResponse(s, bill, { signer: bSigner, ring: ringNow(c, 'agg-b') }).tx),
+      BAD_SC,
+      'another aggregator’s ring',
+    );
+    assert.equal(
+      invalidReason(
+        c,
+        tamperedResponse(s, bill, { signer: bSigner, ring: ringNow(c, 'agg-b'), aggregator: 'agg-b' }).tx,
+      ),
+      undefined,
+      'the same response naming its own ring is valid',
+    );
+    assert.equal(
+      invalidReason(c, tamperedResponse(s, bill, { aggregator: 'gen-a' }).tx),
+      'LEDGER_UNAUTHORISED:CONTRACT_BAD_RING',
+      'a ring with no pseudonyms',
+    );
+  });
+
+  it('any bit flipped in the context, points, ciphertext or scalars: invalid', () => {
+    const { tx, signcryption } = tamperedResponse(s, bill);
+    const uniqueId = tx.tx.auth.scheme === 'ring' ? tx.tx.auth.uniqueId : new Uint8Array(32);
+    const sc = decodeSigncryption(group, signcryption);
+    // field offsets of the encoding (privacy/signcryptionEncoding.ts)
+    const regions: [string, number, number][] = [];
+    let at = 2;
+    for (const [name, len] of [
+      ['chainId', Buffer.byteLength(sc.context.chainId)],
+      ['purpose', Buffer.byteLength(sc.context.purpose)],
+      ['nonce', sc.context.nonce.length],
+    ] as const) {
+      regions.push([name, at + 4, len]);
+      at += 4 + len;
+    }
+    for (const name of ['Z', 'K', 'T1', 'T2']) {
+      regions.push([name, at, 32]);
+      at += 32;
+    }
+    regions.push(['ciphertext', at + 4, sc.ciphertext.length]);
+    at += 4 + sc.ciphertext.length;
+    for (const name of ['e', 'zY', 'zA', 'c0']) {
+      regions.push([name, at, 32]);
+      at += 32;
+    }
+    at += 2;
+    sc.responses.forEach((_, i) => {
+      regions.push([`s${i}`, at, 32]);
+      at += 32;
+    });
+    assert.equal(at, signcryption.length, 'the layout accounts for every byte');
+    const random = seededRandom('bit-flips');
+    let checked = 0;
+    for (const [name, start, len] of regions) {
+      // every byte of short fields, 24 seeded positions of the ciphertext; a seeded bit in each
+      const positions = len <= 32 ? [...Array(len).keys()] : [...Array(24)].map((_, k) => (k * 7919) % len);
+      for (const p of positions) {
+        const flipped = signcryption.slice();
+        flipped[start + p]! ^= 1 << (random(1)[0]! % 8);
+        const reason = invalidReason(c, respondWith(s, bill, flipped, uniqueId));
+        assert.ok(
+          reason === BAD_SC || reason === 'LEDGER_BAD_PAYLOAD',
+          `${name}[${p}] flipped: ${reason ?? 'accepted'}`,
+        );
+        checked++;
+      }
+    }
+    assert.ok(checked > 300);
+  });
+
+  it('the payload’s round names another round: invalid (no ring) or failed', () => {
+    const t = tamperedResponse(s, bill);
+    const payload = respondPayload.decode(t.tx.tx.payload, group);
+    const moved = ringTransaction(
+      { chainId: CHAIN_ID, kind: 'bill.respond', payload: respondPayload.encode({ ...payload, round: 2n }) },
+      t.tx.tx.auth.scheme === 'ring' ? t.tx.tx.auth.uniqueId : new Uint8Array(32),
+    );
+    assert.equal(invalidReason(c, moved), 'LEDGER_UNAUTHORISED:CONTRACT_BAD_RING');
+  });
+
+  it('once committed, the same transaction again is a replay; by the deadline ok, after it CONTRACT_TOO_LATE', () => {
+    const fresh = issuedRound();
+    const b = billOfAggA(fresh.bills);
+    const onTime = respondTo(fresh, b);
+    const late = respondTo(fresh, b);
+    const toDeadline = fresh.terms.responseDeadlineMs - fresh.c.now;
+    assert.deepEqual(fresh.c.one(onTime, toDeadline), OK, 'at the deadline itself');
+    assert.equal(invalidReason(fresh.c, onTime), 'LEDGER_REPLAY');
+    failsWith(fresh.c, late, 'CONTRACT_TOO_LATE', 1n);
+  });
+});
+
+/** A round with every bill answered (confirmations) and nothing acknowledged yet. */
+function answered(): RoundSetup & { bills: BillRecord[]; responses: SignedTransaction[] } {
+  const s = issuedRound();
+  const responses = s.bills.map((b) => respondTo(s, b));
+  assert.deepEqual(
+    s.c.block(responses),
+    responses.map(() => OK),
+  );
+  return { ...s, responses };
+}
+
+describe('contracts: bill.acknowledge refusals', () => {
+  const s = answered();
+  const { c, bills, responses } = s;
+  const i = bills.indexOf(billOfAggA(bills));
+  const bill = bills[i]!;
+  const ack = acknowledgementOf(s, responses[i]!);
+  const gen = bill.generator;
+  const other = gen === 'gen-a' ? 'gen-b' : 'gen-a';
+  const acknowledge = (by: string, payload: typeof ack) =>
+    c.org(by, 'bill.acknowledge', acknowledgePayload, payload);
+
+  it('by another generator: CONTRACT_WRONG_ROLE', () => {
+    failsWith(c, acknowledge(other, ack), 'CONTRACT_WRONG_ROLE');
+  });
+
+  it('with the signature moved to another bill, verdict or remarks: CONTRACT_BAD_SIGNATURE', () => {
+    const sibling = bills.find((b) => b !== bill && b.generator === gen && b.aggregator === bill.aggregator);
+    if (sibling !== undefined)
+      failsWith(c, acknowledge(gen, { ...ack, bill: sibling.index }), 'CONTRACT_BAD_SIGNATURE');
+    failsWith(c, acknowledge(gen, { ...ack, verdict: 'dispute' }), 'CONTRACT_BAD_SIGNATURE');
+    failsWith(c, acknowledge(gen, { ...ack, remarksHash: new Uint8Array(32) }), 'CONTRACT_BAD_SIGNATURE');
+  });
+
+  it('with the signature of another response’s unique id: CONTRACT_BAD_SIGNATURE', () => {
+    // another pending response to the same generator from the same ring
+    const j = bills.findIndex((b, k) => k !== i && b.generator === gen && b.aggregator === bill.aggregator);
+    const k = j >= 0 ? j : bills.findIndex((b, n) => n !== i && b.generator === gen);
+    assert.ok(k >= 0);
+    failsWith(
+      c,
+      acknowledge(gen, { ...ack, response: transactionId(responses[k]!.bytes) }),
+      'CONTRACT_BAD_SIGNATURE',
+    );
+  });
+
+  it('naming a bill of another ring: CONTRACT_BAD_SIGNATURE', () => {
+    const foreign = bills.find((b) => b.generator === gen && b.aggregator !== bill.aggregator);
+    if (foreign !== undefined)
+      failsWith(c, acknowledge(gen, { ...ack, bill: foreign.index }), 'CONTRACT_BAD_SIGNATURE');
+    failsWith(c, acknowledge(gen, { ...ack, bill: 999 }), 'CONTRACT_NOT_FOUND');
+    failsWith(c, acknowledge(gen, { ...ack, response: new Uint8Array(32) }), 'CONTRACT_NOT_FOUND');
+  });
+
+  it('once: the second acknowledgement fails with CONTRACT_BAD_STATUS', () => {
+    assert.deepEqual(c.one(acknowledge(gen, ack)), OK);
+    assert.equal(billsOf(c)[i]!.status, 'settled');
+    failsWith(c, acknowledge(gen, ack), 'CONTRACT_BAD_STATUS');
+  });
+});
+
+describe('contracts: bill.escalate, dispute.resolve and round.finalize refusals', () => {
+  const escalate = (key: KeyPair, response: SignedTransaction, bill: BillRecord) =>
+    pseudonymContractTx(
+      { chainId: CHAIN_ID, group },
+      'bill.escalate',
+      escalatePayload,
+      { response: transactionId(response.bytes), round: R, bill: bill.index, reason: 'ignored' },
+      key,
+    );
+
+  it('escalation: too early, by another pseudonym, for a response to another generator, after acknowledgement', () => {
+    const s = answered();
+    const { c, bills, responses } = s;
+    const i = bills.indexOf(billOfAggA(bills));
+    const bill = bills[i]!;
+    const own = ownerOf(s, bill)[1];
+    failsWith(c, escalate(own, responses[i]!, bill), 'CONTRACT_TOO_EARLY');
+    const window = s.terms.ackWindowMs;
+    // a ring mate (same aggregator, another pseudonym) cannot escalate someone else's bill
+    const mate = [...s.pseudonyms.values()].find(
+      (k) =>
+        toHex(k.publicKey) !== toHex(own.publicKey) &&
+        ringNow(c, 'agg-a').some((y) => toHex(y) === toHex(k.publicKey)),
+    )!;
+    failsWith(c, escalate(mate, responses[i]!, bill), 'CONTRACT_WRONG_ROLE', window);
+    // a response addressed to the other generator is not this bill's
+    const k = bills.findIndex((b) => b.generator !== bill.generator);
+    if (k >= 0) failsWith(c, escalate(own, responses[k]!, bill), 'CONTRACT_BAD_STATUS');
+    // acknowledged in time: nothing to escalate
+    assert.deepEqual(
+      c.one(
+        c.org(bill.generator, 'bill.acknowledge', acknowledgePayload, acknowledgementOf(s, responses[i]!)),
+      ),
+      OK,
+    );
+    failsWith(c, escalate(own, responses[i]!, bill), 'CONTRACT_BAD_STATUS');
+  });
+
+  it('a settled bill cannot be resolved; open disputes hold finalization; a finalized round stays so', () => {
+    const s = answered();
+    const { c, bills, responses } = s;
+    const i = bills.indexOf(billOfAggA(bills));
+    const bill = bills[i]!;
+    const tc = (kind: string, codec: Parameters<ContractChain['org']>[2], value: unknown) =>
+      c.org('trading-centre', kind, codec as never, value as never);
+    const resolve = (b: BillRecord) =>
+      tc('dispute.resolve', resolvePayload, { round: R, bill: b.index, outcome: 'uphold', note: 'checked' });
+    failsWith(c, resolve(bill), 'CONTRACT_BAD_STATUS'); // issued, not disputed
+    assert.deepEqual(
+      c.one(
+        c.org(bill.generator, 'bill.acknowledge', acknowledgePayload, acknowledgementOf(s, responses[i]!)),
+      ),
+      OK,
+    );
+    failsWith(c, resolve(bill), 'CONTRACT_BAD_STATUS'); // settled
+    failsWith(
+      c,
+      tc('dispute.resolve', resolvePayload, { round: R, bill: 999, outcome: 'void', note: '' }),
+      'CONTRACT_NOT_FOUND',
+    );
+    // an ignored response escalated after the window: an open dispute
+    const j = bills.findIndex((_b, n) => n !== i);
+    const escalated = bills[j]!;
+    assert.deepEqual(
+      c.one(escalate(ownerOf(s, escalated)[1], responses[j]!, escalated), s.terms.ackWindowMs + 1n),
+      OK,
+    );
+    assert.equal(billsOf(c)[j]!.status, 'escalated');
+    const closesAt = s.terms.responseDeadlineMs + 2n * s.terms.ackWindowMs;
+    const finalize = () => tc('round.finalize', finalizePayload, { round: R });
+    failsWith(c, finalize(), 'CONTRACT_TOO_EARLY', closesAt - 1n - c.now);
+    failsWith(c, finalize(), 'CONTRACT_DISPUTES_OPEN', 1n);
+    assert.deepEqual(c.one(resolve(escalated)), OK);
+    assert.equal(billsOf(c)[j]!.status, 'settled');
+    assert.deepEqual(c.one(finalize()), OK);
+    failsWith(c, finalize(), 'CONTRACT_WRONG_PHASE');
+    failsWith(c, resolve(escalated), 'CONTRACT_BAD_STATUS');
+    // unanswered bills became overdue, answered ones stay settled
+    assert.ok(billsOf(c).every((b) => b.status === 'settled' || b.status === 'overdue'));
+  });
+});

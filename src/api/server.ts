@@ -21,11 +21,13 @@
 import swagger from '@fastify/swagger';
 import websocket from '@fastify/websocket';
 import Fastify, { type FastifyError, type FastifyInstance, LogController } from 'fastify';
+import { libsodiumGroup } from '../crypto/groupLibsodium.ts';
 import { DppError } from '../errors.ts';
 import type { Logger } from '../node/logger.ts';
 import type { ValidatorNode } from '../node/validatorNode.ts';
 import type { ApiContext, ApiLimits } from './apiContext.ts';
 import { ApiError, httpStatusOf } from './apiError.ts';
+import { contractEventDeriver } from './contractEvents.ts';
 import { EventBus, type EventDeriver } from './eventBus.ts';
 import { ApiMetrics } from './metrics.ts';
 import { type RateLimitOptions, TokenBuckets } from './rateLimit.ts';
@@ -115,6 +117,7 @@ export async function buildApiServer(
     },
   }) as unknown as FastifyInstance;
   const events = new EventBus((source, err) => log?.error({ err: String(err), source }, 'event bus'));
+  events.addDeriver('contracts', contractEventDeriver(node.store, await libsodiumGroup()));
   for (const [name, derive] of Object.entries(options.derivers ?? {})) events.addDeriver(name, derive);
   const metrics = new ApiMetrics(node, events, { processMetrics: options.processMetrics ?? true });
   const ctx: ApiContext = { node, events, metrics, limits: { ...DEFAULT_LIMITS, ...options.limits } };

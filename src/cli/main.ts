@@ -1,23 +1,28 @@
 /**
- * The `dpp` command line. Each subcommand lives in its own file under ./commands; this file only
- * wires them up and turns a DppError into a one-line message with a hint (exit code 1), never a
- * stack trace for a user mistake.
+ * The `dpp` command line. Each subcommand lives in its own file under ./commands (the participant
+ * commands are imported when run, so `dpp --help` stays quick); this file only wires them up and
+ * turns a DppError into a one-line message with a hint (exit code 1), never a stack trace for a
+ * user mistake. docs/cli.md describes every command.
  */
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 import { Command } from 'commander';
 import pc from 'picocolors';
-import { isDppError } from '../errors.ts';
+import { type DppError, isDppError } from '../errors.ts';
 import { runExperimentCost } from './commands/experimentCost.ts';
 import { runMarketScenarios } from './commands/marketScenarios.ts';
 import { runNetworkUp } from './commands/network.ts';
 import { runNode } from './commands/node.ts';
 import { runPrivacyDemo } from './commands/privacyDemo.ts';
 import { runStart } from './commands/start.ts';
+import { Consortium, DEFAULT_DIR, type ParticipantOptions } from './consortium.ts';
+import { CliError } from './output.ts';
 
 const program = new Command()
   .name('dpp')
   .description('dppchain: direct power purchase on a consortium chain')
   .version('0.1.0')
-  .showHelpAfterError();
+  .showHelpAfterError('(add --help for usage)');
 
 program
   .command('start')
@@ -102,15 +107,397 @@ program
 const network = program.command('network').description('a local consortium network on this machine');
 network
   .command('up')
-  .description('start N validator processes on loopback (Ctrl-C stops them)')
-  .option('-v, --validators <n>', 'number of validators (4..64)', '4')
-  .option('-d, --dir <dir>', 'folder for genesis, keys and data', '.dpp/local')
-  .option('-p, --base-port <port>', 'first port (validator i uses base + 2i and base + 2i + 1)', '7100')
-  .action(async (opts: { validators: string; dir: string; basePort: string }) => {
+  .description(
+    'start the validators of the consortium in --dir (made by `dpp init`) in the background; without one, N fresh validators in the foreground (Ctrl-C stops them)',
+  )
+  .option('-v, --validators <n>', 'number of fresh validators when there is no consortium (4..64)', '4')
+  .option('-d, --dir <dir>', `consortium folder (default ${DEFAULT_DIR}; without a consortium: .dpp/local)`)
+  .option(
+    '-p, --base-port <port>',
+    'first port of fresh validators (validator i uses base + 2i and base + 2i + 1)',
+    '7100',
+  )
+  .option('--json', 'print the result as JSON')
+  .action(async (opts: { validators: string; dir?: string; basePort: string; json?: boolean }) => {
+    const dir = opts.dir ?? DEFAULT_DIR;
+    if (existsSync(join(dir, 'consortium.json'))) {
+      const { runConsortiumUp } = await import('./commands/consortiumNetwork.ts');
+      await runConsortiumUp(await Consortium.load({ dir }), opts.json === true);
+      return;
+    }
     const validators = wholeNumber(opts.validators, 'validators', 4, 64);
     const basePort = wholeNumber(opts.basePort, 'base port', 1024, 65000);
-    await runNetworkUp({ validators, dir: opts.dir, basePort });
+    await runNetworkUp({ validators, dir: opts.dir ?? '.dpp/local', basePort });
   });
+participant(
+  network.command('down').description('stop the validators started by `dpp network up --dir`'),
+).action(async (opts: ParticipantOptions) => {
+  const { runConsortiumDown } = await import('./commands/consortiumNetwork.ts');
+  await runConsortiumDown(await Consortium.load(opts), opts.json === true);
+});
+participant(network.command('status').description('each validator’s height, view and peers')).action(
+  async (opts: ParticipantOptions) => {
+    const { runConsortiumStatus } = await import('./commands/consortiumNetwork.ts');
+    await runConsortiumStatus(await Consortium.load(opts), opts.json === true);
+  },
+);
+
+program
+  .command('init')
+  .description(
+    'create a consortium from a scenario: genesis, validator keys and configs, encrypted member key stores',
+  )
+  .option('-s, --scenario <name|file>', 'market scenario: case30, case118 or a scenario .json file', 'case30')
+  .option('-d, --dir <dir>', 'folder to create', DEFAULT_DIR)
+  .option('-v, --validators <n>', 'validators (4..64; default: the trading centre’s + one per aggregator)')
+  .option('-p, --base-port <port>', 'validator i listens on base + 2i (p2p) and base + 2i + 1 (API)', '7400')
+  .option('--chain-id <id>', 'chain id', 'dppchain-local')
+  .option('--insecure', 'write the key stores in PLAINTEXT (local demo only)')
+  .option('--force', 'replace an existing consortium in --dir (deletes its chain data and keys)')
+  .option('--json', 'print the result as JSON')
+  .addHelpText(
+    'after',
+    '\nThe key stores are encrypted with one passphrase: DPP_PASSPHRASE, or asked on the terminal.',
+  )
+  .action(
+    async (opts: {
+      scenario: string;
+      dir: string;
+      validators?: string;
+      basePort: string;
+      chainId: string;
+      insecure?: boolean;
+      force?: boolean;
+      json?: boolean;
+    }) => {
+      const { runInit } = await import('./commands/init.ts');
+      await runInit({
+        scenario: opts.scenario,
+        dir: opts.dir,
+        validators:
+          opts.validators === undefined ? undefined : checkedNumber(opts.validators, '--validators', 4, 64),
+        basePort: checkedNumber(opts.basePort, '--base-port', 1024, 65000),
+        chainId: opts.chainId,
+        insecure: opts.insecure === true,
+        force: opts.force === true,
+        json: opts.json === true,
+      });
+    },
+  );
+
+participant(program.command('members').description('the consortium’s members, roles and nodes')).action(
+  async (opts: ParticipantOptions) => {
+    const { runMembers } = await import('./commands/members.ts');
+    runMembers(await Consortium.load(opts), opts.json === true);
+  },
+);
+
+type AsOptions = ParticipantOptions & { as?: string; round?: string };
+
+const round = program
+  .command('round')
+  .description('market rounds: open, offer, demand, close, show, finalize');
+participant(
+  round
+    .command('open')
+    .description('(trading centre) open the next round; publishes the regulator keys on first use'),
+)
+  .option('--period <label>', 'label of the delivery period')
+  .option('--delivery-start <duration>', 'delivery starts this long after now (chain time)', '5s')
+  .option('--delivery-length <duration>', 'length of the delivery window', '10s')
+  .option(
+    '--response-window <duration>',
+    'consumers answer their bills within this long after delivery',
+    '60s',
+  )
+  .option('--ack-window <duration>', 'a generator acknowledges a response within this long', '30s')
+  .action(
+    async (
+      opts: AsOptions & {
+        period?: string;
+        deliveryStart: string;
+        deliveryLength: string;
+        responseWindow: string;
+        ackWindow: string;
+      },
+    ) => {
+      const { runRoundOpen } = await import('./commands/round.ts');
+      const { duration } = await import('./parse.ts');
+      const windows = {
+        deliveryStartMs: duration(opts.deliveryStart, '--delivery-start'),
+        deliveryLengthMs: duration(opts.deliveryLength, '--delivery-length'),
+        responseWindowMs: duration(opts.responseWindow, '--response-window'),
+        ackWindowMs: duration(opts.ackWindow, '--ack-window'),
+      };
+      await runRoundOpen(await Consortium.load(opts), opts.as, windows, opts.period, opts.json === true);
+    },
+  );
+participant(
+  round
+    .command('offer')
+    .description('(generator) offer capacity; publishes its receiving key first if needed'),
+  true,
+)
+  .option('--capacity-mwh <MWh>', 'capacity offered (default: the scenario’s)')
+  .option('--cost-linear <µ¥/kWh>', 'linear cost coefficient (default: the scenario’s)')
+  .action(async (opts: AsOptions & { capacityMwh?: string; costLinear?: string }) => {
+    const { runRoundOffer } = await import('./commands/round.ts');
+    const { scaledDecimal } = await import('./parse.ts');
+    await runRoundOffer(
+      await Consortium.load(opts),
+      opts.as,
+      await roundOf(opts),
+      opts.capacityMwh === undefined
+        ? undefined
+        : scaledDecimal(opts.capacityMwh, '--capacity-mwh', 6, '--capacity-mwh 40'),
+      opts.costLinear === undefined
+        ? undefined
+        : scaledDecimal(opts.costLinear, '--cost-linear', 0, '--cost-linear 150000'),
+      opts.json === true,
+    );
+  });
+participant(
+  round
+    .command('demand')
+    .description('(consumer) get a one-time pseudonym for the round and state demand under it')
+    .addHelpText(
+      'after',
+      '\nThe regulator issues the pseudonym: in this local tool that means opening the trading centre’s key store too, so its passphrase is needed (asked, or DPP_PASSPHRASE). The pseudonym’s secret is saved in the consumer’s key store.',
+    ),
+  true,
+)
+  .option('--demand-mwh <MWh>', 'energy demanded (default: the scenario’s)')
+  .option('--diversification <µ¥/kWh>', 'diversification preference φ (default: the scenario’s)')
+  .action(async (opts: AsOptions & { demandMwh?: string; diversification?: string }) => {
+    const { runRoundDemand } = await import('./commands/round.ts');
+    const { scaledDecimal } = await import('./parse.ts');
+    await runRoundDemand(
+      await Consortium.load(opts),
+      opts.as,
+      await roundOf(opts),
+      opts.demandMwh === undefined
+        ? undefined
+        : scaledDecimal(opts.demandMwh, '--demand-mwh', 6, '--demand-mwh 20'),
+      opts.diversification === undefined
+        ? undefined
+        : scaledDecimal(opts.diversification, '--diversification', 0, '--diversification 60000'),
+      opts.json === true,
+    );
+  });
+participant(
+  round.command('close').description('(trading centre) close the round; every validator clears it'),
+  true,
+).action(async (opts: AsOptions) => {
+  const { runRoundClose } = await import('./commands/round.ts');
+  await runRoundClose(await Consortium.load(opts), opts.as, await roundOf(opts), opts.json === true);
+});
+participant(
+  round
+    .command('show')
+    .argument('[id]', 'round (default: the latest)')
+    .description('prices, contracts and the saving vs the catalog tariff'),
+).action(async (id: string | undefined, opts: AsOptions) => {
+  const { runRoundShow } = await import('./commands/round.ts');
+  const { roundId } = await import('./parse.ts');
+  await runRoundShow(
+    await Consortium.load(opts),
+    opts.as,
+    id === undefined ? undefined : roundId(id),
+    opts.json === true,
+  );
+});
+participant(
+  round.command('finalize').description('(trading centre) close the books and update reputations'),
+  true,
+)
+  .option('--wait', 'wait until the acknowledgement window has closed')
+  .action(async (opts: AsOptions & { wait?: boolean }) => {
+    const { runRoundFinalize } = await import('./commands/round.ts');
+    await runRoundFinalize(
+      await Consortium.load(opts),
+      opts.as,
+      await roundOf(opts),
+      opts.wait === true,
+      opts.json === true,
+    );
+  });
+
+const meter = program.command('meter').description('metering by the aggregators');
+participant(
+  meter.command('submit').description('(aggregator) submit meter readings of its consumers’ contracts'),
+  true,
+)
+  .option('-f, --file <file>', 'readings: CSV lines bill,deliveredWh,consumedWh or a JSON array')
+  .option('--as-contracted', 'meter every open contract at exactly its contracted energy')
+  .option('--wait', 'wait for the delivery window to end')
+  .action(async (opts: AsOptions & { file?: string; asContracted?: boolean; wait?: boolean }) => {
+    const { runMeterSubmit } = await import('./commands/meter.ts');
+    await runMeterSubmit(
+      await Consortium.load(opts),
+      opts.as,
+      await roundOf(opts),
+      opts.file,
+      opts.asContracted === true,
+      opts.wait === true,
+      opts.json === true,
+    );
+  });
+
+const bill = program
+  .command('bill')
+  .description('bills: show, confirm or dispute (ring signcryption), inbox and acknowledge');
+participant(
+  bill.command('show').description('a round’s bills; with --as <consumer> only its own'),
+  true,
+).action(async (opts: AsOptions) => {
+  const { runBillShow } = await import('./commands/bill.ts');
+  await runBillShow(await Consortium.load(opts), opts.as, await roundOf(opts), opts.json === true);
+});
+for (const verdict of ['confirm', 'dispute'] as const) {
+  participant(
+    bill
+      .command(verdict)
+      .argument('<round>', 'round')
+      .argument('<index>', 'bill index (see `dpp bill show --as <consumer>`)')
+      .description(
+        `(consumer) ${verdict} a bill privately: signed by its pseudonym, ring-signcrypted to the generator`,
+      ),
+  )
+    .option('--remarks <text>', 'free text for the generator (≤ 200 bytes, never on chain in clear)')
+    .action(async (r: string, i: string, opts: AsOptions & { remarks?: string }) => {
+      const { runBillRespond } = await import('./commands/bill.ts');
+      const { roundId, wholeNumber: whole } = await import('./parse.ts');
+      await runBillRespond(
+        await Consortium.load(opts),
+        opts.as,
+        roundId(r),
+        whole(i, 'the bill index', 0, 65535, 'dpp bill confirm 1 0'),
+        verdict,
+        opts.remarks,
+        opts.json === true,
+      );
+    });
+}
+participant(
+  bill.command('inbox').description('(generator) decrypt the bill responses addressed to it'),
+).action(async (opts: AsOptions) => {
+  const { runBillInbox } = await import('./commands/bill.ts');
+  await runBillInbox(await Consortium.load(opts), opts.as, opts.json === true);
+});
+participant(
+  bill
+    .command('acknowledge')
+    .argument('[responseIds...]', 'responses to acknowledge (default: every pending one in the inbox)')
+    .description('(generator) acknowledge responses on chain: a confirmation settles the bill'),
+).action(async (ids: string[], opts: AsOptions) => {
+  const { runBillAcknowledge } = await import('./commands/bill.ts');
+  const { txId } = await import('./parse.ts');
+  await runBillAcknowledge(
+    await Consortium.load(opts),
+    opts.as,
+    ids.map((x) => txId(x, 'a response id')),
+    opts.json === true,
+  );
+});
+
+participant(
+  program
+    .command('trace')
+    .argument('<responseId>', 'the bill response (transaction id) to trace')
+    .description(
+      '(trading centre) trace a response to its sender, record the audit event, write the opening',
+    ),
+)
+  .requiredOption('--reason <text>', 'why (recorded on chain, ≤ 200 bytes)')
+  .action(async (id: string, opts: AsOptions & { reason: string }) => {
+    const { runTrace } = await import('./commands/regulator.ts');
+    const { txId } = await import('./parse.ts');
+    await runTrace(
+      await Consortium.load(opts),
+      opts.as,
+      txId(id, 'a response id'),
+      opts.reason,
+      opts.json === true,
+    );
+  });
+
+const dispute = program.command('dispute').description('disputes, for the regulator');
+participant(
+  dispute
+    .command('resolve')
+    .argument('<round>', 'round')
+    .argument('<index>', 'bill index')
+    .description('(trading centre) settle or void a disputed bill'),
+)
+  .requiredOption('--outcome <outcome>', 'uphold, waive-penalties or void')
+  .option('--note <text>', 'resolution note (on chain, ≤ 200 bytes)', '')
+  .action(async (r: string, i: string, opts: AsOptions & { outcome: string; note: string }) => {
+    const { runDisputeResolve } = await import('./commands/regulator.ts');
+    const { roundId, wholeNumber: whole } = await import('./parse.ts');
+    await runDisputeResolve(
+      await Consortium.load(opts),
+      opts.as,
+      roundId(r),
+      whole(i, 'the bill index', 0, 65535, 'dpp dispute resolve 1 0 --outcome uphold'),
+      opts.outcome,
+      opts.note,
+      opts.json === true,
+    );
+  });
+
+participant(
+  program
+    .command('reputation')
+    .argument('[member]', 'one member (default: generators and aggregators)')
+    .description('reputation, standing and balance'),
+).action(async (member: string | undefined, opts: ParticipantOptions) => {
+  const { runReputation } = await import('./commands/members.ts');
+  await runReputation(await Consortium.load(opts), member, opts.json === true);
+});
+
+const block = program.command('block').description('blocks');
+participant(
+  block.command('show').argument('<height>', 'block height').description('a block with its receipts'),
+).action(async (h: string, opts: AsOptions) => {
+  const { runBlockShow } = await import('./commands/chainShow.ts');
+  const height = BigInt(checkedNumber(h, 'the height', 0, Number.MAX_SAFE_INTEGER));
+  await runBlockShow(await Consortium.load(opts), opts.as, height, opts.json === true);
+});
+const tx = program.command('tx').description('transactions');
+participant(
+  tx
+    .command('show')
+    .argument('<id>', 'transaction id (64 hex)')
+    .description('where a transaction is, with its inclusion proof verified'),
+).action(async (id: string, opts: AsOptions) => {
+  const { runTxShow } = await import('./commands/chainShow.ts');
+  const { txId } = await import('./parse.ts');
+  await runTxShow(await Consortium.load(opts), opts.as, txId(id), opts.json === true);
+});
+
+/** Adds the options every participant command takes (and `--as`, `--round` when asked). */
+function participant(cmd: Command, withRound = false): Command {
+  cmd
+    .option('-d, --dir <dir>', 'consortium folder (made by `dpp init`)', DEFAULT_DIR)
+    .option('--as <member>', 'act as this member (its key store signs)')
+    .option('--insecure', 'allow plaintext key stores (made by `dpp init --insecure`)')
+    .option('--json', 'print the result as JSON');
+  if (withRound) cmd.option('-r, --round <id>', 'round (default: the latest)');
+  return cmd;
+}
+
+async function roundOf(opts: { round?: string }): Promise<bigint | undefined> {
+  if (opts.round === undefined) return undefined;
+  const { roundId } = await import('./parse.ts');
+  return roundId(opts.round);
+}
+
+function checkedNumber(text: string, name: string, min: number, max: number): number {
+  const n = Number(text);
+  if (!/^\d+$/.test(text) || !Number.isSafeInteger(n) || n < min || n > max)
+    fail(`${name} must be a whole number from ${min} to ${max}, got "${text}"`, 'see --help');
+  return n;
+}
 
 function wholeNumber(text: string, name: string, min: number, max: number): number {
   const n = Number(text);
@@ -133,9 +520,29 @@ function fail(message: string, hint?: string): never {
   process.exit(1);
 }
 
+/** What to try after an error of `code` (beyond its message). */
+function hintFor(err: DppError): string {
+  const c = err.code;
+  if (c === 'CLIENT_NETWORK' || c === 'CLIENT_TIMEOUT')
+    return 'is the network up? `dpp network up --dir <dir>`; `dpp network status` shows each validator';
+  if (c === 'CLIENT_TX_DROPPED') return 'the validator’s log (logs/ in the consortium folder) says why';
+  if (c.startsWith('CONTRACT_'))
+    return 'the contract refused it: nothing changed on chain (docs/protocol.md lists the rules)';
+  if (c.startsWith('CLIENT_KEYSTORE') || c === 'CLIENT_BAD_KEY_STORE')
+    return 'key stores are made by `dpp init`';
+  return 'run the command with --help for usage';
+}
+
+// `dpp … | head` closes stdout early: that is not an error.
+process.stdout.on('error', (err: NodeJS.ErrnoException) => {
+  if (err.code === 'EPIPE') process.exit(0);
+  throw err;
+});
+
 try {
   await program.parseAsync(process.argv);
 } catch (err) {
-  if (isDppError(err)) fail(`${err.message} [${err.code}]`, 'run `dpp --help` for usage');
+  if (err instanceof CliError) fail(err.message, err.hint);
+  if (isDppError(err)) fail(`${err.message} [${err.code}]`, hintFor(err));
   throw err;
 }

@@ -1,0 +1,138 @@
+/**
+ * The trading centre as regulator (docs/protocol.md §8–§9):
+ *   `dpp trace <responseId> --reason …` traces a bill response to its sender's organisation with
+ *   the master secret, records the audit event on chain (a commitment, never the identity) and
+ *   writes the opening — salt and identity trace, which anyone checks against the commitment —
+ *   to traces/<responseId>.json for the parties;
+ *   `dpp dispute resolve <round> <index> --outcome …` settles or voids a disputed bill.
+ */
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join, relative } from 'node:path';
+import pc from 'picocolors';
+import { fromHex, toHex } from '../../codec/bytes.ts';
+import { RESOLUTIONS, resolvePayload, traceRecordPayload } from '../../contracts/disputes.ts';
+import { decodeCertificate, type PseudonymCertificate } from '../../privacy/pseudonymCertificate.ts';
+import { ringOf } from '../../privacy/ring.ts';
+import { decodeSigncryption } from '../../privacy/signcryptionEncoding.ts';
+import { traceToIdentity } from '../../privacy/trace.ts';
+import { commitTrace, encodeIdentityTrace } from '../../privacy/traceCommitment.ts';
+import type { Consortium } from '../consortium.ts';
+import { CliError, emit, progress, receiptLine, short } from '../output.ts';
+import { pickRound } from './round.ts';
+
+/** `dpp trace`. */
+export async function runTrace(
+  c: Consortium,
+  as: string | undefined,
+  responseId: string,
+  reason: string,
+  json: boolean,
+): Promise<void> {
+  const member = c.memberAs(as, ['trading-centre'], 'trace a response');
+  if (reason.trim() === '' || Buffer.byteLength(reason) > 200)
+    throw new CliError(
+      'CLI_BAD_ARGUMENT',
+      'a trace needs a reason of 1 to 200 bytes (it is recorded on chain)',
+      'e.g. --reason "disputed bill 3"',
+    );
+  const reader = c.reader(member);
+  const response = await reader.response(responseId);
+  if (response === undefined)
+    throw new CliError(
+      'CLI_NO_RESPONSE',
+      `no bill response ${short(responseId)} on chain`,
+      'check the id printed by `dpp bill confirm|dispute`',
+    );
+  const tc = await c.open(member);
+  const regulator = c.regulatorKeys(tc);
+  const certificates = new Map<string, PseudonymCertificate>();
+  for (const y of response.ring) {
+    const reg = await reader.pseudonym(y);
+    if (reg !== undefined) certificates.set(toHex(y), decodeCertificate(c.group, fromHex(reg.certificate)));
+  }
+  const params = { group: c.group, regulatorKey: regulator.masterPublic };
+  const sc = decodeSigncryption(c.group, response.signcryption);
+  const trace = traceToIdentity(params, regulator, sc, ringOf(response.ring), (y) =>
+    certificates.get(toHex(y)),
+  );
+  const { opening, commitment } = commitTrace(trace);
+  const p = progress();
+  const receipt = await c.sendOrg(
+    tc,
+    'trace.record',
+    traceRecordPayload,
+    { response: fromHex(responseId), reason, commitment },
+    p,
+  );
+  p.done();
+  mkdirSync(join(c.dir, 'traces'), { recursive: true });
+  const file = join(c.dir, 'traces', `${responseId}.json`);
+  const doc = {
+    type: 'dpp-trace-opening',
+    response: responseId,
+    commitment: toHex(commitment),
+    salt: toHex(opening.salt),
+    trace: toHex(encodeIdentityTrace(trace)),
+    memberIndex: trace.memberIndex,
+    pseudonym: toHex(trace.pseudonym),
+    organisation: trace.opening.realIdentity,
+  };
+  writeFileSync(file, `${JSON.stringify(doc, null, 2)}\n`, { mode: 0o600 });
+  emit(json, { ...doc, openingFile: file, receipts: [receipt] }, () => {
+    console.log(receiptLine(receipt));
+    console.log(
+      `response ${short(responseId)} was sent by ring member #${trace.memberIndex} (pseudonym ${short(doc.pseudonym)}), organisation ${pc.bold(doc.organisation)}`,
+    );
+    console.log(`  audit event on chain: reason “${reason}”, commitment ${short(doc.commitment)}`);
+    console.log(`  opening for the parties: ${relative(process.cwd(), file)}`);
+  });
+}
+
+/** `dpp dispute resolve`. */
+export async function runDisputeResolve(
+  c: Consortium,
+  as: string | undefined,
+  round: bigint,
+  index: number,
+  outcome: string,
+  note: string,
+  json: boolean,
+): Promise<void> {
+  const member = c.memberAs(as, ['trading-centre'], 'resolve a dispute');
+  if (!(RESOLUTIONS as readonly string[]).includes(outcome))
+    throw new CliError(
+      'CLI_BAD_ARGUMENT',
+      `--outcome must be one of ${RESOLUTIONS.join(', ')}, got "${outcome}"`,
+      'e.g. --outcome waive-penalties',
+    );
+  if (Buffer.byteLength(note) > 200)
+    throw new CliError('CLI_BAD_ARGUMENT', 'the note is at most 200 bytes', 'shorten --note');
+  await pickRound(c, member, round);
+  const bill = (await c.reader(member).bills(round)).find((b) => b.index === index);
+  if (bill === undefined)
+    throw new CliError(
+      'CLI_NO_BILL',
+      `round ${round} has no bill ${index}`,
+      `see \`dpp bill show --round ${round}\``,
+    );
+  if (bill.status !== 'disputed' && bill.status !== 'escalated')
+    throw new CliError(
+      'CLI_BAD_STATUS',
+      `bill ${index} is ${bill.status}; only a disputed or escalated bill is resolved`,
+      `see \`dpp bill show --round ${round}\``,
+    );
+  const tc = await c.open(member);
+  const p = progress();
+  const receipt = await c.sendOrg(
+    tc,
+    'dispute.resolve',
+    resolvePayload,
+    { round, bill: index, outcome: outcome as (typeof RESOLUTIONS)[number], note },
+    p,
+  );
+  p.done();
+  emit(json, { round: round.toString(), bill: index, outcome, receipts: [receipt] }, () => {
+    console.log(receiptLine(receipt));
+    console.log(`bill ${index} of round ${round}: ${outcome}`);
+  });
+}

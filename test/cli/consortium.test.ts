@@ -1,0 +1,248 @@
+/**
+ * The `dpp` participant commands as a user runs them: real processes (`node bin/dpp.mjs …`), a
+ * real four-validator network started in the background by `dpp network up`, encrypted key stores
+ * opened with DPP_PASSPHRASE, and `--json` output asserted. One round goes open → offer → demand →
+ * close → meter → confirm/dispute → inbox → acknowledge → trace → resolve → finalize; mistakes
+ * (unknown member, wrong role, bad numbers, missing key store, wrong passphrase) give a one-line
+ * error with a hint, exit code 1, no stack trace, and leave the chain as it was.
+ * Ports: 8 free consecutive ones from 7800–8799 (a random start, so two runs of this file at once,
+ * e.g. two `npm test` in one working tree, do not collide).
+ */
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, renameSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { readConsortiumFile } from '../../src/client/consortiumFile.ts';
+import { parseGenesis } from '../../src/ledger/genesis.ts';
+
+const bin = resolve(import.meta.dirname, '../../bin/dpp.mjs');
+const dir = mkdtempSync(join(tmpdir(), 'dpp-cli-'));
+const PASS = 'correct horse battery';
+
+function dpp(args: string[], env: Record<string, string> = {}) {
+  const r = spawnSync(process.execPath, [bin, ...args, '--dir', dir], {
+    encoding: 'utf8',
+    timeout: 90_000,
+    env: { ...process.env, DPP_PASSPHRASE: PASS, ...env },
+  });
+  return { status: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+/** Runs a command that must succeed and returns its JSON. */
+// biome-ignore lint/suspicious/noExplicitAny: JSON from the command, asserted field by field
+function ok(...args: string[]): any {
+  const r = dpp([...args, '--json']);
+  assert.equal(r.status, 0, `dpp ${args.join(' ')} failed: ${r.stderr}`);
+  return JSON.parse(r.stdout);
+}
+
+/** Runs a command that must fail as a user mistake: exit 1, a message and a hint, no stack trace. */
+function refused(args: string[], message: RegExp, env: Record<string, string> = {}): void {
+  const r = dpp(args, env);
+  assert.equal(r.status, 1, `dpp ${args.join(' ')} should fail: ${r.stdout}${r.stderr}`);
+  assert.match(r.stderr, message);
+  const lines = r.stderr.trim().split('\n');
+  assert.ok(lines.length <= 2, `a message and a hint, got:\n${r.stderr}`);
+  assert.match(lines[0]!, /^error: /);
+  assert.doesNotMatch(r.stderr, /\n\s+at /, 'no stack trace');
+  assert.equal(r.stdout, '');
+}
+
+/** True when `port` can be listened on at 127.0.0.1. */
+function free(port: number): Promise<boolean> {
+  return new Promise((done) => {
+    const s = createServer();
+    s.once('error', () => done(false));
+    s.listen(port, '127.0.0.1', () => s.close(() => done(true)));
+  });
+}
+
+async function freeBasePort(): Promise<number> {
+  for (;;) {
+    const base = 7800 + 8 * Math.floor(Math.random() * 125);
+    const ports = Array.from({ length: 8 }, (_, i) => base + i);
+    if ((await Promise.all(ports.map(free))).every(Boolean)) return base;
+  }
+}
+
+describe('dpp participant commands on a real local network', () => {
+  before(async () => {
+    const init = ok('init', '--scenario', 'case30', '--base-port', String(await freeBasePort()));
+    assert.equal(init.validators.length, 4);
+  });
+
+  after(() => {
+    dpp(['network', 'down']);
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('init writes a valid genesis, configs and encrypted key stores, and refuses to overwrite', () => {
+    const file = readConsortiumFile(join(dir, 'consortium.json'));
+    assert.equal(file.members.length, 30);
+    assert.equal(file.insecure, false);
+    const genesis = parseGenesis(readFileSync(join(dir, 'genesis.json'), 'utf8'));
+    assert.equal(genesis.validators.length, 4);
+    assert.deepEqual(
+      genesis.members.map((m) => m.id),
+      file.members.map((m) => m.id),
+    );
+    for (const m of file.members) {
+      const store = JSON.parse(readFileSync(join(dir, m.keyStore), 'utf8'));
+      assert.equal(store.kdf, 'scrypt');
+      assert.equal(store.metadata.memberId, m.id);
+      assert.equal(store.entries, undefined, 'no entries in the clear');
+    }
+    assert.ok(!existsSync(join(dir, 'member-trading-centre.key.json')), 'no plaintext member keys');
+    refused(['init'], /already holds a consortium/);
+  });
+
+  it('runs a round end to end through the CLI', () => {
+    const up = ok('network', 'up');
+    assert.equal(up.validators.length, 4);
+    refused(['round', 'offer', '--as', 'g1.bus1'], /no round has been opened yet/);
+
+    const opened = ok(
+      'round',
+      'open',
+      '--delivery-start',
+      '1s',
+      '--delivery-length',
+      '1s',
+      '--response-window',
+      '40s',
+      '--ack-window',
+      '2s',
+    );
+    assert.equal(opened.round, '1');
+    assert.deepEqual(
+      opened.receipts.map((r: { kind: string }) => r.kind),
+      ['regulator.setup', 'round.open'],
+    );
+    assert.ok(opened.receipts.every((r: { certified: boolean }) => r.certified));
+
+    // Mistakes: each refused before anything is signed, and the round is unchanged.
+    refused(['round', 'close'], /wrong passphrase for trading-centre/, { DPP_PASSPHRASE: 'not the one' });
+    refused(['round', 'offer', '--as', 'nobody'], /no member "nobody"/);
+    refused(['round', 'offer', '--as', 'c.bus002'], /c\.bus002 is a consumer; only a generator may offer/);
+    refused(['round', 'offer', '--as', 'g1.bus1', '--capacity-mwh', '12,5'], /--capacity-mwh must be/);
+    refused(['round', 'demand', '--as', 'c.bus002', '--round', 'x'], /a round is a whole number/);
+    refused(['round', 'open', '--ack-window', 'soon'], /--ack-window must be a duration/);
+    const store = join(dir, 'keys', 'g3.bus22.json');
+    renameSync(store, `${store}.away`);
+    refused(['round', 'offer', '--as', 'g3.bus22'], /cannot read g3\.bus22's key store/);
+    renameSync(`${store}.away`, store);
+    const still = ok('round', 'show');
+    assert.equal(still.phase, 'open');
+    assert.equal(still.offers, 0);
+
+    for (const g of ['g1.bus1', 'g2.bus2']) {
+      const offer = ok('round', 'offer', '--as', g);
+      assert.equal(offer.receipts.at(-1).kind, 'market.offer');
+    }
+    const pseudonyms = new Map<string, string>();
+    for (const c of ['c.bus002', 'c.bus003']) {
+      const demand = ok('round', 'demand', '--as', c);
+      assert.deepEqual(
+        demand.receipts.map((r: { kind: string }) => r.kind),
+        ['pseudonym.register', 'market.demand'],
+      );
+      pseudonyms.set(c, demand.pseudonym);
+    }
+    const closed = ok('round', 'close');
+    assert.equal(closed.phase, 'cleared');
+    assert.ok(closed.contracts > 0);
+    assert.ok(closed.savingPpm > 0, 'consumers save against the catalog tariff');
+
+    const metered = ok('meter', 'submit', '--as', 'aggregator-a1', '--as-contracted', '--wait');
+    assert.equal(metered.readings.length, closed.contracts);
+
+    // Each consumer sees only its own bills, and answers them privately.
+    const responses: string[] = [];
+    let disputed: { round: string; bill: number; response: string } | undefined;
+    for (const c of ['c.bus002', 'c.bus003']) {
+      const mine = ok('bill', 'show', '--as', c).bills as { index: number; pseudonym: string }[];
+      assert.ok(mine.length > 0);
+      assert.ok(mine.every((b) => b.pseudonym === pseudonyms.get(c)));
+      for (const b of mine) {
+        const verdict = disputed === undefined ? 'dispute' : 'confirm';
+        const r = ok('bill', verdict, '1', String(b.index), '--as', c, '--remarks', `${verdict} from cli`);
+        assert.equal(r.ringSize, 2);
+        responses.push(r.response);
+        if (verdict === 'dispute') disputed = { round: '1', bill: b.index, response: r.response };
+      }
+    }
+    const others = ok('bill', 'show', '--as', 'c.bus003').bills as { index: number }[];
+    refused(['bill', 'confirm', '1', String(others[0]!.index), '--as', 'c.bus002'], /is not c\.bus002's/);
+
+    let acknowledged = 0;
+    for (const g of ['g1.bus1', 'g2.bus2']) {
+      const inbox = ok('bill', 'inbox', '--as', g).responses as { verdict?: string; remarks?: string }[];
+      assert.ok(inbox.every((r) => r.remarks === `${r.verdict} from cli`));
+      if (inbox.length === 0) continue;
+      acknowledged += ok('bill', 'acknowledge', '--as', g).acknowledged.length;
+    }
+    assert.equal(acknowledged, responses.length);
+
+    const trace = ok('trace', disputed!.response, '--reason', 'disputed bill');
+    assert.equal(trace.organisation, 'c.bus002');
+    assert.ok(existsSync(trace.openingFile));
+    ok(
+      'dispute',
+      'resolve',
+      '1',
+      String(disputed!.bill),
+      '--outcome',
+      'waive-penalties',
+      '--note',
+      'checked',
+    );
+
+    const final = ok('round', 'finalize', '--wait');
+    assert.equal(final.phase, 'finalized');
+    assert.equal(final.settled, closed.contracts);
+
+    const rep = ok('reputation', 'g1.bus1').reputations[0];
+    assert.equal(rep.status, 'active');
+    assert.equal(rep.lastRound, '1');
+    assert.ok(BigInt(rep.balanceMicroYuan) > 0n);
+
+    const tx = ok('tx', 'show', responses[0]!);
+    assert.equal(tx.status, 'committed');
+    assert.equal(tx.inclusionProofVerified, true);
+    assert.equal(tx.certificateVerified, true);
+    const block = ok('block', 'show', tx.height);
+    assert.ok(block.txIds.includes(responses[0]));
+
+    const status = ok('network', 'status');
+    assert.ok(status.validators.every((v: { up: boolean }) => v.up));
+    assert.equal(ok('network', 'down').stopped, 4);
+    refused(['round', 'show'], /cannot reach the node/);
+  });
+});
+
+describe('dpp init --insecure', () => {
+  it('writes plaintext key stores, flagged as such in the store and in consortium.json', () => {
+    const plain = mkdtempSync(join(tmpdir(), 'dpp-cli-insecure-'));
+    try {
+      const r = spawnSync(process.execPath, [bin, 'init', '--dir', plain, '--insecure', '--json'], {
+        encoding: 'utf8',
+        env: { ...process.env, DPP_PASSPHRASE: '' },
+      });
+      assert.equal(r.status, 0, r.stderr);
+      const file = readConsortiumFile(join(plain, 'consortium.json'));
+      assert.equal(file.insecure, true);
+      const store = JSON.parse(readFileSync(join(plain, 'keys', 'trading-centre.json'), 'utf8'));
+      assert.equal(store.kdf, 'none');
+      assert.match(store.warning, /^INSECURE/);
+      assert.deepEqual(
+        store.entries.map((e: { name: string }) => e.name),
+        ['org', 'regulator-cert', 'regulator-master'],
+      );
+    } finally {
+      rmSync(plain, { recursive: true, force: true });
+    }
+  });
+});

@@ -18,9 +18,8 @@ import { readRecord } from '../contracts/draft.ts';
 import { finalizePayload } from '../contracts/finalize.ts';
 import { billKey, clearingKey, LAST_TRACE_KEY, roundKey, traceKey } from '../contracts/keys.ts';
 import { meterPayload } from '../contracts/metering.ts';
-import { billRecord, clearingRecord, roundRecord, traceRecord } from '../contracts/records.ts';
+import { billRecord, clearingRecord, counterRecord, roundRecord, traceRecord } from '../contracts/records.ts';
 import { roundClosePayload, roundOpenPayload } from '../contracts/rounds.ts';
-import { record, u64 } from '../contracts/schema.ts';
 import type { Group } from '../crypto/group.ts';
 import { decodeTransaction, type Transaction } from '../ledger/transaction.ts';
 import type { StateReader } from '../ledger/worldState.ts';
@@ -40,8 +39,6 @@ export const CONTRACT_EVENT_TYPES = [
   'round-finalized',
 ] as const;
 
-const traceCounter = record('trace.last', 1, { count: u64() });
-
 /** What one transaction contributes: its events, given its position in the block. */
 type Derive = (tx: Transaction, at: { readonly height: string; readonly txId: string }) => ApiEvent[];
 
@@ -53,7 +50,7 @@ export function contractEventDeriver(state: StateReader, group: Group): EventDer
   /** The trace records written at `height` for `response`, newest last. */
   const tracesAt = (height: bigint): ReturnType<typeof traceRecord.decode>[] => {
     const out: ReturnType<typeof traceRecord.decode>[] = [];
-    for (let seq = read(LAST_TRACE_KEY, traceCounter)?.count ?? 0n; seq >= 1n; seq--) {
+    for (let seq = read(LAST_TRACE_KEY, counterRecord)?.value ?? 0n; seq >= 1n; seq--) {
       const t = read(traceKey(seq), traceRecord);
       if (t === undefined || t.height < height) break;
       if (t.height === height) out.unshift(t);

@@ -114,22 +114,7 @@ function applyTransaction(
     throw guard.fault ?? cause;
   }
   // 2. [INVALID] the kind's permission check fails
-  if (handler.authorise !== undefined) {
-    const authorise = handler.authorise.bind(handler) as (c: TxContext, t: typeof tx, p: unknown) => void;
-    try {
-      authorise(ctx, tx, payload);
-    } catch (cause) {
-      if (guard.fault !== undefined) throw guard.fault;
-      if (!isDppError(cause)) throw handlerFault(vt, 'authorise', cause);
-      throw new LedgerError(
-        'LEDGER_UNAUTHORISED',
-        `${tx.kind}: not authorised: ${cause.message}`,
-        { txId: vt.idHex, reason: cause.code },
-        { cause },
-      );
-    }
-    if (guard.fault !== undefined) throw guard.fault;
-  }
+  runAuthorise(bs, vt, ctx);
   // 3. the nonce or unique id is consumed whatever the business outcome
   overlay.writeAll(scheme.consume(tx.auth, block.height));
   // 4. business validation and effects (they read the state, their writes are applied only here)
@@ -152,6 +137,42 @@ function applyTransaction(
   checkEffects(vt, effects);
   overlay.writeAll(effects);
   return OK_RECEIPT;
+}
+
+/**
+ * The kind's permission check alone (step 2 of the rules), against `state` at `block`: for the
+ * mempool, which refuses at admission what no block could include (a wrong role, a suspended
+ * sender, an unregistered pseudonym, a ring proof that fails). Throws LEDGER_UNAUTHORISED.
+ */
+export function authoriseTransaction(
+  env: LedgerEnv,
+  state: StateReader,
+  block: BlockContext,
+  vt: VerifiedTransaction,
+): void {
+  const bs = new BlockState(state);
+  runAuthorise(bs, vt, { block, state: bs.reader, group: env.group, txId: vt.id, txIndex: 0 });
+}
+
+/** Runs the kind's `authorise` hook; a DppError becomes LEDGER_UNAUTHORISED with its code as reason. */
+function runAuthorise(bs: BlockState, vt: VerifiedTransaction, ctx: TxContext): void {
+  const { tx, handler, payload } = vt;
+  if (handler.authorise === undefined) return;
+  const { guard } = bs;
+  const authorise = handler.authorise.bind(handler) as (c: TxContext, t: typeof tx, p: unknown) => void;
+  try {
+    authorise(ctx, tx, payload);
+  } catch (cause) {
+    if (guard.fault !== undefined) throw guard.fault;
+    if (!isDppError(cause)) throw handlerFault(vt, 'authorise', cause);
+    throw new LedgerError(
+      'LEDGER_UNAUTHORISED',
+      `${tx.kind}: not authorised: ${cause.message}`,
+      { txId: vt.idHex, reason: cause.code },
+      { cause },
+    );
+  }
+  if (guard.fault !== undefined) throw guard.fault;
 }
 
 /** The codes that mean "this transaction is invalid here" (so is a block containing it). */

@@ -6,6 +6,8 @@
  * id, no duplicate. The pool is bounded; a refused transaction gets a typed error and changes nothing.
  */
 import { toHex } from '../codec/bytes.ts';
+import { authoriseTransaction } from '../ledger/execution.ts';
+import type { BlockContext } from '../ledger/handler.ts';
 import { LedgerError } from '../ledger/ledgerError.ts';
 import { nextNonce } from '../ledger/orgAuth.ts';
 import { orgKeyKey } from '../ledger/stateKeys.ts';
@@ -50,10 +52,13 @@ export class Mempool implements VerifiedLookup {
   }
 
   /**
-   * Admits an encoded transaction against the committed `state`. A transaction already on chain is
-   * refused by its nonce or unique id. Throws DecodeError, LedgerError or NodeError.
+   * Admits an encoded transaction against the committed `state`, as if for `block` (the next height
+   * at the node's clock). A transaction already on chain is refused by its nonce or unique id; one
+   * its kind would not authorise there (a wrong role, an unregistered pseudonym, a failing ring
+   * proof) is refused with LEDGER_UNAUTHORISED instead of being dropped later when a block is
+   * built. Throws DecodeError, LedgerError or NodeError.
    */
-  admit(bytes: Uint8Array, state: StateReader): VerifiedTransaction {
+  admit(bytes: Uint8Array, state: StateReader, block: BlockContext): VerifiedTransaction {
     if (bytes.length > MAX_TX_BYTES) {
       throw new LedgerError(
         'LEDGER_TOO_LARGE',
@@ -69,12 +74,14 @@ export class Mempool implements VerifiedLookup {
       });
     }
     const auth = vt.tx.auth;
+    if (auth.scheme === 'org' && state.get(orgKeyKey(auth.sender)) === undefined) {
+      throw new LedgerError('LEDGER_UNAUTHORISED', 'sender is not a member of the consortium', {
+        sender: toHex(auth.sender),
+      });
+    }
+    // [REFUSE] what the kind would not authorise in the next block (judged on the committed state)
+    authoriseTransaction(this.env, state, block, vt);
     if (auth.scheme === 'org') {
-      if (state.get(orgKeyKey(auth.sender)) === undefined) {
-        throw new LedgerError('LEDGER_UNAUTHORISED', 'sender is not a member of the consortium', {
-          sender: toHex(auth.sender),
-        });
-      }
       const sender = toHex(auth.sender);
       // The next nonce after the committed state and after this sender's waiting transactions. A
       // waiting nonce the state has already passed (committed, not yet removed) does not count.

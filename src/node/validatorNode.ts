@@ -30,7 +30,7 @@ import { libsodiumGroup } from '../crypto/groupLibsodium.ts';
 import type { Block } from '../ledger/block.ts';
 import { verifyEd25519 } from '../ledger/ed25519Verify.ts';
 import { type Genesis, genesisState, parseGenesis } from '../ledger/genesis.ts';
-import { HandlerRegistry } from '../ledger/handler.ts';
+import { type BlockContext, HandlerRegistry } from '../ledger/handler.ts';
 import { memoHandler } from '../ledger/memo.ts';
 import { parseValidatorKeyFile } from '../ledger/networkKeys.ts';
 import type { Receipt } from '../ledger/receipt.ts';
@@ -177,11 +177,22 @@ export class ValidatorNode {
 
   /** Admits a client's transaction and gossips it to the other validators; returns its id. */
   submit(bytes: Uint8Array): string {
-    const vt = this.mempool.admit(bytes, this.store);
+    const vt = this.mempool.admit(bytes, this.store, this.nextBlockContext());
     this.gossip.push(vt.bytes);
     this.gossipTimer ??= setTimeout(() => this.flushGossip(), 2);
     this.scheduleProposal();
     return vt.idHex;
+  }
+
+  /** The context a transaction admitted now would execute in: the next height, at this node's clock. */
+  private nextBlockContext(): BlockContext {
+    const head = this.store.head()!;
+    return {
+      chainId: this.genesis.chainId,
+      height: head.height + 1n,
+      timestampMs: BigInt(Date.now()),
+      proposer: 0,
+    };
   }
 
   /** As primary waiting to propose, build the block `batchMs` after transactions arrive (not at the next tick). */
@@ -274,7 +285,7 @@ export class ValidatorNode {
         while (r.remaining > 0) {
           const tx = r.bytes(80 << 10);
           try {
-            this.mempool.admit(tx, this.store);
+            this.mempool.admit(tx, this.store, this.nextBlockContext());
             this.scheduleProposal();
           } catch {
             // already known, or invalid: the sender's node refused it to its client too

@@ -1,10 +1,21 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { CONTRACT_HANDLERS } from '../../src/contracts/registry.ts';
+import { roundClosePayload } from '../../src/contracts/rounds.ts';
 import { orgKeyPair } from '../../src/crypto/ed25519.ts';
 import { isDppError } from '../../src/errors.ts';
+import type { BlockContext } from '../../src/ledger/handler.ts';
 import { signOrgTransaction } from '../../src/ledger/txSigning.ts';
 import { Mempool } from '../../src/node/mempool.ts';
-import { makeEnv, member, memoryChain, memoTx } from '../ledger/fixtures.ts';
+import { CHAIN_ID, GENESIS_TIME_MS, makeEnv, member, memoryChain, memoTx } from '../ledger/fixtures.ts';
+
+/** The block a transaction admitted now would enter: the first after genesis. */
+const NEXT: BlockContext = {
+  chainId: CHAIN_ID,
+  height: 1n,
+  timestampMs: GENESIS_TIME_MS + 1000n,
+  proposer: 0,
+};
 
 describe('mempool admission', () => {
   const chain = memoryChain('mempool');
@@ -14,8 +25,8 @@ describe('mempool admission', () => {
 
   it('admits a member’s transactions in nonce order, per sender, and keeps arrival order', () => {
     const pool = new Mempool(env);
-    const ids = [1n, 2n, 3n].map((n) => pool.admit(memoTx(alice, `a${n}`, n).bytes, chain.state).idHex);
-    ids.push(pool.admit(memoTx(bob, 'b1', 1n).bytes, chain.state).idHex);
+    const ids = [1n, 2n, 3n].map((n) => pool.admit(memoTx(alice, `a${n}`, n).bytes, chain.state, NEXT).idHex);
+    ids.push(pool.admit(memoTx(bob, 'b1', 1n).bytes, chain.state, NEXT).idHex);
     assert.equal(pool.size, 4);
     assert.deepEqual(
       [...pool.candidates()].map((vt) => vt.idHex),
@@ -26,21 +37,21 @@ describe('mempool admission', () => {
   it('refuses a duplicate, a replayed (stale) nonce and a nonce gap, changing nothing', () => {
     const pool = new Mempool(env);
     const first = memoTx(alice, 'x', 1n).bytes;
-    pool.admit(first, chain.state);
+    pool.admit(first, chain.state, NEXT);
     assert.throws(
-      () => pool.admit(first, chain.state),
+      () => pool.admit(first, chain.state, NEXT),
       (e) => isDppError(e, 'NODE_DUPLICATE_TX'),
     );
     assert.throws(
-      () => pool.admit(memoTx(alice, 'other', 1n).bytes, chain.state),
+      () => pool.admit(memoTx(alice, 'other', 1n).bytes, chain.state, NEXT),
       (e) => isDppError(e, 'NODE_DUPLICATE_TX'),
     );
     assert.throws(
-      () => pool.admit(memoTx(alice, 'gap', 3n).bytes, chain.state),
+      () => pool.admit(memoTx(alice, 'gap', 3n).bytes, chain.state, NEXT),
       (e) => isDppError(e, 'NODE_NONCE_GAP'),
     );
     assert.equal(pool.size, 1);
-    pool.admit(memoTx(alice, 'next', 2n).bytes, chain.state);
+    pool.admit(memoTx(alice, 'next', 2n).bytes, chain.state, NEXT);
     assert.equal(pool.size, 2);
   });
 
@@ -53,17 +64,17 @@ describe('mempool admission', () => {
       seed: new Uint8Array(32),
     };
     assert.throws(
-      () => pool.admit(memoTx(stranger, 'hi', 1n).bytes, chain.state),
+      () => pool.admit(memoTx(stranger, 'hi', 1n).bytes, chain.state, NEXT),
       (e) => isDppError(e, 'LEDGER_UNAUTHORISED'),
     );
     const bad = memoTx(alice, 'hi', 1n).bytes.slice();
     bad[bad.length - 1]! ^= 1;
     assert.throws(
-      () => pool.admit(bad, chain.state),
+      () => pool.admit(bad, chain.state, NEXT),
       (e) => isDppError(e, 'LEDGER_BAD_SIGNATURE'),
     );
     assert.throws(
-      () => pool.admit(memoTx(alice, 'hi', 1n, undefined, 'other-chain').bytes, chain.state),
+      () => pool.admit(memoTx(alice, 'hi', 1n, undefined, 'other-chain').bytes, chain.state, NEXT),
       (e) => isDppError(e, 'LEDGER_WRONG_CHAIN'),
     );
     const unknown = signOrgTransaction(
@@ -72,15 +83,15 @@ describe('mempool admission', () => {
       alice.key,
     ).bytes;
     assert.throws(
-      () => pool.admit(unknown, chain.state),
+      () => pool.admit(unknown, chain.state, NEXT),
       (e) => isDppError(e, 'LEDGER_UNKNOWN_KIND'),
     );
     assert.throws(
-      () => pool.admit(Uint8Array.of(1, 2, 3), chain.state),
+      () => pool.admit(Uint8Array.of(1, 2, 3), chain.state, NEXT),
       (e) => isDppError(e) && e.code.startsWith('DECODE_'),
     );
     assert.throws(
-      () => pool.admit(new Uint8Array(71 * 1024), chain.state),
+      () => pool.admit(new Uint8Array(71 * 1024), chain.state, NEXT),
       (e) => isDppError(e, 'LEDGER_TOO_LARGE'),
     );
     assert.equal(pool.size, 0);
@@ -88,22 +99,40 @@ describe('mempool admission', () => {
 
   it('is bounded: a full pool refuses with NODE_MEMPOOL_FULL', () => {
     const pool = new Mempool(env, { maxTxs: 2, maxBytes: 1 << 20 });
-    pool.admit(memoTx(alice, 'a', 1n).bytes, chain.state);
-    pool.admit(memoTx(alice, 'b', 2n).bytes, chain.state);
+    pool.admit(memoTx(alice, 'a', 1n).bytes, chain.state, NEXT);
+    pool.admit(memoTx(alice, 'b', 2n).bytes, chain.state, NEXT);
     assert.throws(
-      () => pool.admit(memoTx(alice, 'c', 3n).bytes, chain.state),
+      () => pool.admit(memoTx(alice, 'c', 3n).bytes, chain.state, NEXT),
       (e) => isDppError(e, 'NODE_MEMPOOL_FULL'),
     );
   });
 
   it('after removal (committed), the next nonce is expected again from the state', () => {
     const pool = new Mempool(env);
-    const a1 = pool.admit(memoTx(alice, 'a', 1n).bytes, chain.state);
-    const a2 = pool.admit(memoTx(alice, 'b', 2n).bytes, chain.state);
+    const a1 = pool.admit(memoTx(alice, 'a', 1n).bytes, chain.state, NEXT);
+    const a2 = pool.admit(memoTx(alice, 'b', 2n).bytes, chain.state, NEXT);
     pool.remove([a1.idHex, a2.idHex]);
     assert.equal(pool.size, 0);
     // The state still says nonce 0 (nothing committed in this in-memory chain), so 1 is next again.
-    pool.admit(memoTx(alice, 'a', 1n).bytes, chain.state);
+    pool.admit(memoTx(alice, 'a', 1n).bytes, chain.state, NEXT);
     assert.equal(pool.size, 1);
+  });
+
+  it('refuses at admission what the kind would not authorise (a wrong role), instead of dropping it later', () => {
+    const chain = memoryChain();
+    const pool = new Mempool(makeEnv(CONTRACT_HANDLERS));
+    const consumer = member(chain.net, 'consumer-1');
+    const close = signOrgTransaction(
+      { chainId: CHAIN_ID, kind: 'round.close', payload: roundClosePayload.encode({ round: 1n }) },
+      1n,
+      consumer.key,
+    );
+    assert.throws(
+      () => pool.admit(close.bytes, chain.state, NEXT),
+      (e: unknown) => isDppError(e, 'LEDGER_UNAUTHORISED') && e.details.reason === 'CONTRACT_WRONG_ROLE',
+    );
+    assert.equal(pool.size, 0);
+    // the refusal consumed nothing: the consumer's nonce 1 is still free for a memo
+    pool.admit(memoTx(consumer, 'hello', 1n).bytes, chain.state, NEXT);
   });
 });

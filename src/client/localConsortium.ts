@@ -20,7 +20,13 @@ import { receivingKeyPayload, receivingKeyProofBytes } from '../contracts/member
 import { meterPayload } from '../contracts/metering.ts';
 import { pseudonymRegisterPayload } from '../contracts/pseudonyms.ts';
 import { type BillRecord, billRecord, regulatorRecord, responseRecord } from '../contracts/records.ts';
-import { demandPayload, offerPayload, roundClosePayload, roundOpenPayload } from '../contracts/rounds.ts';
+import {
+  demandPayload,
+  disputesCloseAtMs,
+  offerPayload,
+  roundClosePayload,
+  roundOpenPayload,
+} from '../contracts/rounds.ts';
 import type { Codec } from '../contracts/schema.ts';
 import type { OrgKeyPair } from '../crypto/ed25519.ts';
 import type { Group, Point } from '../crypto/group.ts';
@@ -222,7 +228,10 @@ export class ConsortiumDriver {
       `/v1/rounds/${id}`,
     );
     const deliveryEnd = BigInt(opened.terms.deliveryEndMs);
-    const closesAt = BigInt(opened.terms.responseDeadlineMs) + 2n * BigInt(timing.ackWindowMs);
+    const closesAt = disputesCloseAtMs({
+      responseDeadlineMs: BigInt(opened.terms.responseDeadlineMs),
+      ackWindowMs: BigInt(timing.ackWindowMs),
+    });
 
     // One-time pseudonyms: the consumer makes the key, the regulator certifies and registers it.
     this.progress(`round ${id}: issuing ${c.consumers.length} one-time pseudonyms`);

@@ -28,7 +28,7 @@ import {
   responseRecord,
   roundRecord,
 } from './records.ts';
-import { reputationOf, roundOf } from './rounds.ts';
+import { disputesCloseAtMs, reputationOf, roundOf } from './rounds.ts';
 import { record, u64 } from './schema.ts';
 
 /** `round.finalize` payload. */
@@ -64,8 +64,7 @@ export const roundFinalize = orgKind({
     // [FAIL] a round is finalized once, after clearing, when no response can still be acknowledged
     if (round.phase !== 'cleared')
       throw new ContractError('CONTRACT_WRONG_PHASE', `round ${id} is ${round.phase}`);
-    // A response sent at the deadline may be acknowledged for one window, then escalated for another.
-    const closesAt = round.terms.responseDeadlineMs + 2n * round.terms.ackWindowMs;
+    const closesAt = disputesCloseAtMs(round.terms);
     if (ctx.block.timestampMs < closesAt) {
       throw new ContractError('CONTRACT_TOO_EARLY', 'responses may still be acknowledged', {
         closesAtMs: closesAt.toString(),

@@ -31,6 +31,7 @@ import {
   ringRecord,
   roundRecord,
 } from './records.ts';
+import { disputesCloseAtMs } from './rounds.ts';
 import { fixed, point, record, scalar, struct, u64 } from './schema.ts';
 
 /** The regulator's public keys, or CONTRACT_NO_REGULATOR before `regulator.setup`. */
@@ -75,7 +76,7 @@ export const pseudonymRegister = orgKind({
     if (status !== 'valid')
       throw new ContractError('CONTRACT_BAD_PROOF', `pseudonym certificate is ${status}`);
     // [FAIL] it must stay valid until the round's disputes can no longer be escalated
-    const needed = round.terms.responseDeadlineMs + 2n * round.terms.ackWindowMs;
+    const needed = disputesCloseAtMs(round.terms);
     if (cert.expiresAtMs < needed) {
       throw new ContractError(
         'CONTRACT_BAD_PSEUDONYM',

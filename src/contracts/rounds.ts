@@ -32,6 +32,7 @@ import {
   pseudonymRecord,
   type ReputationRecord,
   type RoundRecord,
+  type RoundTerms,
   reputationRecord,
   roundRecord,
   roundTerms,
@@ -51,6 +52,15 @@ export function roundOf(draft: Draft, id: bigint): RoundRecord {
 /** A member's reputation (a newcomer's when none is stored). */
 export function reputationOf(draft: Pick<Draft, 'read'>, memberId: string): ReputationRecord {
   return draft.read(reputationKey(memberId), reputationRecord) ?? { ...newcomer(), lastRound: 0n };
+}
+
+/**
+ * When a round's disputes close: a response sent at the deadline may be acknowledged within one
+ * window and escalated within the next. Pseudonyms must stay valid until then, and a round is
+ * finalized only after it.
+ */
+export function disputesCloseAtMs(terms: Pick<RoundTerms, 'responseDeadlineMs' | 'ackWindowMs'>): bigint {
+  return terms.responseDeadlineMs + 2n * terms.ackWindowMs;
 }
 
 /** `round.open` payload: the next id and the round's terms. */

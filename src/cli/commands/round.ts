@@ -23,7 +23,13 @@ import { finalizePayload } from '../../contracts/finalize.ts';
 import { receivingKeyPayload, receivingKeyProofBytes } from '../../contracts/membership.ts';
 import { pseudonymRegisterPayload } from '../../contracts/pseudonyms.ts';
 import { regulatorRecord } from '../../contracts/records.ts';
-import { demandPayload, offerPayload, roundClosePayload, roundOpenPayload } from '../../contracts/rounds.ts';
+import {
+  demandPayload,
+  disputesCloseAtMs,
+  offerPayload,
+  roundClosePayload,
+  roundOpenPayload,
+} from '../../contracts/rounds.ts';
 import { decodeScalar } from '../../crypto/group.ts';
 import { newcomer } from '../../market/reputation.ts';
 import { issuePseudoIdentity } from '../../privacy/pseudoIdentity.ts';
@@ -261,8 +267,7 @@ export async function runRoundDemand(
         'the regulator’s keys are not on chain yet',
         'the trading centre publishes them with `dpp round open`',
       );
-    const expiresAt =
-      BigInt(round.terms.responseDeadlineMs) + 2n * BigInt(round.terms.ackWindowMs) + 3_600_000n;
+    const expiresAt = disputesCloseAtMs(termsOf(round)) + 3_600_000n;
     const pid = issuePseudoIdentity(c.group, regulator, member.id);
     const req = requestPseudonym(c.group, pid, expiresAt);
     key = req.key;
@@ -382,7 +387,7 @@ export async function runRoundFinalize(
   );
   // As round.finalize checks: a response sent at the deadline may be acknowledged for one window,
   // then escalated for another (src/contracts/finalize.ts).
-  const closesAt = BigInt(round.terms.responseDeadlineMs) + 2n * BigInt(round.terms.ackWindowMs);
+  const closesAt = disputesCloseAtMs(termsOf(round));
   const reader = c.reader(member);
   const p = progress();
   if ((await reader.chainTimeMs()) < closesAt) {
@@ -455,4 +460,14 @@ function printRound(r: RoundView): void {
   console.log(
     `  consumers pay ${yuan(cl.costMicroYuan)} vs ${yuan(cl.catalogCostMicroYuan)} at the catalog tariff${s.savingPpm === null ? '' : ` — saving ${(s.savingPpm / 1e4).toFixed(2)} %`}`,
   );
+}
+
+/** The deadline terms of a round view, as integers. */
+function termsOf(round: {
+  readonly terms: { readonly responseDeadlineMs: string; readonly ackWindowMs: string };
+}) {
+  return {
+    responseDeadlineMs: BigInt(round.terms.responseDeadlineMs),
+    ackWindowMs: BigInt(round.terms.ackWindowMs),
+  };
 }

@@ -12,7 +12,6 @@ import { issuePseudoIdentity } from '../privacy/pseudoIdentity.ts';
 import {
   type CertificationRequest,
   certifyPseudonym,
-  encodeCertificate,
   requestCertification,
 } from '../privacy/pseudonymCertificate.ts';
 import type { RegulatorKeys } from '../privacy/regulator.ts';
@@ -45,7 +44,7 @@ export function certifyForRound(
     round,
     aggregator,
     reputationPpm,
-    certificate: encodeCertificate(certificate),
+    certificate,
     proofOfPossession: request.proofOfPossession,
   };
 }

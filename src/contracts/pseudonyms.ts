@@ -14,6 +14,8 @@ import type { StateReader } from '../ledger/worldState.ts';
 import {
   certificateStatus,
   decodeCertificate,
+  encodeCertificate,
+  type PseudonymCertificate,
   verifyProofOfPossession,
 } from '../privacy/pseudonymCertificate.ts';
 import { ContractError } from './contractError.ts';
@@ -32,7 +34,7 @@ import {
   roundRecord,
 } from './records.ts';
 import { disputesCloseAtMs } from './rounds.ts';
-import { fixed, point, record, scalar, struct, u64 } from './schema.ts';
+import { type Field, point, record, scalar, struct, u64 } from './schema.ts';
 
 /** The regulator's public keys, or CONTRACT_NO_REGULATOR before `regulator.setup`. */
 export function regulatorOf(state: StateReader, group: Group): RegulatorRecord {
@@ -41,12 +43,19 @@ export function regulatorOf(state: StateReader, group: Group): RegulatorRecord {
   return r;
 }
 
+/** A pseudonym certificate (../privacy/pseudonymCertificate.ts encoding), decoded strictly. */
+const certificateField: Field<PseudonymCertificate> = {
+  write: (w, v) => void w.fixed(encodeCertificate(v), CERTIFICATE_BYTES),
+  read: (r, group) => decodeCertificate(group, r.fixed(CERTIFICATE_BYTES)),
+};
+
 /** `pseudonym.register` payload. */
 export const pseudonymRegisterPayload = record('pseudonym.register', 1, {
   round: u64(),
   aggregator: memberId,
   reputationPpm: ppm,
-  certificate: fixed(CERTIFICATE_BYTES),
+  /** Decoded (and its points validated) with the payload: a malformed certificate makes the transaction invalid. */
+  certificate: certificateField,
   /** The member's Schnorr proof of possession of the pseudonym secret. */
   proofOfPossession: struct({ e: scalar, z: scalar }),
 });
@@ -66,7 +75,7 @@ export const pseudonymRegister = orgKind({
     if (memberById(ctx, p.aggregator)?.role !== 'aggregator') {
       throw new ContractError('CONTRACT_WRONG_ROLE', `${p.aggregator} is not an aggregator`);
     }
-    const cert = decodeCertificate(ctx.group, p.certificate);
+    const cert = p.certificate;
     // [FAIL] not signed by the regulator's certificate key, or expired now
     const status = certificateStatus(
       { masterPublic: regulator.masterPublic, certPublicKey: regulator.certPublicKey },
@@ -108,7 +117,7 @@ export const pseudonymRegister = orgKind({
       aggregator: p.aggregator,
       expiresAtMs: cert.expiresAtMs,
       reputationPpm: p.reputationPpm,
-      certificate: p.certificate,
+      certificate: encodeCertificate(cert),
       revoked: false,
       reputationAfterPpm: null,
     });

@@ -145,7 +145,7 @@ export const scalar: Field<Scalar> = {
   read: (r) => decodeScalar(r.fixed(ELEMENT_BYTES)),
 };
 
-/** A u16-counted list of at most `max` items. */
+/** A u32-counted list of at most `max` items. */
 export function list<T>(item: Field<T>, max: number): Field<readonly T[]> {
   return {
     write: (w, v) => {

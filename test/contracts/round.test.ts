@@ -42,7 +42,9 @@ import {
   roundOpenPayload,
 } from '../../src/contracts/rounds.ts';
 import { balanceOf, GRID_ACCOUNT, pseudonymAccount } from '../../src/contracts/settlement.ts';
+import { nextNonce } from '../../src/ledger/orgAuth.ts';
 import { transactionId } from '../../src/ledger/transaction.ts';
+import { signOrgTransaction } from '../../src/ledger/txSigning.ts';
 import { generateKeyPair, type KeyPair } from '../../src/privacy/keyPair.ts';
 import { ringOf } from '../../src/privacy/ring.ts';
 import { schnorrSign } from '../../src/privacy/schnorr.ts';
@@ -409,3 +411,31 @@ import { decodeCertificate } from '../../src/privacy/pseudonymCertificate.ts';
 function decodeCertificateOf(bytes: Uint8Array) {
   return decodeCertificate(group, bytes);
 }
+
+describe('contracts: a pseudonym registration', () => {
+  it('whose certificate does not decode is invalid, not a failed receipt', () => {
+    const { c, reg } = setUp();
+    const { payload } = issueOneTimePseudonym(
+      group,
+      reg,
+      'consumer-1',
+      c.now,
+      c.now + 3_600_000n,
+      R,
+      'agg-a',
+      1,
+    );
+    const bytes = pseudonymRegisterPayload.encode(payload);
+    // version ‖ round ‖ aggregator ‖ reputation, then the certificate, whose first byte is its version
+    const at = 1 + 8 + 4 + 'agg-a'.length + 4;
+    assert.equal(bytes[at], 1);
+    const broken = bytes.slice();
+    broken[at] = 2;
+    const tx = signOrgTransaction(
+      { chainId: CHAIN_ID, kind: 'pseudonym.register', payload: broken },
+      nextNonce(c.state, c.key('trading-centre').key.publicKey),
+      c.key('trading-centre').key,
+    );
+    assert.equal(invalidReason(c, tx), 'LEDGER_BAD_PAYLOAD');
+  });
+});

@@ -6,11 +6,14 @@
  * market round, obtains one-time pseudonyms for the consumers, collects offers and pseudonymous
  * demand, closes (every validator clears it identically), meters delivery, has every consumer
  * confirm its bill by ring signcryption (one disputes in every third round), lets the generators
- * decrypt and acknowledge, has the regulator trace and resolve the dispute, finalizes and reports.
+ * find the responses addressed to them on chain, decrypt and acknowledge them, has the regulator
+ * trace and resolve the dispute, finalizes and reports.
  *
- * Every participant sends its own transactions to its own node: the trading centre and the
- * generators to the trading centre's validator, each consumer (under its pseudonym) and each
- * aggregator to that aggregator's validator. Nothing is read from a validator's disk.
+ * Every participant sends its own transactions to its own node and reads through it: the trading
+ * centre and the generators through the trading centre's validator, each consumer (under its
+ * pseudonym) and each aggregator through that aggregator's validator. Nothing is read from a
+ * validator's disk. A node that is restarting (connection refused) is waited for, up to a minute,
+ * and a transaction it lost is sent again.
  */
 import { fromHex, toHex } from '../codec/bytes.ts';
 import { acknowledgePayload } from '../contracts/billResponses.ts';
@@ -19,7 +22,7 @@ import { finalizePayload } from '../contracts/finalize.ts';
 import { receivingKeyPayload, receivingKeyProofBytes } from '../contracts/membership.ts';
 import { meterPayload } from '../contracts/metering.ts';
 import { pseudonymRegisterPayload } from '../contracts/pseudonyms.ts';
-import { type BillRecord, billRecord, regulatorRecord, responseRecord } from '../contracts/records.ts';
+import { type BillRecord, regulatorRecord } from '../contracts/records.ts';
 import {
   demandPayload,
   disputesCloseAtMs,
@@ -31,8 +34,8 @@ import type { Codec } from '../contracts/schema.ts';
 import type { OrgKeyPair } from '../crypto/ed25519.ts';
 import type { Group, Point } from '../crypto/group.ts';
 import { seededRandom } from '../crypto/scalars.ts';
+import { isDppError } from '../errors.ts';
 import type { MemberSpec } from '../ledger/networkKeys.ts';
-import { transactionId } from '../ledger/transaction.ts';
 import type { SignedTransaction } from '../ledger/txSigning.ts';
 import type { Scenario } from '../market/types.ts';
 import { generateKeyPair, type KeyPair } from '../privacy/keyPair.ts';
@@ -45,8 +48,11 @@ import { traceToIdentity } from '../privacy/trace.ts';
 import { commitTrace } from '../privacy/traceCommitment.ts';
 import { buildBillResponse, openBillResponse } from './billResponse.ts';
 import { ClientError } from './clientError.ts';
-import { orgContractTx, pseudonymContractTx } from './contractTx.ts';
+import { type ChainParams, pseudonymContractTx } from './contractTx.ts';
+import { MarketReader } from './marketReader.ts';
+import { NodeClient } from './nodeClient.ts';
 import { issueOneTimePseudonym } from './pseudonyms.ts';
+import { sendOrgTx, txIdOf, waitCommitted } from './txSubmitter.ts';
 
 /** A member's organisation key and where it sends its transactions. */
 export interface Participant {
@@ -164,13 +170,16 @@ export class ConsortiumDriver {
   private readonly nonces = new Map<string, bigint>();
   private readonly receiving = new Map<string, KeyPair>();
   private readonly random = seededRandom('dpp-local-meters');
-  private reputations = new Map<string, number>();
+  private readonly reputations = new Map<string, number>();
+  private readonly chain: ChainParams;
 
   constructor(
     private readonly c: LocalConsortium,
     private readonly timing: RoundTiming = DEMO_TIMING,
     private readonly progress: (message: string) => void = () => {},
-  ) {}
+  ) {
+    this.chain = { chainId: c.chainId, group: c.group };
+  }
 
   /** Publishes the regulator's keys and the generators' receiving keys (once, before round 1). */
   async setUp(): Promise<void> {
@@ -185,13 +194,8 @@ export class ConsortiumDriver {
     for (const g of c.generators) {
       const z = generateKeyPair(c.group);
       this.receiving.set(g.id, z);
-      const proof = schnorrSign(
-        c.group,
-        'receiving-key',
-        z.secret,
-        z.publicKey,
-        receivingKeyProofBytes(c.chainId, g.id, z.publicKey),
-      );
+      const message = receivingKeyProofBytes(c.chainId, g.id, z.publicKey);
+      const proof = schnorrSign(c.group, 'receiving-key', z.secret, z.publicKey, message);
       txs.push(this.sendOrg(g, 'member.receiving-key', receivingKeyPayload, { key: z.publicKey, proof }));
     }
     await Promise.all(txs);
@@ -201,49 +205,41 @@ export class ConsortiumDriver {
   async runRound(id: bigint, withDispute = id % 3n === 0n): Promise<RoundSummary> {
     const { c, timing } = this;
     const tc = c.tradingCentre;
-    const sample = c.scenario.consumers[0]!;
-    const now = await this.chainTime();
+    const reader = this.reader(tc);
+    const tariffs = c.scenario.consumers[0]!;
+    const market = c.scenario.parameters;
+    const now = await this.retry(() => reader.chainTimeMs());
     this.progress(`round ${id}: opening`);
-    await this.sendOrg(tc, 'round.open', roundOpenPayload, {
-      id,
-      terms: {
-        period: `local round ${id}`,
-        deliveryStartMs: now + BigInt(timing.deliveryStartMs),
-        deliveryEndMs: now + BigInt(timing.deliveryEndMs),
-        responseDeadlineMs: now + BigInt(timing.responseDeadlineMs),
-        ackWindowMs: BigInt(timing.ackWindowMs),
-        catalogMicroYuanPerKWh: sample.catalogMicroYuanPerKWh,
-        transmissionMicroYuanPerKWh: sample.transmissionMicroYuanPerKWh,
-        fundsMicroYuanPerKWh: sample.fundsMicroYuanPerKWh,
-        benchmarkMicroYuanPerKWh: c.scenario.parameters.benchmarkMicroYuanPerKWh,
-        reputationWeightMicroYuanPerKWh: c.scenario.parameters.reputationWeightMicroYuanPerKWh,
-        substitutionPpm: c.scenario.parameters.substitutionPpm,
-        outsideOption: c.scenario.parameters.outsideOption,
-        tolerancePpm: 50_000,
-        penaltyMicroYuanPerKWh: sample.catalogMicroYuanPerKWh / 10n,
-      },
-    });
-    const opened = await this.get<{ terms: { responseDeadlineMs: string; deliveryEndMs: string } }>(
-      tc.node,
-      `/v1/rounds/${id}`,
-    );
-    const deliveryEnd = BigInt(opened.terms.deliveryEndMs);
-    const closesAt = disputesCloseAtMs({
-      responseDeadlineMs: BigInt(opened.terms.responseDeadlineMs),
+    const terms = {
+      period: `local round ${id}`,
+      deliveryStartMs: now + BigInt(timing.deliveryStartMs),
+      deliveryEndMs: now + BigInt(timing.deliveryEndMs),
+      responseDeadlineMs: now + BigInt(timing.responseDeadlineMs),
       ackWindowMs: BigInt(timing.ackWindowMs),
-    });
+      catalogMicroYuanPerKWh: tariffs.catalogMicroYuanPerKWh,
+      transmissionMicroYuanPerKWh: tariffs.transmissionMicroYuanPerKWh,
+      fundsMicroYuanPerKWh: tariffs.fundsMicroYuanPerKWh,
+      benchmarkMicroYuanPerKWh: market.benchmarkMicroYuanPerKWh,
+      reputationWeightMicroYuanPerKWh: market.reputationWeightMicroYuanPerKWh,
+      substitutionPpm: market.substitutionPpm,
+      outsideOption: market.outsideOption,
+      tolerancePpm: 50_000,
+      penaltyMicroYuanPerKWh: tariffs.catalogMicroYuanPerKWh / 10n,
+    };
+    await this.sendOrg(tc, 'round.open', roundOpenPayload, { id, terms });
+    const closesAt = disputesCloseAtMs(terms);
 
     // One-time pseudonyms: the consumer makes the key, the regulator certifies and registers it.
     this.progress(`round ${id}: issuing ${c.consumers.length} one-time pseudonyms`);
     const pseudonyms = new Map<string, KeyPair>();
-    const chainNow = await this.chainTime();
+    const issuedAt = await this.retry(() => reader.chainTimeMs());
     await Promise.all(
       c.consumers.map((consumer) => {
         const { key, payload } = issueOneTimePseudonym(
           c.group,
           c.regulator,
           consumer.id,
-          chainNow,
+          issuedAt,
           closesAt + 3_600_000n,
           id,
           consumer.aggregator,
@@ -270,36 +266,30 @@ export class ConsortiumDriver {
       }),
       ...c.consumers.map((consumer) => {
         const d = demands.get(consumer.id)!;
-        const tx = pseudonymContractTx(
-          { chainId: c.chainId, group: c.group },
-          'market.demand',
-          demandPayload,
-          {
-            round: id,
-            demandWh: d.demandWh,
-            diversificationMicroYuanPerKWh: d.diversificationMicroYuanPerKWh,
-          },
-          pseudonyms.get(consumer.id)!,
+        const demand = {
+          round: id,
+          demandWh: d.demandWh,
+          diversificationMicroYuanPerKWh: d.diversificationMicroYuanPerKWh,
+        };
+        return this.send(
+          consumer,
+          pseudonymContractTx(
+            this.chain,
+            'market.demand',
+            demandPayload,
+            demand,
+            pseudonyms.get(consumer.id)!,
+          ),
         );
-        return this.submit(consumer.node, tx);
       }),
     ]);
 
     this.progress(`round ${id}: closing — every validator computes the equilibrium`);
     await this.sendOrg(tc, 'round.close', roundClosePayload, { round: id });
-    const round = await this.get<{
-      clearing: {
-        certified: boolean;
-        energyWh: string;
-        costMicroYuan: string;
-        catalogCostMicroYuan: string;
-        prices: { priceMicroYuanPerKWh: string }[];
-      };
-    }>(tc.node, `/v1/rounds/${id}`);
-    const bills = await this.bills(id);
+    const bills = await this.retry(() => reader.bills(id));
 
     this.progress(`round ${id}: ${bills.length} energy contracts; waiting for the delivery window to end`);
-    await this.waitForChainTime(deliveryEnd);
+    await this.waitForChainTime(terms.deliveryEndMs);
     await Promise.all(
       c.aggregators.map((agg) => {
         const readings = bills
@@ -310,80 +300,74 @@ export class ConsortiumDriver {
             consumedWh: this.meter(b.contractedWh, 0.1),
           }));
         return readings.length === 0
-          ? Promise.resolve()
+          ? undefined
           : this.sendOrg(agg, 'meter.submit', meterPayload, { round: id, readings });
       }),
     );
 
     // Private bill responses: every consumer signcrypts its verdict to the generator, through its aggregator.
     this.progress(`round ${id}: consumers confirm their bills by ring signcryption`);
-    const metered = await this.bills(id);
     const owner = new Map([...pseudonyms].map(([member, key]) => [toHex(key.publicKey), member]));
-    const disputeIndex = withDispute ? 0 : -1;
     const params = { group: c.group, regulatorKey: c.regulator.masterPublic };
-    const rings = new Map<string, Point[]>();
-    const responseIds: string[] = [];
+    const rings = new Map<string, Promise<Point[]>>();
     await Promise.all(
-      metered.map(async (bill, k) => {
-        const member = owner.get(toHex(bill.consumer))!;
-        const consumer = c.consumers.find((x) => x.id === member)!;
+      bills.map(async (bill, k) => {
+        const consumer = c.consumers.find((x) => x.id === owner.get(toHex(bill.consumer)))!;
         let ring = rings.get(bill.aggregator);
         if (ring === undefined) {
-          const r = await this.get<{ members: string[] }>(
-            consumer.node,
-            `/v1/rounds/${id}/rings/${bill.aggregator}`,
-          );
-          ring = r.members.map((h) => c.group.decodePoint(fromHex(h)));
+          ring = this.retry(() => this.reader(consumer).ring(id, bill.aggregator));
           rings.set(bill.aggregator, ring);
         }
-        const receiver = this.receiving.get(bill.generator)!.publicKey;
+        const dispute = withDispute && k === 0;
         const tx = buildBillResponse({
           chainId: c.chainId,
           params,
-          pseudonym: pseudonyms.get(member)!,
-          ring,
+          pseudonym: pseudonyms.get(consumer.id)!,
+          ring: await ring,
           round: id,
           bill: bill.index,
           aggregator: bill.aggregator,
           generator: bill.generator,
-          receiver,
-          verdict: k === disputeIndex ? 'dispute' : 'confirm',
-          remarks: k === disputeIndex ? 'metered consumption looks too high' : 'confirmed',
+          receiver: this.receiving.get(bill.generator)!.publicKey,
+          verdict: dispute ? 'dispute' : 'confirm',
+          remarks: dispute ? 'metered consumption looks too high' : 'confirmed',
         });
-        responseIds.push(toHex(transactionId(tx.bytes)));
-        await this.submit(consumer.node, tx);
+        await this.send(consumer, tx);
       }),
     );
 
-    // Generators read the responses addressed to them, check them and acknowledge on chain.
+    // Generators find the responses addressed to them on chain, decrypt, check and acknowledge.
     this.progress(`round ${id}: generators decrypt and acknowledge`);
+    const metered = new Map((await this.retry(() => reader.bills(id))).map((b) => [b.index, b]));
     const disputed: string[] = [];
-    for (const rid of responseIds) {
-      const response = await this.response(tc.node, rid);
-      const generator = c.generators.find((g) => g.id === response.generator)!;
-      const billsById = new Map(metered.map((b) => [b.index, b]));
-      const opened = openBillResponse(
-        c.chainId,
-        params,
-        this.receiving.get(generator.id)!,
-        fromHex(rid),
-        response,
-        (r, i) => (r === id ? billsById.get(i) : undefined),
-      );
-      if (opened.verdict === 'dispute') disputed.push(rid);
-      await this.sendOrg(generator, 'bill.acknowledge', acknowledgePayload, opened.acknowledgement);
+    for (const generator of c.generators) {
+      const greader = this.reader(generator);
+      for (const summary of await this.retry(() => greader.inbox(generator.id))) {
+        const response = (await this.retry(() => greader.response(summary.id)))!;
+        const receiving = this.receiving.get(generator.id)!;
+        const opened = openBillResponse(
+          c.chainId,
+          params,
+          receiving,
+          fromHex(summary.id),
+          response,
+          (r, i) => (r === id ? metered.get(i) : undefined),
+        );
+        if (opened.verdict === 'dispute') disputed.push(summary.id);
+        await this.sendOrg(generator, 'bill.acknowledge', acknowledgePayload, opened.acknowledgement);
+      }
     }
 
     // The regulator traces each disputed response (audit event on chain) and resolves the bill.
     for (const rid of disputed) {
       this.progress(`round ${id}: the regulator traces a disputed response`);
-      const response = await this.response(tc.node, rid);
-      const sc = decodeSigncryption(c.group, response.signcryption);
+      const response = (await this.retry(() => reader.response(rid)))!;
       const certificates = new Map<string, ReturnType<typeof decodeCertificate>>();
       for (const y of response.ring) {
-        const reg = await this.get<{ certificate: string }>(tc.node, `/v1/pseudonyms/${toHex(y)}`);
+        const reg = (await this.retry(() => reader.pseudonym(y)))!;
         certificates.set(toHex(y), decodeCertificate(c.group, fromHex(reg.certificate)));
       }
+      const sc = decodeSigncryption(c.group, response.signcryption);
       const trace = traceToIdentity(params, c.regulator, sc, ringOf(response.ring), (y) =>
         certificates.get(toHex(y)),
       );
@@ -393,7 +377,9 @@ export class ConsortiumDriver {
         reason: 'disputed bill',
         commitment,
       });
-      const bill = (await this.bills(id)).find((b) => b.response !== null && toHex(b.response) === rid)!;
+      const bill = (await this.retry(() => reader.bills(id))).find(
+        (b) => b.response !== null && toHex(b.response) === rid,
+      )!;
       await this.sendOrg(tc, 'dispute.resolve', resolvePayload, {
         round: id,
         bill: bill.index,
@@ -406,22 +392,20 @@ export class ConsortiumDriver {
     await this.waitForChainTime(closesAt);
     await this.sendOrg(tc, 'round.finalize', finalizePayload, { round: id });
     for (const [member, key] of pseudonyms) {
-      const reg = await this.get<{ reputationAfterPpm: number | null }>(
-        tc.node,
-        `/v1/pseudonyms/${toHex(key.publicKey)}`,
-      );
-      if (reg.reputationAfterPpm !== null) this.reputations.set(member, reg.reputationAfterPpm);
+      const after = (await this.retry(() => reader.pseudonym(key.publicKey)))?.reputationAfterPpm;
+      if (after !== null && after !== undefined) this.reputations.set(member, after);
     }
-    const final = await this.bills(id);
-    const status = await this.get<{ height: string }>(tc.node, '/v1/status');
-    const cost = BigInt(round.clearing.costMicroYuan);
-    const catalog = BigInt(round.clearing.catalogCostMicroYuan);
+    const final: BillRecord[] = await this.retry(() => reader.bills(id));
+    const clearing = (await this.retry(() => reader.round(id)))!.clearing!;
+    const status = await this.retry(() => new NodeClient(tc.node).status());
+    const cost = BigInt(clearing.costMicroYuan);
+    const catalog = BigInt(clearing.catalogCostMicroYuan);
     return {
       round: id,
-      prices: round.clearing.prices.map((p) => BigInt(p.priceMicroYuanPerKWh)),
-      energyWh: BigInt(round.clearing.energyWh),
+      prices: clearing.prices.map((p) => BigInt(p.priceMicroYuanPerKWh)),
+      energyWh: BigInt(clearing.energyWh),
       contracts: final.length,
-      certified: round.clearing.certified,
+      certified: clearing.certified,
       savingPpm: catalog === 0n ? 0 : Number(((catalog - cost) * 1_000_000n) / catalog),
       settled: final.filter((b) => b.status === 'settled').length,
       disputes: disputed.length,
@@ -432,63 +416,58 @@ export class ConsortiumDriver {
 
   // ─── transport ───────────────────────────────────────────────────────────────────────────────
 
+  private reader(who: Participant): MarketReader {
+    return new MarketReader(who.node, this.c.group);
+  }
+
+  /** An org transaction with the sender's next nonce (tracked here: this driver is its only sender). */
   private async sendOrg<T>(who: Participant, kind: string, codec: Codec<T>, value: T): Promise<void> {
-    const nonce = (this.nonces.get(who.id) ?? 0n) + 1n;
-    this.nonces.set(who.id, nonce);
-    await this.submit(
-      who.node,
-      orgContractTx({ chainId: this.c.chainId, group: this.c.group }, kind, codec, value, who.key, nonce),
+    const nonceHint = (this.nonces.get(who.id) ?? 0n) + 1n;
+    this.nonces.set(who.id, nonceHint);
+    const client = new NodeClient(who.node);
+    const { nonce } = await this.retry(() =>
+      sendOrgTx(client, this.chain, who.key, kind, codec, value, { nonceHint }),
     );
+    if (nonce > (this.nonces.get(who.id) ?? 0n)) this.nonces.set(who.id, nonce);
   }
 
-  /** Submits a transaction and waits until it is committed with an ok receipt. */
-  private async submit(node: string, tx: SignedTransaction): Promise<void> {
-    const { id } = await this.request<{ id: string }>(node, '/v1/tx', { tx: toHex(tx.bytes) });
-    for (let i = 0; i < 600; i++) {
-      const s = await this.get<{ status: string; receipt?: { status: string; code?: string } }>(
-        node,
-        `/v1/tx/${id}`,
-      );
-      if (s.status === 'committed') {
-        if (s.receipt?.status !== 'ok') {
-          throw new ClientError(
-            'CLIENT_NODE_ERROR',
-            `${tx.tx.kind} ${id.slice(0, 12)}… failed: ${s.receipt?.code}`,
-          );
-        }
-        return;
+  /**
+   * A pseudonym- or ring-authorised transaction, through `who`'s node. Sent again after a restart
+   * of that node, it may already be pending or on chain (a duplicate or a used unique id): then it
+   * is only waited for.
+   */
+  private async send(who: Participant, tx: SignedTransaction): Promise<void> {
+    const client = new NodeClient(who.node);
+    await this.retry(async () => {
+      try {
+        await client.submit(tx.bytes);
+      } catch (err) {
+        if (!isDppError(err, 'NODE_DUPLICATE_TX') && !isDppError(err, 'LEDGER_REPLAY')) throw err;
       }
-      await sleep(50);
+      await waitCommitted(client, txIdOf(tx), tx.tx.kind);
+    });
+  }
+
+  /**
+   * Runs `op`, again while the node is unreachable (restarting) or lost the transaction it was
+   * given; a minute at most. Any other error is the operation's answer.
+   */
+  private async retry<T>(op: () => Promise<T>): Promise<T> {
+    const until = Date.now() + 60_000;
+    for (;;) {
+      try {
+        return await op();
+      } catch (err) {
+        const transient = isDppError(err, 'CLIENT_NETWORK') || isDppError(err, 'CLIENT_TX_DROPPED');
+        if (!transient || Date.now() > until) throw err;
+        await sleep(250);
+      }
     }
-    throw new ClientError('CLIENT_TIMEOUT', `${tx.tx.kind} ${id.slice(0, 12)}… not committed after 30 s`);
-  }
-
-  private async bills(round: bigint): Promise<BillRecord[]> {
-    const r = await this.get<{ bills: Record<string, unknown>[] }>(
-      this.c.tradingCentre.node,
-      `/v1/rounds/${round}/bills`,
-    );
-    return r.bills.map((b) => fromJson(b, billRecord, this.c.group));
-  }
-
-  private async response(node: string, id: string) {
-    return fromJson(
-      await this.get<Record<string, unknown>>(node, `/v1/responses/${id}`),
-      responseRecord,
-      this.c.group,
-    );
-  }
-
-  private async chainTime(): Promise<bigint> {
-    const r = await this.get<{ blocks: { timestampMs: string }[] }>(
-      this.c.tradingCentre.node,
-      '/v1/blocks?limit=1',
-    );
-    return BigInt(r.blocks.at(-1)!.timestampMs);
   }
 
   private async waitForChainTime(t: bigint): Promise<void> {
-    while ((await this.chainTime()) < t) await sleep(200);
+    const reader = this.reader(this.c.tradingCentre);
+    while ((await this.retry(() => reader.chainTimeMs())) < t) await sleep(200);
   }
 
   /** A metered energy within ±`spread` of the contract (seeded, so runs repeat). */
@@ -498,33 +477,6 @@ export class ConsortiumDriver {
     const factor = 1 - spread + 2 * spread * u;
     return (contractedWh * BigInt(Math.round(factor * 1_000_000))) / 1_000_000n;
   }
-
-  private get<T>(node: string, path: string): Promise<T> {
-    return this.request<T>(node, path);
-  }
-
-  private async request<T>(node: string, path: string, body?: unknown): Promise<T> {
-    const res = await fetch(
-      `${node}${path}`,
-      body === undefined
-        ? {}
-        : { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) },
-    );
-    const json = (await res.json()) as T & { code?: string; message?: string };
-    if (!res.ok)
-      throw new ClientError(
-        'CLIENT_NODE_ERROR',
-        `${path}: ${json.message ?? res.status} [${json.code ?? 'HTTP'}]`,
-      );
-    return json;
-  }
-}
-
-/** The record behind a JSON view, decoded strictly from its canonical bytes (`record`). */
-function fromJson<T>(json: Record<string, unknown>, codec: Codec<T>, group: Group): T {
-  if (typeof json.record !== 'string')
-    throw new ClientError('CLIENT_BAD_RESPONSE', `the node sent no ${codec.name} record`);
-  return codec.decode(fromHex(json.record), group);
 }
 
 function sleep(ms: number): Promise<void> {

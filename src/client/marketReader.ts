@@ -36,6 +36,17 @@ export interface RoundView {
   } | null;
 }
 
+/** A bill response as GET /v1/rounds/:id/responses lists it. */
+export interface ResponseSummary {
+  readonly id: string;
+  readonly aggregator: string;
+  readonly generator: string;
+  readonly status: 'pending' | 'acknowledged' | 'escalated';
+  readonly receivedAtMs: string;
+  readonly bill: number | null;
+  readonly verdict: 'confirm' | 'dispute' | null;
+}
+
 /** A pseudonym's registration as the node returns it. */
 export interface PseudonymView {
   readonly round: string;
@@ -106,6 +117,26 @@ export class MarketReader {
   async response(id: string): Promise<ResponseRecord | undefined> {
     const r = await this.get<{ record: string }>(`/v1/responses/${id}`, true);
     return r === undefined ? undefined : this.decode(r.record, responseRecord);
+  }
+
+  /** The bill responses of a round, in order of arrival (who they are for, never who sent them). */
+  async responses(round: bigint): Promise<ResponseSummary[]> {
+    return (await this.get<{ responses: ResponseSummary[] }>(`/v1/rounds/${round}/responses`))!.responses;
+  }
+
+  /**
+   * The pending responses addressed to `generator`, newest rounds first, back to the latest
+   * finalized round (whose responses can no longer be acknowledged).
+   */
+  async inbox(generator: string): Promise<ResponseSummary[]> {
+    const out: ResponseSummary[] = [];
+    for (let round = await this.latestRound(); round >= 1n; round--) {
+      const view = await this.round(round);
+      if (view === undefined || view.phase === 'finalized') break;
+      for (const r of await this.responses(round))
+        if (r.generator === generator && r.status === 'pending') out.push(r);
+    }
+    return out;
   }
 
   /** A generator's receiving key, or undefined. */

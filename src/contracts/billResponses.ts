@@ -26,14 +26,16 @@ import { schnorrVerify } from '../privacy/schnorr.ts';
 import { decodeSigncryption, type Signcryption } from '../privacy/signcryptionEncoding.ts';
 import { ContractError } from './contractError.ts';
 import { Draft, readRecord } from './draft.ts';
-import { billKey, receivingKey, responseKey } from './keys.ts';
+import { billKey, receivingKey, responseKey, roundResponsesKey } from './keys.ts';
 import { notFound, orgKind, pseudonymKind } from './kinds.ts';
 import { receivingKeyRecord } from './membership.ts';
 import { activeRing, regulatorOf } from './pseudonyms.ts';
 import {
   billRecord,
+  MAX_ROUND_RESPONSES,
   MAX_SIGNCRYPTION_BYTES,
   memberId,
+  responseIndexRecord,
   responseRecord,
   text,
   VERDICTS,
@@ -142,6 +144,10 @@ export const billRespond: RingTxHandler<RespondPayload> = {
     if (ctx.block.timestampMs > round.terms.responseDeadlineMs) {
       throw new ContractError('CONTRACT_TOO_LATE', 'the response deadline has passed');
     }
+    const index = draft.read(roundResponsesKey(fields.round), responseIndexRecord)?.ids ?? [];
+    if (index.length >= MAX_ROUND_RESPONSES)
+      throw new ContractError('CONTRACT_LIMIT', 'the round has too many responses');
+    draft.put(roundResponsesKey(fields.round), responseIndexRecord, { ids: [...index, ctx.txId] });
     draft.put(responseKey(ctx.txId), responseRecord, {
       round: fields.round,
       aggregator: fields.aggregator,

@@ -67,6 +67,11 @@ export function responseKey(txId: Uint8Array): Uint8Array {
   return prefixed(utf8('response/'), txId);
 }
 
+/** `responses/‖u64 round` → the ids of the round's bill responses, in order of arrival. */
+export function roundResponsesKey(round: bigint): Uint8Array {
+  return prefixed(utf8('responses/'), u64(round));
+}
+
 /** `balance/‖account` → i64 balance in micro-yuan. */
 export function balanceKey(account: string): Uint8Array {
   return prefixed(utf8('balance/'), utf8(account));

@@ -22,6 +22,7 @@ import {
   responseKey,
   ringKey,
   roundKey,
+  roundResponsesKey,
   traceKey,
 } from './keys.ts';
 import { receivingKeyRecord } from './membership.ts';
@@ -36,6 +37,7 @@ import {
   pseudonymRecord,
   regulatorRecord,
   reputationRecord,
+  responseIndexRecord,
   responseRecord,
   ringRecord,
   roundRecord,
@@ -121,6 +123,11 @@ export class ContractQueries {
   /** A stored bill response, or undefined. */
   response(txId: Uint8Array) {
     return this.read(responseKey(txId), responseRecord);
+  }
+
+  /** The ids of a round's bill responses, in order of arrival. */
+  responseIds(round: bigint): Uint8Array[] {
+    return [...(this.read(roundResponsesKey(round), responseIndexRecord)?.ids ?? [])];
   }
 
   /** A generator's receiving key, or undefined. */

@@ -219,6 +219,12 @@ export const responseRecord = record('response', 1, {
 });
 export type ResponseRecord = RecordOf<typeof responseRecord>;
 
+/** Most bill responses one round keeps (a consumer may respond more than once; only one per bill is acknowledged). */
+export const MAX_ROUND_RESPONSES = 16_384;
+
+/** The ids of a round's bill responses, in order of arrival (how a generator finds its inbox). */
+export const responseIndexRecord = record('responses', 1, { ids: list(fixed(32), MAX_ROUND_RESPONSES) });
+
 /** A member's reputation and standing (../market/reputation.ts). */
 export const reputationRecord = record('reputation', 1, {
   reputationPpm: ppm,

@@ -166,6 +166,11 @@ export class ValidatorNode {
 
   private begin(): void {
     this.transport.onMessage((from, bytes) => this.onFrame(from, bytes));
+    // A peer that (re)connects gets our pending transactions: a gossip broadcast while it was away
+    // (or while we were restarting) never reached it, and only a primary can include them.
+    this.transport.onPeer((index, up) => {
+      if (up) this.sendPending(index);
+    });
     this.enqueue(() => this.apply(this.replica.start(Date.now())));
     this.ticker = setInterval(() => {
       this.enqueue(async () => {
@@ -295,6 +300,22 @@ export class ValidatorNode {
         this.log.debug({ from }, 'malformed gossip frame');
       }
     }
+  }
+
+  /** Sends peer `to` every pending transaction, in frames of at most about 1 MiB. */
+  private sendPending(to: number): void {
+    let w = new Writer().u8(CHANNEL_TXS);
+    let size = 0;
+    for (const vt of this.mempool.candidates()) {
+      if (size > 0 && size + vt.bytes.length > 1 << 20) {
+        this.transport.send(to, w.finish());
+        w = new Writer().u8(CHANNEL_TXS);
+        size = 0;
+      }
+      w.bytes(vt.bytes);
+      size += vt.bytes.length;
+    }
+    if (size > 0 && !this.stopped) this.transport.send(to, w.finish());
   }
 
   private flushGossip(): void {

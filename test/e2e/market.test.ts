@@ -40,7 +40,7 @@ describe('e2e: a market round on 4 validator processes', { timeout: 240_000 }, (
     rmSync(dir, { recursive: true, force: true });
   });
 
-  it('trades, settles, traces a dispute, and every validator agrees', async () => {
+  it('trades, settles, traces a dispute, survives a validator killed mid-round, and every validator agrees', async () => {
     const group = await libsodiumGroup();
     const urls = net.validators.map((v) => v.apiUrl);
     for (const url of urls) {
@@ -60,9 +60,24 @@ describe('e2e: a market round on 4 validator processes', { timeout: 240_000 }, (
       net.network.memberKeys,
       urls,
     );
-    const driver = new ConsortiumDriver(c);
+    // Validator 3 (aggregator A3's node, which its consumers use) is killed while demand comes in,
+    // and restarted 1.5 s later: its consumers wait for it, and it must rejoin with the same state.
+    let killed = false;
+    const timing = {
+      deliveryStartMs: 1_000,
+      deliveryEndMs: 2_000,
+      responseDeadlineMs: 30_000,
+      ackWindowMs: 3_000,
+    };
+    const driver = new ConsortiumDriver(c, timing, (message) => {
+      if (killed || !message.includes('pseudonymous demand')) return;
+      killed = true;
+      net.validators[3]!.process.kill('SIGKILL');
+      setTimeout(() => net.restart(3), 1_500);
+    });
     await driver.setUp();
     const s = await driver.runRound(1n, true);
+    assert.ok(killed, 'validator 3 was killed during the round');
     assert.ok(s.contracts > 0 && s.certified);
     assert.equal(
       s.settled,

@@ -89,6 +89,29 @@ export function marketRoutes(app: FastifyInstance, ctx: ApiContext): void {
   );
 
   route(
+    '/v1/rounds/:id/responses',
+    'The bill responses of a round, in order of arrival: addressee, ring, status — never sender or content',
+    z.object({ id: U64Text }).strict(),
+    async (p: { id: bigint }) => {
+      const q = await queries();
+      return {
+        responses: q.responseIds(p.id).map((id) => {
+          const r = q.response(id)!;
+          return {
+            id: toHex(id),
+            aggregator: r.aggregator,
+            generator: r.generator,
+            status: r.status,
+            receivedAtMs: r.receivedAtMs.toString(),
+            bill: r.bill,
+            verdict: r.verdict,
+          };
+        }),
+      };
+    },
+  );
+
+  route(
     '/v1/responses/:id',
     'A ring-signcrypted bill response (ciphertext) and its status',
     z.object({ id: Hash32 }).strict(),

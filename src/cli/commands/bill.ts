@@ -5,13 +5,11 @@
  *   confirm, dispute
  *                the consumer signs its verdict with the bill's pseudonym and ring-signcrypts it to
  *                the generator's receiving key within its aggregator's ring; its aggregator's node
- *                forwards it. The response id goes into the consortium's mailbox (responses.json:
- *                id, round and addressee only — what the chain shows anyway) so the generator finds it;
- *   inbox        a generator decrypts the pending responses addressed to it;
+ *                forwards it;
+ *   inbox        a generator decrypts the pending responses addressed to it (the chain lists each
+ *                round's responses by addressee, never by sender);
  *   acknowledge  …and acknowledges them on chain, revealing bill and verdict (not the remarks).
  */
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
 import pc from 'picocolors';
 import { buildBillResponse, type OpenedResponse, openBillResponse } from '../../client/billResponse.ts';
 import { txIdOf } from '../../client/txSubmitter.ts';
@@ -31,21 +29,6 @@ import {
   yuan,
 } from '../output.ts';
 import { pickRound } from './round.ts';
-
-interface MailboxEntry {
-  readonly id: string;
-  readonly round: string;
-  readonly generator: string;
-}
-
-function mailboxPath(c: Consortium): string {
-  return join(c.dir, 'responses.json');
-}
-
-function readMailbox(c: Consortium): MailboxEntry[] {
-  if (!existsSync(mailboxPath(c))) return [];
-  return JSON.parse(readFileSync(mailboxPath(c), 'utf8')) as MailboxEntry[];
-}
 
 function billJson(b: BillRecord) {
   return {
@@ -175,10 +158,6 @@ export async function runBillRespond(
   const id = txIdOf(tx);
   const receipt = await c.send(member, tx, p);
   p.done();
-  writeFileSync(
-    mailboxPath(c),
-    `${JSON.stringify([...readMailbox(c), { id, round: round.toString(), generator: bill.generator }], null, 2)}\n`,
-  );
   emit(
     json,
     {
@@ -198,15 +177,11 @@ export async function runBillRespond(
   );
 }
 
-/** Decrypts the pending responses in the mailbox addressed to `generator`. */
+/** Decrypts the pending responses addressed to `generator` (or the given ones). */
 async function pendingFor(c: Consortium, generatorId: string, ids: readonly string[] | undefined) {
   const member = c.memberAs(generatorId, ['generator'], 'read bill responses');
   const reader = c.reader(member);
-  const wanted =
-    ids ??
-    readMailbox(c)
-      .filter((m) => m.generator === member.id)
-      .map((m) => m.id);
+  const wanted = ids ?? (await reader.inbox(member.id)).map((r) => r.id);
   const store = await c.open(member);
   const receiving = c.keyPair(store, 'receiving');
   const regulator = await reader.regulator();

@@ -98,6 +98,7 @@ const RECORD_BY_PREFIX: readonly [string, Codec<unknown>][] = (
     ['clearing/', records.clearingRecord],
     ['bill/', records.billRecord],
     ['response/', records.responseRecord],
+    ['responses/', records.responseIndexRecord],
     ['reputation/', records.reputationRecord],
     ['balance/', records.balanceRecord],
     ['trace/\u0000', records.traceRecord],

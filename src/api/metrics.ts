@@ -58,6 +58,27 @@ export class ApiMetrics {
         this.set(status().peers.length);
       },
     });
+    // The validator transport's totals (docs/p2p.md §5), read at scrape time: what this validator
+    // sent to and received from its peers, frame payloads only (WebSocket and TCP/IP headers excluded).
+    const transport = (
+      name: string,
+      help: string,
+      pick: (s: ReturnType<ValidatorNode['transportStats']>) => number,
+    ): void => {
+      new Counter({
+        name,
+        help,
+        registers,
+        collect() {
+          this.reset();
+          this.inc(pick(node.transportStats()));
+        },
+      });
+    };
+    transport('dpp_p2p_bytes_sent_total', 'Bytes of p2p frames sent to peers', (s) => s.bytesOut);
+    transport('dpp_p2p_frames_sent_total', 'P2p frames sent to peers', (s) => s.framesOut);
+    transport('dpp_p2p_bytes_received_total', 'Bytes of p2p frames received from peers', (s) => s.bytesIn);
+    transport('dpp_p2p_frames_received_total', 'P2p frames received from peers', (s) => s.framesIn);
     const blocks = new Counter({
       name: 'dpp_blocks_committed_total',
       help: 'Blocks committed since the API server started',

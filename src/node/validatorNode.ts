@@ -37,6 +37,7 @@ import type { Receipt } from '../ledger/receipt.ts';
 import { ensureGenesis, type LedgerStore, openStore } from '../ledger/store.ts';
 import type { LedgerEnv } from '../ledger/verification.ts';
 import { startTransport, type Transport } from '../p2p/transport.ts';
+import type { TransportStats } from '../p2p/transportStats.ts';
 import { ChainApp, toConsensusCertificate } from './chainApp.ts';
 import type { NodeConfig } from './config.ts';
 import { CONSENSUS_STATE_KEY, decodeConsensusState, encodeConsensusState } from './consensusState.ts';
@@ -244,6 +245,11 @@ export class ValidatorNode {
       mempool: this.mempool.size,
       peers: this.transport.connectedPeers(),
     };
+  }
+
+  /** The p2p transport's counters: frames and bytes in and out, drops, reconnects (docs/p2p.md §5). */
+  transportStats(): TransportStats {
+    return this.transport.stats();
   }
 
   /**

@@ -290,6 +290,12 @@ describe('node API routes', { timeout: 60_000 }, () => {
     assert.ok(value('dpp_txs_committed_total') >= 5);
     assert.equal(value('dpp_mempool_transactions'), 0);
     assert.equal(value('dpp_consensus_view'), 0);
+    for (const name of [
+      'dpp_p2p_bytes_sent_total',
+      'dpp_p2p_frames_sent_total',
+      'dpp_p2p_bytes_received_total',
+    ])
+      assert.ok(value(name) >= 0, name);
     assert.match(text, /^dpp_http_requests_total\{method="POST",route="\/v1\/tx",status="202"\} \d+$/m);
     assert.match(text, /^dpp_http_requests_total\{method="GET",route="unmatched",status="404"\} \d+$/m);
   });

@@ -51,7 +51,7 @@ import { ClientError } from './clientError.ts';
 import { type ChainParams, pseudonymContractTx } from './contractTx.ts';
 import { MarketReader } from './marketReader.ts';
 import { NodeClient } from './nodeClient.ts';
-import { issueOneTimePseudonym } from './pseudonyms.ts';
+import { consumerReputationPpm, issueOneTimePseudonym, reputationLevel } from './pseudonyms.ts';
 import { sendOrgTx, txIdOf, waitCommitted } from './txSubmitter.ts';
 
 /** A member's organisation key and where it sends its transactions. */
@@ -170,7 +170,8 @@ export class ConsortiumDriver {
   private readonly nonces = new Map<string, bigint>();
   private readonly receiving = new Map<string, KeyPair>();
   private readonly random = seededRandom('dpp-local-meters');
-  private readonly reputations = new Map<string, number>();
+  /** Each consumer's round scores so far, as the regulator tracks them. */
+  private readonly scores = new Map<string, number[]>();
   private readonly chain: ChainParams;
 
   constructor(
@@ -243,7 +244,7 @@ export class ConsortiumDriver {
           closesAt + 3_600_000n,
           id,
           consumer.aggregator,
-          this.reputations.get(consumer.id) ?? 500_000,
+          reputationLevel(consumerReputationPpm(this.scores.get(consumer.id) ?? [])),
         );
         pseudonyms.set(consumer.id, key);
         return this.sendOrg(tc, 'pseudonym.register', pseudonymRegisterPayload, payload);
@@ -391,9 +392,11 @@ export class ConsortiumDriver {
     this.progress(`round ${id}: finalizing — reputations move`);
     await this.waitForChainTime(closesAt);
     await this.sendOrg(tc, 'round.finalize', finalizePayload, { round: id });
+    // The regulator (which alone links a consumer's pseudonyms) keeps each consumer's round scores.
     for (const [member, key] of pseudonyms) {
-      const after = (await this.retry(() => reader.pseudonym(key.publicKey)))?.reputationAfterPpm;
-      if (after !== null && after !== undefined) this.reputations.set(member, after);
+      const score = (await this.retry(() => reader.pseudonym(key.publicKey)))?.roundScorePpm;
+      if (score !== null && score !== undefined)
+        this.scores.set(member, [...(this.scores.get(member) ?? []), score]);
     }
     const final: BillRecord[] = await this.retry(() => reader.bills(id));
     const clearing = (await this.retry(() => reader.round(id)))!.clearing!;

@@ -55,7 +55,7 @@ export interface PseudonymView {
   readonly reputationPpm: number;
   readonly certificate: string;
   readonly revoked: boolean;
-  readonly reputationAfterPpm: number | null;
+  readonly roundScorePpm: number | null;
 }
 
 /** A member's reputation (`status: "newcomer"` and null ppm before its first round). */

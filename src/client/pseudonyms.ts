@@ -6,7 +6,9 @@
  */
 
 import type { pseudonymRegisterPayload } from '../contracts/pseudonyms.ts';
+import { REPUTATION_LEVEL_PPM } from '../contracts/records.ts';
 import type { Group } from '../crypto/group.ts';
+import { blendPpm, newcomer } from '../market/reputation.ts';
 import { generateKeyPair, type KeyPair } from '../privacy/keyPair.ts';
 import { issuePseudoIdentity } from '../privacy/pseudoIdentity.ts';
 import {
@@ -47,6 +49,19 @@ export function certifyForRound(
     certificate,
     proofOfPossession: request.proofOfPossession,
   };
+}
+
+/**
+ * The regulator's view of a consumer's reputation: a newcomer's, moved by the round score of each
+ * of its earlier pseudonyms in round order (scores as finalization recorded them on chain).
+ */
+export function consumerReputationPpm(roundScores: readonly number[]): number {
+  return roundScores.reduce((r, score) => blendPpm(r, score), newcomer().reputationPpm);
+}
+
+/** The level the regulator attests on a pseudonym: the reputation rounded down to a multiple of REPUTATION_LEVEL_PPM. */
+export function reputationLevel(reputationPpm: number): number {
+  return Math.floor(reputationPpm / REPUTATION_LEVEL_PPM) * REPUTATION_LEVEL_PPM;
 }
 
 /** Both halves in one place (the local demo, where one process acts for every participant). */

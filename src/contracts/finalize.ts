@@ -10,12 +10,18 @@
  *               consumers;
  *   consumer    (per one-time pseudonym) participated; fulfilment = energy taken ÷ contracted;
  *               settlement = bills answered by the deadline ÷ bills.
- * Generators and aggregators carry their reputation on chain; a consumer's lands on its pseudonym
- * (`reputationAfterPpm`), and the regulator, who alone links pseudonyms, attests it on the
- * consumer's next pseudonym. Members that did not take part are not scored this round.
+ * Generators and aggregators carry their reputation on chain. A consumer's round score lands on its
+ * pseudonym (`roundScorePpm`); the regulator, who alone links a consumer's pseudonyms, blends it into
+ * the consumer's reputation off chain (../market/reputation.ts `blendPpm`) and attests only its
+ * level on the consumer's next pseudonym — an exact value would link the pseudonyms across rounds.
+ * Members that did not take part are not scored this round.
  */
 import { toHex } from '../codec/bytes.ts';
-import { type RoundRecord as MarketRoundRecord, updateReputation } from '../market/reputation.ts';
+import {
+  type RoundRecord as MarketRoundRecord,
+  roundScorePpm,
+  updateReputation,
+} from '../market/reputation.ts';
 import { ContractError } from './contractError.ts';
 import type { Draft } from './draft.ts';
 import { billKey, pseudonymKey, reputationKey, responseKey, roundKey } from './keys.ts';
@@ -115,12 +121,8 @@ export const roundFinalize = orgKind({
     }
     for (const y of round.demands) {
       const reg = draft.read(pseudonymKey(y), pseudonymRecord)!;
-      const next = updateReputation(
-        { reputationPpm: reg.reputationPpm, status: 'active', roundsInStatus: 0 },
-        recordOf(consumers.get(toHex(y))!),
-        'consumer',
-      );
-      draft.put(pseudonymKey(y), pseudonymRecord, { ...reg, reputationAfterPpm: next.reputationPpm });
+      const score = roundScorePpm(recordOf(consumers.get(toHex(y))!), 'consumer');
+      draft.put(pseudonymKey(y), pseudonymRecord, { ...reg, roundScorePpm: score });
     }
     draft.put(roundKey(id), roundRecord, { ...round, phase: 'finalized' });
   },

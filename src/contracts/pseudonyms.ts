@@ -28,6 +28,7 @@ import {
   memberId,
   ppm,
   pseudonymRecord,
+  REPUTATION_LEVEL_PPM,
   type RegulatorRecord,
   regulatorRecord,
   ringRecord,
@@ -67,6 +68,13 @@ export const pseudonymRegister = orgKind({
   payload: pseudonymRegisterPayload,
   execute({ ctx, payload: p, draft }) {
     const regulator = regulatorOf(draft, ctx.group);
+    // [FAIL] an exact reputation would link the consumer's pseudonyms across rounds: levels only
+    if (p.reputationPpm % REPUTATION_LEVEL_PPM !== 0) {
+      throw new ContractError(
+        'CONTRACT_BAD_PSEUDONYM',
+        `attest a reputation level: a multiple of ${REPUTATION_LEVEL_PPM} ppm`,
+      );
+    }
     const round =
       draft.read(roundKey(p.round), roundRecord) ?? notFound('round', { round: p.round.toString() });
     // [FAIL] pseudonyms join a round only while it is open
@@ -119,7 +127,7 @@ export const pseudonymRegister = orgKind({
       reputationPpm: p.reputationPpm,
       certificate: encodeCertificate(cert),
       revoked: false,
-      reputationAfterPpm: null,
+      roundScorePpm: null,
     });
     draft.put(ringKey(p.round, p.aggregator), ringRecord, { members: insertSorted(ring, cert.publicKey) });
   },

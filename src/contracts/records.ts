@@ -48,6 +48,9 @@ export const regulatorRecord = record('regulator', 1, {
 });
 export type RegulatorRecord = RecordOf<typeof regulatorRecord>;
 
+/** The granularity of an attested consumer reputation (10 levels). */
+export const REPUTATION_LEVEL_PPM = 100_000;
+
 /** Length of an encoded pseudonym certificate (../privacy/pseudonymCertificate.ts). */
 export const CERTIFICATE_BYTES = 1 + 32 + 112 + 8 + 64;
 
@@ -56,13 +59,16 @@ export const pseudonymRecord = record('pseudonym', 1, {
   round: u64(),
   aggregator: memberId,
   expiresAtMs: u64(),
-  /** The consumer's reputation, attested by the regulator (which alone knows who it is). */
+  /**
+   * The consumer's reputation level, attested by the regulator (which alone knows who it is): a
+   * multiple of REPUTATION_LEVEL_PPM, so that it cannot link the consumer's pseudonyms.
+   */
   reputationPpm: ppm,
   /** The regulator's certificate of the key, binding PID1, PID2 and the expiry. */
   certificate: fixed(CERTIFICATE_BYTES),
   revoked: bool,
-  /** The pseudonym's reputation after its round was finalized (null before). */
-  reputationAfterPpm: optional(ppm),
+  /** The consumer's score in its round (../market/reputation.ts), set at finalization (null before). */
+  roundScorePpm: optional(ppm),
 });
 export type PseudonymRecord = RecordOf<typeof pseudonymRecord>;
 

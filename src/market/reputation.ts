@@ -126,6 +126,15 @@ export function roundScorePpm(
   return clampPpm(mean - record.violations * config.violationPenaltyPpm);
 }
 
+/** Reputation moved towards a round score with decay: ⌊(ρ·r + (1 − ρ)·score) / 10⁶⌋ (ppm). */
+export function blendPpm(
+  reputationPpm: number,
+  scorePpm: number,
+  config: ReputationConfig = DEFAULT_REPUTATION,
+): number {
+  return Math.floor((config.retentionPpm * reputationPpm + (PPM - config.retentionPpm) * scorePpm) / PPM);
+}
+
 /** The member's state after a round. An excluded member's record is ignored (it did not trade). */
 export function updateReputation(
   state: ReputationState,
@@ -142,10 +151,7 @@ export function updateReputation(
       roundsInStatus: 0,
     };
   }
-  const score = roundScorePpm(record, role, config);
-  const r = Math.floor(
-    (config.retentionPpm * state.reputationPpm + (PPM - config.retentionPpm) * score) / PPM,
-  );
+  const r = blendPpm(state.reputationPpm, roundScorePpm(record, role, config), config);
   if (r < config.exclusionThresholdPpm) return { reputationPpm: r, status: 'excluded', roundsInStatus: 0 };
   if (state.status === 'probation') {
     const served = state.roundsInStatus + 1;

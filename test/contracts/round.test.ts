@@ -398,7 +398,7 @@ describe('contracts: a whole round', () => {
     }
     for (const k of pseudonyms.values()) {
       assert.notEqual(
-        readRecord(c.state, group, pseudonymKey(k.publicKey), pseudonymRecord)!.reputationAfterPpm,
+        readRecord(c.state, group, pseudonymKey(k.publicKey), pseudonymRecord)!.roundScorePpm,
         null,
       );
     }
@@ -437,5 +437,21 @@ describe('contracts: a pseudonym registration', () => {
       c.key('trading-centre').key,
     );
     assert.equal(invalidReason(c, tx), 'LEDGER_BAD_PAYLOAD');
+  });
+
+  it('with an exact reputation (not a level) fails: it would link the consumer’s pseudonyms', () => {
+    const { c, reg } = setUp();
+    const { payload } = issueOneTimePseudonym(
+      group,
+      reg,
+      'consumer-1',
+      c.now,
+      c.now + 3_600_000n,
+      R,
+      'agg-a',
+      512_345,
+    );
+    const tx = c.org('trading-centre', 'pseudonym.register', pseudonymRegisterPayload, payload);
+    assert.deepEqual(c.one(tx), { status: 'failed', code: 'CONTRACT_BAD_PSEUDONYM' });
   });
 });

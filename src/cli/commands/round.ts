@@ -17,7 +17,12 @@ import pc from 'picocolors';
 import type { ConsortiumMember } from '../../client/consortiumFile.ts';
 import { pseudonymContractTx } from '../../client/contractTx.ts';
 import type { RoundView } from '../../client/marketReader.ts';
-import { certifyForRound, requestPseudonym } from '../../client/pseudonyms.ts';
+import {
+  certifyForRound,
+  consumerReputationPpm,
+  reputationLevel,
+  requestPseudonym,
+} from '../../client/pseudonyms.ts';
 import { bytesEqual, toHex } from '../../codec/bytes.ts';
 import { finalizePayload } from '../../contracts/finalize.ts';
 import { receivingKeyPayload, receivingKeyProofBytes } from '../../contracts/membership.ts';
@@ -31,7 +36,6 @@ import {
   roundOpenPayload,
 } from '../../contracts/rounds.ts';
 import { decodeScalar } from '../../crypto/group.ts';
-import { newcomer } from '../../market/reputation.ts';
 import { issuePseudoIdentity } from '../../privacy/pseudoIdentity.ts';
 import { schnorrSign } from '../../privacy/schnorr.ts';
 import type { Consortium } from '../consortium.ts';
@@ -301,7 +305,10 @@ export async function runRoundDemand(
   });
 }
 
-/** The reputation the regulator attests on a new pseudonym: the consumer's after its last round. */
+/**
+ * The reputation level the regulator attests on a new pseudonym: the consumer's reputation moved by
+ * the round scores of its earlier pseudonyms (here found in the consumer's own key store).
+ */
 async function attestedReputation(
   c: Consortium,
   store: Awaited<ReturnType<Consortium['open']>>,
@@ -310,13 +317,13 @@ async function attestedReputation(
   const earlier = store.store.entries
     .map((e) => ({ e, r: /^pseudonym-r(\d+)$/.exec(e.name) }))
     .filter((x) => x.r !== null && BigInt(x.r[1]!) < round)
-    .sort((a, b) => (BigInt(a.r![1]!) < BigInt(b.r![1]!) ? 1 : -1));
+    .sort((a, b) => (BigInt(a.r![1]!) < BigInt(b.r![1]!) ? -1 : 1));
+  const scores: number[] = [];
   for (const { e } of earlier) {
     const reg = await c.reader(store.member).pseudonym(c.group.mulBase(decodeScalar(e.bytes)));
-    if (reg?.reputationAfterPpm != null) return reg.reputationAfterPpm;
-    if (reg !== undefined) return reg.reputationPpm;
+    if (reg?.roundScorePpm != null) scores.push(reg.roundScorePpm);
   }
-  return newcomer().reputationPpm;
+  return reputationLevel(consumerReputationPpm(scores));
 }
 
 /** `dpp round close`. */

@@ -80,6 +80,48 @@ experiment
     },
   );
 
+experiment
+  .command('energy')
+  .description(
+    'CPU seconds and bytes per transaction on 1–13 real validator processes; four architectures compared',
+  )
+  .option('--quick', 'a short run (fewer validator counts, a 3 s window)')
+  .option('--out <dir>', 'directory for energy.json and energy.svg', 'report')
+  .option('-p, --base-port <port>', 'first port of the validator networks (uses 240 ports)', '29000')
+  .action(async (opts: { quick?: boolean; out: string; basePort: string }) => {
+    const { energyExperiment } = await import('./commands/experiments.ts');
+    await energyExperiment(experimentsOptions(opts));
+  });
+experiment
+  .command('crypto')
+  .description('ring signcryption cost vs pairing-based schemes by ring size, round trips checked first')
+  .option('--quick', 'ring sizes 2 and 8 only, few repetitions')
+  .option('--out <dir>', 'directory for crypto.json and crypto.svg', 'report')
+  .action(async (opts: { quick?: boolean; out: string }) => {
+    const { cryptoExperiment } = await import('./commands/experiments.ts');
+    await cryptoExperiment(experimentsOptions({ ...opts, basePort: '29000' }));
+  });
+program
+  .command('experiments')
+  .description(
+    'energy, purchase cost and privacy cost: tables, figures and report/index.md (docs/experiments.md)',
+  )
+  .option('--quick', 'a reduced run (used by the tests)')
+  .option('--out <dir>', 'directory for the report', 'report')
+  .option('-p, --base-port <port>', 'first port of the validator networks (uses 240 ports)', '29000')
+  .action(async (opts: { quick?: boolean; out: string; basePort: string }) => {
+    const { runExperiments } = await import('./commands/experiments.ts');
+    await runExperiments(experimentsOptions(opts));
+  });
+
+function experimentsOptions(opts: { quick?: boolean; out: string; basePort: string }) {
+  return {
+    quick: opts.quick === true,
+    out: opts.out,
+    basePort: wholeNumber(opts.basePort, 'base port', 1024, 65000),
+  };
+}
+
 program
   .command('scenarios')
   .description('build the case30 and case118 market scenarios from data/')

@@ -55,8 +55,9 @@ export const ELEMENT_BYTES = 32;
 
 /** ℓ, little-endian, for the canonical-scalar range check. */
 const ORDER_LE = Uint8Array.from(
-  Buffer.from('edd3f55c1a631258d69cf7a2def9de1400000000000000000000000000000010', 'hex'),
-);
+  'edd3f55c1a631258d69cf7a2def9de1400000000000000000000000000000010'.match(/../g)!,
+  (h) => Number.parseInt(h, 16),
+); // no Buffer: this file also runs in the dashboard's browser build
 
 /** The encoding of the identity (x = 0, y = 1). */
 export const IDENTITY_BYTES: Uint8Array = (() => {

@@ -1,19 +1,11 @@
 /**
- * Hashes from node:crypto (FIPS 180-4 SHA-256 / SHA-512) and domain-separated hashing: every hash
+ * Hashes (FIPS 180-4 SHA-256 / SHA-512 from ./digest.ts, node:crypto) and domain-separated hashing: every hash
  * that feeds a signature, a proof or a key derivation names its purpose with a tag such as
  * `dpp/rsc/v1/challenge`, and frames each input with its length so that no two input lists collide.
  */
-import { hash } from 'node:crypto';
+import { sha256, sha512 } from './digest.ts';
 
-/** SHA-256 of `data`. */
-export function sha256(data: Uint8Array): Uint8Array {
-  return new Uint8Array(hash('sha256', data, 'buffer'));
-}
-
-/** SHA-512 of `data`. */
-export function sha512(data: Uint8Array): Uint8Array {
-  return new Uint8Array(hash('sha512', data, 'buffer'));
-}
+export { sha256, sha512 };
 
 /**
  * The unambiguous framing hashed by taggedSha512/taggedSha256, the same bytes as the canonical

@@ -14,7 +14,15 @@ export type ApiErrorCode =
   | 'API_UPGRADE_REQUIRED'
   | 'API_RATE_LIMITED'
   | 'API_UNAVAILABLE'
-  | 'API_INTERNAL';
+  | 'API_INTERNAL'
+  | 'API_AUTH_REQUIRED'
+  | 'API_AUTH_CHALLENGE_UNKNOWN'
+  | 'API_AUTH_CHALLENGE_EXPIRED'
+  | 'API_AUTH_NOT_MEMBER'
+  | 'API_AUTH_BAD_SIGNATURE'
+  | 'API_FORBIDDEN'
+  | 'API_NOT_REGULATOR'
+  | 'API_DASHBOARD_NOT_BUILT';
 
 /** The API refused a request; nothing changed. */
 export class ApiError extends DppError {
@@ -33,6 +41,14 @@ export class ApiError extends DppError {
 
 const STATUS: Readonly<Record<string, number>> = {
   API_NOT_FOUND: 404,
+  API_NOT_REGULATOR: 404,
+  API_DASHBOARD_NOT_BUILT: 404,
+  API_AUTH_REQUIRED: 401,
+  API_AUTH_CHALLENGE_UNKNOWN: 401,
+  API_AUTH_CHALLENGE_EXPIRED: 401,
+  API_AUTH_NOT_MEMBER: 401,
+  API_AUTH_BAD_SIGNATURE: 401,
+  API_FORBIDDEN: 403,
   NODE_NOT_FOUND: 404,
   NODE_DUPLICATE_TX: 409,
   LEDGER_REPLAY: 409,
@@ -49,7 +65,7 @@ const STATUS: Readonly<Record<string, number>> = {
   LEDGER_STORE_UNAVAILABLE: 503,
 };
 
-/** The HTTP status of an error code: 400 unless listed (404, 409, 413, 415, 426, 429, 500, 503). */
+/** The HTTP status of an error code: 400 unless listed (401, 403, 404, 409, 413, 415, 426, 429, 500, 503). */
 export function httpStatusOf(code: string): number {
   return STATUS[code] ?? 400;
 }

@@ -21,21 +21,27 @@
 import swagger from '@fastify/swagger';
 import websocket from '@fastify/websocket';
 import Fastify, { type FastifyError, type FastifyInstance, LogController } from 'fastify';
+import { ContractQueries } from '../contracts/queries.ts';
 import { libsodiumGroup } from '../crypto/groupLibsodium.ts';
 import { DppError } from '../errors.ts';
 import type { Logger } from '../node/logger.ts';
 import type { ValidatorNode } from '../node/validatorNode.ts';
-import type { ApiContext, ApiLimits } from './apiContext.ts';
+import type { ApiContext, ApiLimits, RegulatorService } from './apiContext.ts';
 import { ApiError, httpStatusOf } from './apiError.ts';
 import { contractEventDeriver } from './contractEvents.ts';
 import { EventBus, type EventDeriver } from './eventBus.ts';
 import { ApiMetrics } from './metrics.ts';
 import { type RateLimitOptions, TokenBuckets } from './rateLimit.ts';
+import { ReputationHistory } from './reputationHistory.ts';
+import { authRoutes, memberRecordOf } from './routes/auth.ts';
 import { chainRoutes } from './routes/chain.ts';
+import { dashboardRoutes } from './routes/dashboard.ts';
 import { eventRoutes } from './routes/events.ts';
 import { marketRoutes } from './routes/market.ts';
 import { operationRoutes } from './routes/operations.ts';
+import { regulatorRoutes } from './routes/regulator.ts';
 import { transactionRoutes } from './routes/transactions.ts';
+import { SessionStore } from './sessions.ts';
 
 /** A route module: registers its routes with `defineRoute`. */
 export type RouteModule = (app: FastifyInstance, ctx: ApiContext) => void;
@@ -47,6 +53,9 @@ export const ROUTE_MODULES: readonly RouteModule[] = [
   eventRoutes,
   operationRoutes,
   marketRoutes,
+  authRoutes,
+  regulatorRoutes,
+  dashboardRoutes,
 ];
 
 /** Options of the API server; every field has a default. */
@@ -64,6 +73,12 @@ export interface ApiServerOptions {
   readonly derivers?: Readonly<Record<string, EventDeriver>>;
   /** Process metrics (CPU, memory, event loop) in /metrics (default true). */
   readonly processMetrics?: boolean;
+  /** The regulator's keys and the trading centre's org key: enables POST /v1/regulator/traces. */
+  readonly regulator?: RegulatorService;
+  /** The built dashboard (dist/dashboard) to serve at / and /dashboard/ (default: none). */
+  readonly dashboardDir?: string;
+  /** The other validators' API base URLs, for GET /v1/network (default: from the node's config). */
+  readonly peerApis?: readonly { readonly index: number; readonly url: string | null }[];
 }
 
 /** Default rate limit: generous for one client's polling, tight for a flood. */
@@ -120,7 +135,34 @@ export async function buildApiServer(
   events.addDeriver('contracts', contractEventDeriver(node.store, await libsodiumGroup()));
   for (const [name, derive] of Object.entries(options.derivers ?? {})) events.addDeriver(name, derive);
   const metrics = new ApiMetrics(node, events, { processMetrics: options.processMetrics ?? true });
-  const ctx: ApiContext = { node, events, metrics, limits: { ...DEFAULT_LIMITS, ...options.limits } };
+  const group = await libsodiumGroup();
+  const queries = new ContractQueries(node.store, group);
+  const history = new ReputationHistory(
+    node.genesis.members.map((m) => m.id),
+    () => queries,
+    () => group,
+  );
+  events.addDeriver('reputation-history', history.deriver);
+  const ctx: ApiContext = {
+    node,
+    events,
+    metrics,
+    limits: { ...DEFAULT_LIMITS, ...options.limits },
+    queries: async () => queries,
+    sessions: new SessionStore(node.genesis.chainId, (id) => memberRecordOf(ctx, id)),
+    regulator: options.regulator,
+    dashboardDir: options.dashboardDir,
+    peerApis:
+      options.peerApis ??
+      node.config.peers.map((p) => ({
+        index: p.index,
+        url:
+          p.api === undefined
+            ? null
+            : `http://${p.api.host.includes(':') ? `[${p.api.host}]` : p.api.host}:${p.api.port}`,
+      })),
+    reputationHistory: history,
+  };
 
   // zod validates in defineRoute; the JSON schemas fastify holds are documentation only.
   app.setValidatorCompiler(() => () => true);

@@ -32,6 +32,7 @@ import { receivingKeyRecord } from './membership.ts';
 import { activeRing, regulatorOf } from './pseudonyms.ts';
 import {
   billRecord,
+  billResponsePlaintext,
   MAX_ROUND_RESPONSES,
   MAX_SIGNCRYPTION_BYTES,
   memberId,
@@ -48,14 +49,8 @@ import { settleBill } from './settlement.ts';
 /** The Schnorr purpose of a pseudonym's signature on its bill response. */
 export const BILL_RESPONSE_PURPOSE = 'bill-response';
 
-/** What the consumer signcrypts: the bill, its verdict, free remarks and its pseudonym's signature. */
-export const billResponsePlaintext = record('bill-response', 1, {
-  round: u64(),
-  bill: u32(),
-  verdict: oneOf(VERDICTS),
-  remarks: text,
-  signature: struct({ e: scalar, z: scalar }),
-});
+// What the consumer signcrypts lives in ./records.ts (so the dashboard decodes it without the handlers).
+export { billResponsePlaintext };
 
 /** The bytes the bill's pseudonym signs (remarks enter by hash, so acknowledging keeps them private). */
 export function billResponseSigningBytes(

@@ -24,8 +24,14 @@ export interface NodeConfig {
   readonly dataDir: string;
   readonly p2p: Endpoint;
   readonly api: Endpoint;
-  readonly peers: readonly (Endpoint & { readonly index: number })[];
+  readonly peers: readonly (Endpoint & { readonly index: number; readonly api?: Endpoint })[];
   readonly timing: NodeTiming;
+  /**
+   * The trading centre's node only: its key store (org seed, regulator master and certificate key),
+   * so that POST /v1/regulator/traces can trace; `insecure` must be true for a plaintext (local demo)
+   * store, otherwise the passphrase comes from DPP_PASSPHRASE.
+   */
+  readonly regulatorKeyStore?: { readonly path: string; readonly insecure: boolean };
 }
 
 /** Consensus and block-production timing, in ms. */
@@ -87,10 +93,23 @@ export function parseNodeConfig(raw: unknown, baseDir: string): NodeConfig {
     dataDir: resolve(baseDir, str(o.dataDir, 'dataDir')),
     p2p: endpoint(o.p2p, 'p2p'),
     api: endpoint(o.api, 'api'),
-    peers: (o.peers as unknown[]).map((p, i) => ({
-      ...endpoint(p, `peers[${i}]`),
-      index: num(object(p, `peers[${i}]`).index, `peers[${i}].index`, 0, 1023),
-    })),
+    peers: (o.peers as unknown[]).map((p, i) => {
+      const api = object(p, `peers[${i}]`).api;
+      return {
+        ...endpoint(p, `peers[${i}]`),
+        index: num(object(p, `peers[${i}]`).index, `peers[${i}].index`, 0, 1023),
+        ...(api === undefined ? {} : { api: endpoint(api, `peers[${i}].api`) }),
+      };
+    }),
+    ...(o.regulatorKeyStore === undefined
+      ? {}
+      : {
+          regulatorKeyStore: (() => {
+            const r = object(o.regulatorKeyStore, 'regulatorKeyStore');
+            if (typeof r.insecure !== 'boolean') bad('regulatorKeyStore.insecure must be true or false');
+            return { path: resolve(baseDir, str(r.path, 'regulatorKeyStore.path')), insecure: r.insecure };
+          })(),
+        }),
     timing: {
       viewTimeoutMs: t('viewTimeoutMs', 100, 600_000),
       retransmitMs: t('retransmitMs', 10, 60_000),

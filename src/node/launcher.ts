@@ -26,6 +26,10 @@ export interface LaunchOptions {
   readonly timing?: Record<string, number>;
   /** Where each validator's log lines go (default: inherit stderr). */
   readonly logTo?: (index: number, line: string) => void;
+  /** Validator 0 (the trading centre's) reads the regulator's keys from this key store (relative to `dir`). */
+  readonly regulatorKeyStore?: { readonly path: string; readonly insecure: boolean };
+  /** Called with the generated network before any validator starts (e.g. to write key stores). */
+  readonly beforeStart?: (network: GeneratedNetwork, dir: string) => void;
 }
 
 /** A launched validator. */
@@ -71,6 +75,7 @@ export function launchNetwork(opts: LaunchOptions): LocalNetwork {
     members: opts.members ?? DEFAULT_MEMBERS,
   });
   writeNetworkFiles(dir, network);
+  opts.beforeStart?.(network, dir);
   const endpoint = (i: number) => ({ p2p: opts.basePort + 2 * i, api: opts.basePort + 2 * i + 1 });
   const validators: LaunchedValidator[] = [];
   for (let i = 0; i < opts.validators; i++) {
@@ -84,8 +89,16 @@ export function launchNetwork(opts: LaunchOptions): LocalNetwork {
       api: { host: '127.0.0.1', port: endpoint(i).api },
       peers: [...Array(opts.validators).keys()]
         .filter((j) => j !== i)
-        .map((j) => ({ index: j, host: '127.0.0.1', port: endpoint(j).p2p })),
+        .map((j) => ({
+          index: j,
+          host: '127.0.0.1',
+          port: endpoint(j).p2p,
+          api: { host: '127.0.0.1', port: endpoint(j).api },
+        })),
       ...(opts.timing === undefined ? {} : { timing: opts.timing }),
+      ...(i === 0 && opts.regulatorKeyStore !== undefined
+        ? { regulatorKeyStore: opts.regulatorKeyStore }
+        : {}),
     };
     const configPath = join(dir, `validator-${i}.config.json`);
     writeFileSync(configPath, `${JSON.stringify(config, null, 2)}\n`);

@@ -1,0 +1,94 @@
+/**
+ * What the dashboard (src/dashboard, docs/dashboard.md) needs from the node besides the public API:
+ *   GET /  and  GET /dashboard/*        the built dashboard (dist/dashboard, @fastify/static), when the
+ *                                       server was given its folder and it holds index.html;
+ *                                       otherwise 404 API_DASHBOARD_NOT_BUILT saying how to build it
+ *   GET /v1/network                     every validator's status as this node reaches it (its own and,
+ *                                       for peers whose API address its configuration names, theirs,
+ *                                       fetched with a 1 s timeout and cached for 500 ms)
+ *   GET /v1/reputation/:id/history      a member's reputation after each round finalized while this
+ *                                       node was running (recorded from its commits: state keeps only
+ *                                       the current value)
+ */
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import fastifyStatic from '@fastify/static';
+import type { FastifyInstance } from 'fastify';
+import { z } from 'zod';
+import { MEMBER_ID } from '../../contracts/records.ts';
+import type { ApiContext } from '../apiContext.ts';
+import { ApiError } from '../apiError.ts';
+import { defineRoute } from '../route.ts';
+
+/** Registers the dashboard's static files, GET /v1/network and the reputation history. */
+export function dashboardRoutes(app: FastifyInstance, ctx: ApiContext): void {
+  const dir = ctx.dashboardDir;
+  const built = dir !== undefined && existsSync(join(dir, 'index.html'));
+  if (built) {
+    void app.register(fastifyStatic, {
+      root: dir,
+      prefix: '/dashboard/',
+      index: ['index.html'],
+      redirect: true,
+      maxAge: 0,
+    });
+    app.get('/', { schema: { hide: true } }, (_req, reply) => reply.redirect('/dashboard/'));
+  } else {
+    const notBuilt = async () => {
+      throw new ApiError(
+        'API_DASHBOARD_NOT_BUILT',
+        'this node serves no dashboard: `npm start` builds it, or run `npm run build:dashboard` and restart the node',
+      );
+    };
+    app.get('/', { schema: { hide: true } }, notBuilt);
+    app.get('/dashboard/*', { schema: { hide: true } }, notBuilt);
+  }
+
+  let cache: { at: number; value: Promise<unknown> } | undefined;
+  defineRoute(
+    app,
+    {
+      method: 'GET',
+      url: '/v1/network',
+      summary: 'Every validator’s status as this node sees it (null for one it cannot reach)',
+      tags: ['node'],
+      response: z.unknown(),
+    },
+    async () => {
+      if (cache === undefined || Date.now() - cache.at > 500)
+        cache = { at: Date.now(), value: networkView(ctx, app) };
+      return cache.value;
+    },
+  );
+
+  defineRoute(
+    app,
+    {
+      method: 'GET',
+      url: '/v1/reputation/:id/history',
+      summary: 'A member’s reputation after each round finalized while this node ran',
+      tags: ['market'],
+      params: z.object({ id: z.string().regex(MEMBER_ID, '1..64 characters of [a-z0-9.-]') }).strict(),
+      response: z.unknown(),
+    },
+    ({ params }) => ({ member: params.id, points: ctx.reputationHistory.of(params.id) }),
+  );
+}
+
+async function networkView(ctx: ApiContext, app: FastifyInstance): Promise<unknown> {
+  const self = ctx.node.config.validatorIndex;
+  const own = (await app.inject({ method: 'GET', url: '/v1/status' })).json() as Record<string, unknown>;
+  const peers = await Promise.all(
+    ctx.peerApis.map(async (p) => {
+      if (p.url === null) return { index: p.index, api: null, status: null };
+      try {
+        const res = await fetch(`${p.url}/v1/status`, { signal: AbortSignal.timeout(1_000) });
+        return { index: p.index, api: p.url, status: res.ok ? ((await res.json()) as unknown) : null };
+      } catch {
+        return { index: p.index, api: p.url, status: null };
+      }
+    }),
+  );
+  const validators = [{ index: self, api: null, status: own }, ...peers].sort((a, b) => a.index - b.index);
+  return { self, validators };
+}

@@ -49,6 +49,7 @@ import { commitTrace } from '../privacy/traceCommitment.ts';
 import { buildBillResponse, openBillResponse } from './billResponse.ts';
 import { ClientError } from './clientError.ts';
 import { type ChainParams, pseudonymContractTx } from './contractTx.ts';
+import type { KeyStoreEntry } from './keyStore.ts';
 import { MarketReader } from './marketReader.ts';
 import { NodeClient } from './nodeClient.ts';
 import { consumerReputationPpm, issueOneTimePseudonym, reputationLevel } from './pseudonyms.ts';
@@ -178,6 +179,8 @@ export class ConsortiumDriver {
     private readonly c: LocalConsortium,
     private readonly timing: RoundTiming = DEMO_TIMING,
     private readonly progress: (message: string) => void = () => {},
+    /** Told of each secret a participant creates (receiving keys, pseudonyms), to keep it in its key store. */
+    private readonly onSecret: (member: string, entry: KeyStoreEntry) => void = () => {},
   ) {
     this.chain = { chainId: c.chainId, group: c.group };
   }
@@ -195,6 +198,7 @@ export class ConsortiumDriver {
     for (const g of c.generators) {
       const z = generateKeyPair(c.group);
       this.receiving.set(g.id, z);
+      this.onSecret(g.id, { name: 'receiving', type: 'receiving-secret', bytes: z.secret });
       const message = receivingKeyProofBytes(c.chainId, g.id, z.publicKey);
       const proof = schnorrSign(c.group, 'receiving-key', z.secret, z.publicKey, message);
       txs.push(this.sendOrg(g, 'member.receiving-key', receivingKeyPayload, { key: z.publicKey, proof }));
@@ -247,6 +251,7 @@ export class ConsortiumDriver {
           reputationLevel(consumerReputationPpm(this.scores.get(consumer.id) ?? [])),
         );
         pseudonyms.set(consumer.id, key);
+        this.onSecret(consumer.id, { name: `pseudonym-r${id}`, type: 'pseudonym-secret', bytes: key.secret });
         return this.sendOrg(tc, 'pseudonym.register', pseudonymRegisterPayload, payload);
       }),
     );

@@ -7,6 +7,7 @@
 import { readFileSync, rmSync } from 'node:fs';
 import { resolve } from 'node:path';
 import pc from 'picocolors';
+import { DEMO_REGULATOR_KEY_STORE, DemoKeyStores, demoRegulator } from '../../client/demoKeyStores.ts';
 import {
   ConsortiumDriver,
   consortiumMembers,
@@ -16,7 +17,7 @@ import {
 import { libsodiumGroup } from '../../crypto/groupLibsodium.ts';
 import { scenarioFromJson } from '../../market/scenarioJson.ts';
 import { launchNetwork } from '../../node/launcher.ts';
-import { setupRegulator } from '../../privacy/regulator.ts';
+import { ensureDashboard } from '../dashboardBuild.ts';
 
 /** Options of `dpp start`. */
 export interface StartOptions {
@@ -35,6 +36,10 @@ export async function runStart(opts: StartOptions): Promise<void> {
   const dir = resolve(opts.dir);
   rmSync(dir, { recursive: true, force: true });
   const errors: string[] = [];
+  await ensureDashboard((line) => console.log(pc.dim(`  ${line}`)));
+  const group = await libsodiumGroup();
+  const regulator = demoRegulator(group);
+  let keyStores: DemoKeyStores | undefined;
   const net = launchNetwork({
     validators: 1 + groupCount,
     dir,
@@ -43,13 +48,17 @@ export async function runStart(opts: StartOptions): Promise<void> {
     logTo: (i, line) => {
       if (/"level":(50|60)/.test(line)) errors.push(`[validator-${i}] ${line}`);
     },
+    // Local demo only: plaintext key stores, so one can sign in to the dashboard as any participant.
+    beforeStart: (network, at) => {
+      keyStores = DemoKeyStores.create(at, network, regulator);
+    },
+    regulatorKeyStore: { path: DEMO_REGULATOR_KEY_STORE, insecure: true },
   });
-  const group = await libsodiumGroup();
   const consortium = localConsortium(
     scenario,
     net.network.genesis.chainId,
     group,
-    setupRegulator(group),
+    regulator,
     net.network.memberKeys,
     net.validators.map((v) => v.apiUrl),
   );
@@ -59,6 +68,14 @@ export async function runStart(opts: StartOptions): Promise<void> {
   );
   console.log(`  ${net.validators.length} validators (trading centre + aggregators), files in ${net.dir}`);
   for (const v of net.validators) console.log(`  validator-${v.index} API ${v.apiUrl}/v1/status`);
+  console.log(
+    `  dashboard ${pc.bold(`${net.validators[0]!.apiUrl}/dashboard/`)} (served by every validator)`,
+  );
+  console.log(
+    pc.yellow(
+      `  key stores in ${net.dir}/keys are NOT encrypted (local demo only): load one in the dashboard to sign in as that participant`,
+    ),
+  );
   let stopping = false;
   const stop = async () => {
     if (stopping) return;
@@ -72,7 +89,9 @@ export async function runStart(opts: StartOptions): Promise<void> {
     const progress = process.stderr.isTTY
       ? (m: string) => process.stderr.write(`\r\x1b[K${pc.dim(m)}`)
       : () => {};
-    const driver = new ConsortiumDriver(consortium, undefined, progress);
+    const driver = new ConsortiumDriver(consortium, undefined, progress, (member, entry) =>
+      keyStores?.add(member, entry),
+    );
     await driver.setUp();
     for (let round = 1n; opts.rounds === undefined || round <= BigInt(opts.rounds); round++) {
       const summary = await driver.runRound(round);

@@ -1,0 +1,239 @@
+/**
+ * Market: rounds with offers, pseudonymous demand, equilibrium prices per generator and energy
+ * contracts; charts of prices, energy and the consumers' saving against the catalog tariff per round.
+ */
+import { get } from '../api.ts';
+import { type Page, throttle } from '../app.ts';
+import { lineChart } from '../charts.ts';
+import { fill, h, mwh, short, table, yuan, yuanPerKWh } from '../dom.ts';
+
+export interface RoundJson {
+  id: string;
+  phase: string;
+  openedAtMs: string;
+  terms: { period: string; catalogMicroYuanPerKWh: string };
+  offers: { generator: string; capacityWh: string; costLinearMicroYuanPerKWh: string }[];
+  demands: { pseudonym: string; demandWh: string; diversificationMicroYuanPerKWh: string }[];
+  contracts: number;
+  clearing: null | {
+    prices: { generator: string; priceMicroYuanPerKWh: string }[];
+    certified: boolean;
+    energyWh: string;
+    costMicroYuan: string;
+    catalogCostMicroYuan: string;
+  };
+}
+
+/** The latest `n` rounds, oldest first. */
+export async function recentRounds(n: number): Promise<RoundJson[]> {
+  const latest = Number((await get<{ latest: string }>('/v1/rounds')).latest);
+  const ids = Array.from({ length: Math.min(n, latest) }, (_, i) => latest - Math.min(n, latest) + 1 + i);
+  return Promise.all(ids.map((id) => get<RoundJson>(`/v1/rounds/${id}`)));
+}
+
+const savingPct = (r: RoundJson): number | null => {
+  const c = r.clearing;
+  if (c === null || Number(c.catalogCostMicroYuan) === 0) return null;
+  return (100 * (Number(c.catalogCostMicroYuan) - Number(c.costMicroYuan))) / Number(c.catalogCostMicroYuan);
+};
+
+export const marketPage: Page = async (root, app) => {
+  const summary = h('section', { 'aria-labelledby': 'rounds-h' });
+  const charts = h('section', { 'aria-labelledby': 'charts-h', class: 'charts' });
+  const detail = h('section', { 'aria-live': 'polite', class: 'detail' });
+  fill(root, h('h1', {}, 'Market'), summary, charts, detail);
+  let selected: string | undefined;
+
+  const show = async () => {
+    const rounds = await recentRounds(20);
+    const cleared = rounds.filter((r) => r.clearing !== null);
+    fill(
+      summary,
+      h('h2', { id: 'rounds-h' }, 'Rounds'),
+      rounds.length === 0
+        ? h('p', {}, 'No round yet: the trading centre opens the first one shortly.')
+        : table(
+            'The latest rounds (newest first)',
+            [
+              'round',
+              'phase',
+              'offers',
+              'pseudonymous demands',
+              'contracts',
+              'prices',
+              'energy',
+              'saving vs catalog',
+              '',
+            ],
+            [...rounds].reverse().map((r) => {
+              const prices = r.clearing?.prices.map((p) => Number(p.priceMicroYuanPerKWh)) ?? [];
+              const s = savingPct(r);
+              return [
+                r.id,
+                r.phase,
+                r.offers.length,
+                r.demands.length,
+                r.contracts,
+                prices.length === 0
+                  ? '—'
+                  : `${yuanPerKWh(Math.min(...prices))} – ${yuanPerKWh(Math.max(...prices))}`,
+                r.clearing === null ? '—' : mwh(r.clearing.energyWh),
+                s === null ? '—' : `${s.toFixed(2)} %`,
+                h(
+                  'button',
+                  {
+                    type: 'button',
+                    'aria-label': `Show round ${r.id}`,
+                    onclick: () => {
+                      selected = r.id;
+                      void showRound(r);
+                    },
+                  },
+                  'Show',
+                ),
+              ];
+            }),
+            'rounds',
+          ),
+    );
+    fill(charts, h('h2', { id: 'charts-h' }, 'Prices, energy and savings per round'));
+    if (cleared.length > 0) {
+      const x = cleared.map((r) => Number(r.id));
+      const generators = [
+        ...new Set(cleared.flatMap((r) => r.clearing!.prices.map((p) => p.generator))),
+      ].sort();
+      const grid = h('div', { class: 'chart-grid' });
+      charts.append(grid);
+      const c1 = h('div', { class: 'chart' });
+      const c2 = h('div', { class: 'chart' });
+      const c3 = h('div', { class: 'chart' });
+      grid.append(c1, c2, c3);
+      lineChart(
+        c1,
+        'Equilibrium price per generator (¥/kWh)',
+        'round',
+        x,
+        generators.map((g) => ({
+          label: g,
+          values: cleared.map((r) => {
+            const p = r.clearing!.prices.find((q) => q.generator === g);
+            return p === undefined ? null : Number(p.priceMicroYuanPerKWh) / 1e6;
+          }),
+        })),
+        { decimals: 4 },
+      );
+      lineChart(
+        c2,
+        'Energy traded directly (MWh)',
+        'round',
+        x,
+        [{ label: 'MWh', values: cleared.map((r) => Number(r.clearing!.energyWh) / 1e6) }],
+        { bars: true },
+      );
+      lineChart(
+        c3,
+        'Consumers’ saving vs the catalog tariff (%)',
+        'round',
+        x,
+        [{ label: 'saving %', values: cleared.map(savingPct) }],
+        { decimals: 2 },
+      );
+      charts.append(
+        h(
+          'p',
+          { class: 'note' },
+          'The saving is measured against the catalog tariff, from the clearing every validator computed. The bilateral and centralised baseline modes need the generators’ and consumers’ full private parameters, which the chain does not hold: compare them offline with ',
+          h('code', {}, 'npx dpp experiment cost'),
+          '.',
+        ),
+      );
+    }
+    const pick = rounds.find((r) => r.id === selected) ?? [...cleared].reverse()[0];
+    if (pick !== undefined) await showRound(pick);
+  };
+
+  const showRound = async (r: RoundJson) => {
+    const bills = (
+      await get<{
+        bills: {
+          index: number;
+          generator: string;
+          consumer: string;
+          aggregator: string;
+          contractedWh: string;
+          priceMicroYuanPerKWh: string;
+          status: string;
+        }[];
+      }>(`/v1/rounds/${r.id}/bills`)
+    ).bills;
+    const mine = app.viewer?.pseudonyms;
+    fill(
+      detail,
+      h('h2', { id: 'round-h' }, `Round ${r.id} — ${r.terms.period} (${r.phase})`),
+      r.clearing === null
+        ? h('p', {}, 'Not cleared yet.')
+        : table(
+            `Equilibrium prices of round ${r.id}${r.clearing.certified ? ' (certified)' : ' (uncertified)'}`,
+            ['generator', 'price'],
+            r.clearing.prices.map((p) => [
+              p.generator,
+              h(
+                'span',
+                { 'data-generator': p.generator, 'data-price': p.priceMicroYuanPerKWh },
+                yuanPerKWh(p.priceMicroYuanPerKWh),
+              ),
+            ]),
+            'clearing-prices',
+          ),
+      r.clearing === null
+        ? null
+        : h(
+            'p',
+            {},
+            `Consumers pay ${yuan(r.clearing.costMicroYuan)} instead of ${yuan(r.clearing.catalogCostMicroYuan)} at the catalog tariff.`,
+          ),
+      table(
+        `Offers of round ${r.id}`,
+        ['generator', 'capacity', 'linear cost'],
+        r.offers.map((o) => [o.generator, mwh(o.capacityWh), yuanPerKWh(o.costLinearMicroYuanPerKWh)]),
+        'offers',
+      ),
+      table(
+        `Pseudonymous demand of round ${r.id} (one-time pseudonyms: no consumer is named)`,
+        ['pseudonym', 'demand', 'diversification', ''],
+        r.demands.map((d) => [
+          short(d.pseudonym),
+          mwh(d.demandWh),
+          yuanPerKWh(d.diversificationMicroYuanPerKWh),
+          mine?.has(d.pseudonym) ? h('strong', { class: 'mine' }, 'yours') : '',
+        ]),
+        'demands',
+      ),
+      table(
+        `Energy contracts of round ${r.id}`,
+        ['bill', 'generator', 'consumer pseudonym', 'aggregator', 'energy', 'price', 'status'],
+        bills.map((b) => [
+          b.index,
+          b.generator,
+          h(
+            'span',
+            {},
+            short(b.consumer),
+            mine?.has(b.consumer) ? h('strong', { class: 'mine' }, ' yours') : '',
+          ),
+          b.aggregator,
+          mwh(b.contractedWh),
+          yuanPerKWh(b.priceMicroYuanPerKWh),
+          b.status,
+        ]),
+        'contracts',
+      ),
+    );
+  };
+
+  await show();
+  const refresh = throttle(() => void show().catch(() => {}), 1_000);
+  app.onEvent((e) => {
+    if (e.type.startsWith('round-')) refresh();
+  });
+};

@@ -1,0 +1,210 @@
+/**
+ * Regulator: open disputes, a trace requested through the trading centre's node (POST
+ * /v1/regulator/traces with the trading centre's session: the master key stays in the node), and
+ * the audit log of every trace (GET /v1/traces), updated live.
+ */
+import { get, send } from '../api.ts';
+import { type Page, throttle } from '../app.ts';
+import { fill, h, short, table } from '../dom.ts';
+
+interface Trace {
+  seq: string;
+  regulator: string;
+  response: string;
+  reason: string;
+  atMs: string;
+  height: string;
+  commitment: string;
+}
+interface Bill {
+  round: string;
+  index: number;
+  generator: string;
+  consumer: string;
+  status: string;
+  response: string | null;
+}
+
+export const regulatorPage: Page = async (root, app) => {
+  const disputes = h('section', { 'aria-labelledby': 'disputes-h' });
+  const form = h('section', { 'aria-labelledby': 'trace-h' });
+  const log = h('section', { 'aria-labelledby': 'audit-h' });
+  fill(root, h('h1', {}, 'Regulator'), disputes, form, log);
+  const viewer = app.viewer;
+  const canTrace = viewer?.role === 'trading-centre';
+
+  const responseInput = h('input', {
+    id: 'trace-response',
+    type: 'text',
+    size: 66,
+    pattern: '[0-9a-fA-F]{64}',
+    required: true,
+    'aria-describedby': 'trace-help',
+  });
+  const reasonInput = h('input', {
+    id: 'trace-reason',
+    type: 'text',
+    size: 40,
+    value: 'disputed bill',
+    maxlength: 200,
+    required: true,
+  });
+  const result = h('div', { 'aria-live': 'polite', 'data-testid': 'trace-result' });
+  const button = h('button', { type: 'submit', disabled: !canTrace }, 'Request trace');
+  const traceForm = h(
+    'form',
+    {
+      'aria-label': 'Request a trace',
+      onsubmit: async (ev: Event) => {
+        ev.preventDefault();
+        button.disabled = true;
+        fill(result, 'tracing…');
+        try {
+          const t = await send<{
+            traceSeq: string | null;
+            organisation: string;
+            memberIndex: number;
+            pseudonym: string;
+            commitment: string;
+            height: string;
+          }>(
+            'POST',
+            '/v1/regulator/traces',
+            { response: responseInput.value.trim(), reason: reasonInput.value },
+            viewer?.token,
+          );
+          fill(
+            result,
+            h(
+              'p',
+              { class: 'ok' },
+              `Trace #${t.traceSeq ?? '?'} recorded at height ${t.height}: sent by ring member ${t.memberIndex} (pseudonym `,
+              short(t.pseudonym),
+              `), organisation `,
+              h('strong', {}, t.organisation),
+              '. Commitment ',
+              short(t.commitment),
+              ' is on chain; the opening stays with you.',
+            ),
+          );
+          await showLog();
+        } catch (err) {
+          fill(result, h('p', { class: 'bad', role: 'alert' }, `Refused: ${(err as Error).message}`));
+        } finally {
+          button.disabled = !canTrace;
+        }
+      },
+    },
+    h(
+      'p',
+      { id: 'trace-help' },
+      canTrace
+        ? 'Signed in as the trading centre: its node traces with the regulator’s master key, which never reaches this browser.'
+        : 'Sign in as the trading centre to request a trace.',
+    ),
+    h('label', { for: 'trace-response' }, 'Bill response id '),
+    responseInput,
+    h('label', { for: 'trace-reason' }, ' Reason '),
+    reasonInput,
+    ' ',
+    button,
+    result,
+  );
+  fill(form, h('h2', { id: 'trace-h' }, 'Request a trace'), traceForm);
+
+  const showDisputes = async () => {
+    const latest = Number((await get<{ latest: string }>('/v1/rounds')).latest);
+    const rounds = Array.from({ length: Math.min(10, latest) }, (_, i) => latest - i);
+    const open: Bill[] = [];
+    let recent: Bill[] = [];
+    for (const r of rounds) {
+      const { bills } = await get<{ bills: Bill[] }>(`/v1/rounds/${r}/bills`);
+      open.push(...bills.filter((b) => b.status === 'disputed' || b.status === 'escalated'));
+      if (recent.length === 0) recent = bills.filter((b) => b.response !== null).slice(0, 5);
+    }
+    const pick = (id: string) =>
+      h(
+        'button',
+        {
+          type: 'button',
+          'aria-label': `Trace response ${id.slice(0, 10)}`,
+          onclick: () => {
+            responseInput.value = id;
+            responseInput.focus();
+          },
+        },
+        'Trace this',
+      );
+    fill(
+      disputes,
+      h('h2', { id: 'disputes-h' }, 'Open disputes'),
+      open.length === 0
+        ? h(
+            'p',
+            {},
+            'No open dispute in the last 10 rounds (the demo’s regulator resolves each one right away).',
+          )
+        : table(
+            'Disputed or escalated bills awaiting the regulator',
+            ['round', 'bill', 'generator', 'status', 'response', ''],
+            open.map((b) => [
+              b.round,
+              b.index,
+              b.generator,
+              b.status,
+              b.response === null ? '—' : short(b.response),
+              b.response === null ? '' : pick(b.response),
+            ]),
+            'disputes',
+          ),
+      recent.length === 0
+        ? null
+        : table(
+            'Recent answered bills (any response on chain can be traced, with a reason)',
+            ['round', 'bill', 'generator', 'status', 'response', ''],
+            recent.map((b) => [
+              b.round,
+              b.index,
+              b.generator,
+              b.status,
+              short(b.response!),
+              pick(b.response!),
+            ]),
+            'traceable',
+          ),
+    );
+  };
+
+  const showLog = async () => {
+    const { traces } = await get<{ traces: Trace[] }>('/v1/traces');
+    fill(
+      log,
+      h('h2', { id: 'audit-h' }, 'Audit log of traces'),
+      table(
+        'Every trace the regulator performed, as recorded on chain (the result stays off chain: only its commitment)',
+        ['#', 'by', 'response', 'reason', 'time', 'height', 'commitment'],
+        [...traces]
+          .reverse()
+          .map((t) => [
+            t.seq,
+            t.regulator,
+            short(t.response),
+            t.reason,
+            new Date(Number(t.atMs)).toLocaleTimeString(),
+            t.height,
+            short(t.commitment),
+          ]),
+        'audit-log',
+      ),
+    );
+  };
+
+  await Promise.all([showDisputes(), showLog()]);
+  const refreshLog = throttle(() => void showLog().catch(() => {}), 500);
+  const refreshDisputes = throttle(() => void showDisputes().catch(() => {}), 3_000);
+  app.onEvent((e) => {
+    if (e.type === 'trace-recorded') refreshLog();
+    if (e.type === 'bill-disputed' || e.type === 'bill-escalated' || e.type === 'dispute-resolved')
+      refreshDisputes();
+  });
+};

@@ -26,6 +26,14 @@ import { scenarioFromJson } from '../../src/market/scenarioJson.ts';
 import { type LocalNetwork, launchNetwork } from '../../src/node/launcher.ts';
 import { ensureChromium, launchChromium } from './chromium.ts';
 
+// The few DOM globals the page functions below use (they run in the browser, not here).
+declare const document: {
+  querySelector(s: string): { textContent: string | null } | null;
+  querySelectorAll(s: string): { length: number };
+  documentElement: { scrollWidth: number };
+};
+declare const window: { innerWidth: number };
+
 const scenario = scenarioFromJson(
   JSON.parse(readFileSync(new URL('../../data/scenarios/case30.json', import.meta.url), 'utf8')),
 );

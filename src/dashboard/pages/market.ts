@@ -41,7 +41,7 @@ export const marketPage: Page = async (root, app) => {
   const summary = h('section', { 'aria-labelledby': 'rounds-h' });
   const charts = h('section', { 'aria-labelledby': 'charts-h', class: 'charts' });
   const detail = h('section', { 'aria-live': 'polite', class: 'detail' });
-  fill(root, h('h1', {}, 'Market'), summary, charts, detail);
+  fill(root, h('h1', {}, 'Market'), charts, summary, detail);
   let selected: string | undefined;
 
   const show = async () => {

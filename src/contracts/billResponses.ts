@@ -32,7 +32,6 @@ import { receivingKeyRecord } from './membership.ts';
 import { activeRing, regulatorOf } from './pseudonyms.ts';
 import {
   billRecord,
-  billResponsePlaintext,
   MAX_ROUND_RESPONSES,
   MAX_SIGNCRYPTION_BYTES,
   memberId,
@@ -42,6 +41,7 @@ import {
   VERDICTS,
   type Verdict,
 } from './records.ts';
+import { billResponsePlaintext } from './responsePlaintext.ts';
 import { roundOf } from './rounds.ts';
 import { bytes, fixed, oneOf, record, scalar, struct, u32, u64 } from './schema.ts';
 import { settleBill } from './settlement.ts';
@@ -49,7 +49,7 @@ import { settleBill } from './settlement.ts';
 /** The Schnorr purpose of a pseudonym's signature on its bill response. */
 export const BILL_RESPONSE_PURPOSE = 'bill-response';
 
-// What the consumer signcrypts lives in ./records.ts (so the dashboard decodes it without the handlers).
+// What the consumer signcrypts lives in ./responsePlaintext.ts (the dashboard decodes it without the handlers).
 export { billResponsePlaintext };
 
 /** The bytes the bill's pseudonym signs (remarks enter by hash, so acknowledging keeps them private). */

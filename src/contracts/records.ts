@@ -15,7 +15,6 @@ import {
   optional,
   point,
   record,
-  scalar,
   str,
   struct,
   u32,
@@ -206,15 +205,6 @@ export type Verdict = (typeof VERDICTS)[number];
 
 /** Response statuses. */
 export const RESPONSE_STATUSES = ['pending', 'acknowledged', 'escalated'] as const;
-
-/** What the consumer signcrypts: the bill, its verdict, free remarks and its pseudonym's signature. */
-export const billResponsePlaintext = record('bill-response', 1, {
-  round: u64(),
-  bill: u32(),
-  verdict: oneOf(VERDICTS),
-  remarks: text,
-  signature: struct({ e: scalar, z: scalar }),
-});
 
 /** A ring-signcrypted bill response as validators see it: who may read it, not who sent it. */
 export const responseRecord = record('response', 1, {

@@ -299,7 +299,14 @@ describe('auth, members, regulator and dashboard routes over HTTP', { timeout: 1
     const index = await fetch(`${api.url}/dashboard/`);
     assert.equal(index.status, 200);
     assert.match(await index.text(), /<title>dashboard/);
-    assert.equal((await fetch(`${api.url}/`, { redirect: 'manual' })).status, 302);
+    assert.equal(
+      (await fetch(`${api.url}/`, { redirect: 'manual', headers: { accept: 'text/html' } })).status,
+      302,
+    );
+    assert.deepEqual(await (await fetch(`${api.url}/`)).json(), {
+      dashboard: '/dashboard/',
+      api: '/openapi.json',
+    });
     const missing = await call(plain.url, 'GET', '/dashboard/');
     assert.deepEqual([missing.status, missing.json.code], [404, 'API_DASHBOARD_NOT_BUILT']);
     const network = (await call(api.url, 'GET', '/v1/network')).json as { validators: unknown[] };

@@ -1,6 +1,7 @@
 /**
  * What the dashboard (src/dashboard, docs/dashboard.md) needs from the node besides the public API:
- *   GET /  and  GET /dashboard/*        the built dashboard (dist/dashboard, @fastify/static), when the
+ *   GET /  and  GET /dashboard/*        the built dashboard (dist/dashboard, @fastify/static; `/` redirects a
+ *                                       browser there and answers JSON to others), when the
  *                                       server was given its folder and it holds index.html;
  *                                       otherwise 404 API_DASHBOARD_NOT_BUILT saying how to build it
  *   GET /v1/network                     every validator's status as this node reaches it (its own and,
@@ -32,7 +33,12 @@ export function dashboardRoutes(app: FastifyInstance, ctx: ApiContext): void {
       redirect: true,
       maxAge: 0,
     });
-    app.get('/', { schema: { hide: true } }, (_req, reply) => reply.redirect('/dashboard/'));
+    // A browser (Accept: text/html) goes to the dashboard; API clients get JSON, like every other route.
+    app.get('/', { schema: { hide: true } }, async (req, reply) =>
+      /text\/html/.test(req.headers.accept ?? '')
+        ? reply.redirect('/dashboard/')
+        : { dashboard: '/dashboard/', api: '/openapi.json' },
+    );
   } else {
     const notBuilt = async () => {
       throw new ApiError(

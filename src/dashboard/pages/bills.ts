@@ -6,7 +6,7 @@
  * generator. A signed-in consumer sees which bills are its own.
  */
 import { fromHex } from '../../codec/bytes.ts';
-import { billResponsePlaintext } from '../../contracts/records.ts';
+import { billResponsePlaintext } from '../../contracts/responsePlaintext.ts';
 import { ringOf } from '../../privacy/ring.ts';
 import { unsigncrypt, verify } from '../../privacy/ringSigncryption.ts';
 import { decodeSigncryption } from '../../privacy/signcryptionEncoding.ts';

@@ -56,8 +56,9 @@ export function energyChart(r: EnergyReport): string {
     ),
   );
   body.push(...roundPanel(r, 700, 70, 280, 520));
-  body.push(...fitNotes(r, 30, 360));
-  return svgDocument(1000, 610, body);
+  const notes = fitNotes(r, 30, 360);
+  body.push(...notes.out);
+  return svgDocument(1000, Math.max(610, notes.bottom + 16), body);
 }
 
 function growthPanel(
@@ -137,16 +138,6 @@ function roundPanel(r: EnergyReport, x0: number, y0: number, w: number, h: numbe
       yy += rowH * 0.5;
     }
     const v = Math.log10(Math.max(c.perRound.joules, 10 ** lo));
-    out.push(
-      rect(
-        left,
-        yy + 2,
-        x(v) - left,
-        rowH * 0.55,
-        COLORS[c.architecture],
-        `${c.label}: ${c.perRound.joules.toPrecision(3)} J (${c.perRound.basis})`,
-      ),
-    );
     const short =
       c.architecture === 'ours'
         ? `ours, N = ${c.validators}`
@@ -155,11 +146,19 @@ function roundPanel(r: EnergyReport, x0: number, y0: number, w: number, h: numbe
           : c.architecture === 'pow'
             ? 'proof of work'
             : 'one server';
+    // the label above its bar, in dark text: a short bar has no room for it inside
     out.push(
-      text(left + 4, yy + rowH * 0.55 - 1, `${short}: ${c.perRound.joules.toPrecision(3)} J`, {
-        size: 9,
-        fill: '#fff',
-      }),
+      text(left, yy + 11, `${short}: ${c.perRound.joules.toPrecision(3)} J`, { size: 9, fill: '#222' }),
+    );
+    out.push(
+      rect(
+        left,
+        yy + 14,
+        Math.max(2, x(v) - left),
+        rowH * 0.35,
+        COLORS[c.architecture],
+        `${c.label}: ${c.perRound.joules.toPrecision(3)} J (${c.perRound.basis})`,
+      ),
     );
     yy += rowH * 0.75;
   }
@@ -182,7 +181,21 @@ function roundPanel(r: EnergyReport, x0: number, y0: number, w: number, h: numbe
   return out;
 }
 
-function fitNotes(r: EnergyReport, x0: number, y0: number): string[] {
+/** Splits `s` into lines of at most `max` characters at spaces (a 9-px line of the notes column). */
+function wrap(s: string, max: number): string[] {
+  const lines: string[] = [];
+  let line = '';
+  for (const word of s.split(' ')) {
+    if (line.length > 0 && line.length + 1 + word.length > max) {
+      lines.push(line);
+      line = word;
+    } else line = line.length === 0 ? word : `${line} ${word}`;
+  }
+  if (line.length > 0) lines.push(line);
+  return lines;
+}
+
+function fitNotes(r: EnergyReport, x0: number, y0: number): { out: string[]; bottom: number } {
   const out = [
     text(x0, y0, 'Fits over the PBFT networks (N ≥ 4), and what they give where nothing was measured', {
       weight: 'bold',
@@ -192,15 +205,12 @@ function fitNotes(r: EnergyReport, x0: number, y0: number): string[] {
   let y = y0 + 18;
   for (const f of [r.fits.cpu, r.fits.bytes, r.fits.frames]) {
     const c = f.coefficients.map((v) => v.toPrecision(3)).join(', ');
-    out.push(
-      text(
-        x0,
-        y,
-        `${f.quantity}: ${f.model}, coefficients [${c}], RMS residual ${f.rmsResidual.toPrecision(2)}, max |residual|/y ${(100 * f.maxRelativeResidual).toFixed(1)} %, ${f.degreesOfFreedom} dof${f.note ? ` (${f.note})` : ''}`,
-        { size: 9 },
-      ),
-    );
-    y += 14;
+    const note = `${f.quantity}: ${f.model}, coefficients [${c}], RMS residual ${f.rmsResidual.toPrecision(2)}, max |residual|/y ${(100 * f.maxRelativeResidual).toFixed(1)} %, ${f.degreesOfFreedom} dof${f.note ? ` (${f.note})` : ''}`;
+    for (const l of wrap(note, 118)) {
+      out.push(text(x0, y, l, { size: 9 }));
+      y += 12;
+    }
+    y += 3;
   }
   y += 6;
   for (const c of r.comparisons) {
@@ -216,5 +226,5 @@ function fitNotes(r: EnergyReport, x0: number, y0: number): string[] {
     );
     y += 14;
   }
-  return out;
+  return { out, bottom: y };
 }

@@ -39,30 +39,17 @@ export interface ClearedContract {
   readonly priceMicroYuanPerKWh: bigint;
 }
 
-/** Solves the round; a round without offers or without demand clears with no contracts. */
-export function clearRound(
+/**
+ * The market scenario of a round: its offers with the generators' reputations, the demand of each
+ * pseudonym in its aggregator's group with the attested reputation, and the round's tariffs.
+ * Clearing solves it; the API rebuilds it from a cleared round to compare the trading modes.
+ */
+export function roundScenario(
   terms: RoundTerms,
   offers: readonly ClearingOffer[],
   demands: readonly ClearingDemand[],
-): { clearing: ClearingRecord; contracts: ClearedContract[] } {
-  const catalogCost = demands.reduce(
-    (s, d) => s + moneyFor(d.demand.demandWh, terms.catalogMicroYuanPerKWh),
-    0n,
-  );
-  if (offers.length === 0 || demands.length === 0) {
-    const clearing: ClearingRecord = {
-      prices: [],
-      certified: true,
-      maxLeaderGapMicroYuanPerKWh: 0n,
-      maxFollowerGapMicroYuanPerKWh: 0n,
-      energyWh: 0n,
-      costMicroYuan: catalogCost,
-      catalogCostMicroYuan: catalogCost,
-    };
-    return { clearing, contracts: [] };
-  }
-  const byHex = new Map(demands.map((d) => [toHex(d.pseudonym), d]));
-  const scenario: Scenario = {
+): Scenario {
+  return {
     name: 'round',
     parameters: {
       benchmarkMicroYuanPerKWh: terms.benchmarkMicroYuanPerKWh,
@@ -89,6 +76,32 @@ export function clearRound(
       reputationPpm: d.reputationPpm,
     })),
   };
+}
+
+/** Solves the round; a round without offers or without demand clears with no contracts. */
+export function clearRound(
+  terms: RoundTerms,
+  offers: readonly ClearingOffer[],
+  demands: readonly ClearingDemand[],
+): { clearing: ClearingRecord; contracts: ClearedContract[] } {
+  const catalogCost = demands.reduce(
+    (s, d) => s + moneyFor(d.demand.demandWh, terms.catalogMicroYuanPerKWh),
+    0n,
+  );
+  if (offers.length === 0 || demands.length === 0) {
+    const clearing: ClearingRecord = {
+      prices: [],
+      certified: true,
+      maxLeaderGapMicroYuanPerKWh: 0n,
+      maxFollowerGapMicroYuanPerKWh: 0n,
+      energyWh: 0n,
+      costMicroYuan: catalogCost,
+      catalogCostMicroYuan: catalogCost,
+    };
+    return { clearing, contracts: [] };
+  }
+  const byHex = new Map(demands.map((d) => [toHex(d.pseudonym), d]));
+  const scenario = roundScenario(terms, offers, demands);
   let solved: ReturnType<typeof solveCertified>;
   try {
     solved = solveCertified(scenario);
@@ -112,6 +125,7 @@ export function clearRound(
     prices: result.prices.map((p) => ({
       generator: p.generatorId,
       priceMicroYuanPerKWh: p.priceMicroYuanPerKWh,
+      reputationPpm: offers.find((o) => o.generator === p.generatorId)!.reputationPpm,
     })),
     certified: certificate.certified,
     maxLeaderGapMicroYuanPerKWh: ceilNonNegative(certificate.maxLeaderGap),

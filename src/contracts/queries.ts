@@ -6,7 +6,13 @@
 import { toHex } from '../codec/bytes.ts';
 import type { Group } from '../crypto/group.ts';
 import type { StateReader } from '../ledger/worldState.ts';
-import { readRecord } from './draft.ts';
+import { bilateralMode } from '../market/baselines/bilateral.ts';
+import { catalogMode } from '../market/baselines/catalog.ts';
+import { centralisedMode } from '../market/baselines/centralised.ts';
+import { validateScenario } from '../market/scenario.ts';
+import type { ModeOutcome } from '../market/types.ts';
+import { roundScenario } from './clearing.ts';
+import { Draft, readRecord } from './draft.ts';
 import {
   balanceKey,
   billKey,
@@ -43,6 +49,17 @@ import {
   roundRecord,
   traceRecord,
 } from './records.ts';
+import { clearingInputs } from './rounds.ts';
+
+/** A round's consumers' total cost and direct energy under each trading mode. */
+export interface TradingModes {
+  readonly catalogCostMicroYuan: bigint;
+  readonly modes: readonly {
+    readonly mode: string;
+    readonly costMicroYuan: bigint;
+    readonly directWh: bigint;
+  }[];
+}
 
 type Json = string | number | boolean | null | Json[] | { [k: string]: Json };
 
@@ -96,6 +113,39 @@ export class ContractQueries {
       })),
       clearing: clearing ?? null,
     });
+  }
+
+  /**
+   * A cleared round under each trading mode, from what the chain holds: the round's scenario (its
+   * offers, pseudonymous demand, tariffs and the reputations it cleared with) settled by the
+   * catalog tariff alone, one-to-one bilateral contracts and centralised matching
+   * (../market/baselines), beside the equilibrium every validator recorded. Undefined before clearing.
+   */
+  tradingModes(id: bigint): TradingModes | undefined {
+    const round = this.read(roundKey(id), roundRecord);
+    const clearing = this.read(clearingKey(id), clearingRecord);
+    if (round === undefined || clearing === undefined) return undefined;
+    const reputation = new Map(clearing.prices.map((p) => [p.generator, p.reputationPpm]));
+    const draft = new Draft(this.state, this.group);
+    const { offers, demands } = clearingInputs(draft, round, (g) => reputation.get(g) ?? 0);
+    const ours = { mode: 'stackelberg', costMicroYuan: clearing.costMicroYuan, directWh: clearing.energyWh };
+    if (offers.length === 0 || demands.length === 0)
+      return { catalogCostMicroYuan: clearing.catalogCostMicroYuan, modes: [ours] };
+    const scenario = validateScenario(roundScenario(round.terms, offers, demands));
+    const total = (o: ModeOutcome) => ({
+      mode: o.mode,
+      costMicroYuan: o.consumers.reduce((s, c) => s + c.costMicroYuan, 0n),
+      directWh: o.consumers.reduce((s, c) => s + c.directWh, 0n),
+    });
+    return {
+      catalogCostMicroYuan: clearing.catalogCostMicroYuan,
+      modes: [
+        ours,
+        total(catalogMode(scenario)),
+        total(bilateralMode(scenario)),
+        total(centralisedMode(scenario).outcome),
+      ],
+    };
   }
 
   /** The bills (energy contracts) of a round, in index order. */

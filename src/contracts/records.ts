@@ -136,7 +136,11 @@ export type DemandRecord = RecordOf<typeof demandRecord>;
 
 /** The equilibrium of a round: prices per generator and the certificate's summary. */
 export const clearingRecord = record('clearing', 1, {
-  prices: list(struct({ generator: memberId, priceMicroYuanPerKWh: u64() }), MAX_ROUND_PARTICIPANTS),
+  /** Per generator (sorted by id): its equilibrium price and the reputation it cleared with. */
+  prices: list(
+    struct({ generator: memberId, priceMicroYuanPerKWh: u64(), reputationPpm: ppm }),
+    MAX_ROUND_PARTICIPANTS,
+  ),
   certified: bool,
   /** Largest gain any generator could make by deviating, µ¥ per kWh of capacity (rounded up). */
   maxLeaderGapMicroYuanPerKWh: u64(),

@@ -7,7 +7,7 @@
  */
 import { bytesEqual, compareBytes } from '../codec/bytes.ts';
 import { isEligible, newcomer } from '../market/reputation.ts';
-import { clearRound } from './clearing.ts';
+import { type ClearingDemand, type ClearingOffer, clearRound } from './clearing.ts';
 import { ContractError } from './contractError.ts';
 import type { Draft } from './draft.ts';
 import {
@@ -184,21 +184,7 @@ export const roundClose = orgKind({
   payload: roundClosePayload,
   execute({ payload: { round: id }, draft }) {
     const round = openRound(draft, id);
-    const offers = round.offers.map((generator) => ({
-      generator,
-      offer: draft.read(offerKey(id, generator), offerRecord)!,
-      reputationPpm: reputationOf(draft, generator).reputationPpm,
-    }));
-    const demands = round.demands
-      .map((pseudonym) => ({ pseudonym, reg: draft.read(pseudonymKey(pseudonym), pseudonymRecord)! }))
-      // a pseudonym revoked since it demanded no longer trades
-      .filter(({ reg }) => !reg.revoked)
-      .map(({ pseudonym, reg }) => ({
-        pseudonym,
-        aggregator: reg.aggregator,
-        demand: draft.read(demandKey(id, pseudonym), demandRecord)!,
-        reputationPpm: reg.reputationPpm,
-      }));
+    const { offers, demands } = clearingInputs(draft, round, (g) => reputationOf(draft, g).reputationPpm);
     const { clearing, contracts } = clearRound(round.terms, offers, demands);
     draft.put(clearingKey(id), clearingRecord, clearing);
     contracts.forEach((c, index) => {
@@ -226,6 +212,34 @@ export const roundClose = orgKind({
     draft.put(roundKey(id), roundRecord, { ...round, phase: 'cleared', contracts: contracts.length });
   },
 });
+
+/**
+ * What a round clears on: its offers with each generator's reputation (`reputationOf`: the current
+ * one at closing; the one recorded in the clearing when a cleared round is rebuilt), and the
+ * demand of its pseudonyms not revoked, with their attested reputations.
+ */
+export function clearingInputs(
+  draft: Pick<Draft, 'read'>,
+  round: RoundRecord,
+  reputationOfGenerator: (generator: string) => number,
+): { offers: ClearingOffer[]; demands: ClearingDemand[] } {
+  const offers = round.offers.map((generator) => ({
+    generator,
+    offer: draft.read(offerKey(round.id, generator), offerRecord)!,
+    reputationPpm: reputationOfGenerator(generator),
+  }));
+  const demands = round.demands
+    .map((pseudonym) => ({ pseudonym, reg: draft.read(pseudonymKey(pseudonym), pseudonymRecord)! }))
+    // a pseudonym revoked since it demanded no longer trades
+    .filter(({ reg }) => !reg.revoked)
+    .map(({ pseudonym, reg }) => ({
+      pseudonym,
+      aggregator: reg.aggregator,
+      demand: draft.read(demandKey(round.id, pseudonym), demandRecord)!,
+      reputationPpm: reg.reputationPpm,
+    }));
+  return { offers, demands };
+}
 
 function openRound(draft: Draft, id: bigint): RoundRecord {
   const round = roundOf(draft, id);

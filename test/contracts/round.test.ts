@@ -11,6 +11,7 @@ import { pseudonymContractTx } from '../../src/client/contractTx.ts';
 import { issueOneTimePseudonym } from '../../src/client/pseudonyms.ts';
 import { toHex } from '../../src/codec/bytes.ts';
 import { acknowledgePayload, billAcknowledge } from '../../src/contracts/billResponses.ts';
+import { roundScenario } from '../../src/contracts/clearing.ts';
 import { resolvePayload, traceRecordPayload } from '../../src/contracts/disputes.ts';
 import { Draft, readRecord } from '../../src/contracts/draft.ts';
 import { finalizePayload } from '../../src/contracts/finalize.ts';
@@ -25,6 +26,7 @@ import {
 import { receivingKeyPayload, receivingKeyProofBytes } from '../../src/contracts/membership.ts';
 import { meterPayload } from '../../src/contracts/metering.ts';
 import { activeRing, pseudonymRegisterPayload } from '../../src/contracts/pseudonyms.ts';
+import { ContractQueries } from '../../src/contracts/queries.ts';
 import {
   type BillRecord,
   billRecord,
@@ -36,6 +38,7 @@ import {
   roundRecord,
 } from '../../src/contracts/records.ts';
 import {
+  clearingInputs,
   demandPayload,
   offerPayload,
   roundClosePayload,
@@ -45,6 +48,7 @@ import { balanceOf, GRID_ACCOUNT, pseudonymAccount } from '../../src/contracts/s
 import { nextNonce } from '../../src/ledger/orgAuth.ts';
 import { transactionId } from '../../src/ledger/transaction.ts';
 import { signOrgTransaction } from '../../src/ledger/txSigning.ts';
+import { solveCertified } from '../../src/market/solveCertified.ts';
 import { generateKeyPair, type KeyPair } from '../../src/privacy/keyPair.ts';
 import { ringOf } from '../../src/privacy/ring.ts';
 import { schnorrSign } from '../../src/privacy/schnorr.ts';
@@ -194,6 +198,22 @@ describe('contracts: a whole round', () => {
     assert.ok(
       clearing.costMicroYuan < clearing.catalogCostMicroYuan,
       'direct purchase saves against the catalog tariff',
+    );
+    // Every trading mode of the round, rebuilt from on-chain data: the catalog mode costs what the
+    // clearing says, ours costs less than every baseline, and re-solving the rebuilt scenario gives
+    // the recorded prices (the reconstruction is faithful).
+    const modes = new ContractQueries(c.state, group).tradingModes(R)!;
+    const cost = Object.fromEntries(modes.modes.map((m) => [m.mode, m.costMicroYuan]));
+    assert.equal(cost.catalog, clearing.catalogCostMicroYuan);
+    assert.equal(cost.stackelberg, clearing.costMicroYuan);
+    for (const m of ['catalog', 'bilateral', 'centralised']) assert.ok(cost.stackelberg! < cost[m]!, m);
+    const round = readRecord(c.state, group, roundKey(R), roundRecord)!;
+    const rep = new Map(clearing.prices.map((p) => [p.generator, p.reputationPpm]));
+    const inputs = clearingInputs(new Draft(c.state, group), round, (g) => rep.get(g)!);
+    const again = solveCertified(roundScenario(round.terms, inputs.offers, inputs.demands)).result.prices;
+    assert.deepEqual(
+      again.map((p) => p.priceMicroYuanPerKWh),
+      clearing.prices.map((p) => p.priceMicroYuanPerKWh),
     );
     const contracted = bills(c);
     assert.ok(contracted.length >= 2);

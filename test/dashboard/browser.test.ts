@@ -152,7 +152,16 @@ describe('dashboard in chromium on a live consortium', { timeout: 240_000 }, () 
       })),
     );
     assert.equal(shown.length, 6);
-    assert.deepEqual(shown, api.clearing.prices);
+    assert.deepEqual(
+      shown,
+      api.clearing.prices.map((p) => ({
+        generator: p.generator,
+        priceMicroYuanPerKWh: p.priceMicroYuanPerKWh,
+      })),
+    );
+    // the consumers' cost under every trading mode, settled by the node from the round on chain
+    const modes = await page.$$eval('[data-testid=modes] tbody tr', (rows) => rows.length);
+    assert.equal(modes, 4);
     await page.screenshot({ path: join(SHOTS, 'market.png') });
   });
 

@@ -69,6 +69,17 @@ export function marketRoutes(app: FastifyInstance, ctx: ApiContext): void {
   );
 
   route(
+    '/v1/rounds/:id/modes',
+    'A cleared round under each trading mode (catalog, bilateral, centralised) beside the equilibrium, from on-chain data',
+    z.object({ id: U64Text }).strict(),
+    async (p: { id: bigint }) => {
+      const modes = (await queries()).tradingModes(p.id);
+      if (modes === undefined) throw new ApiError('API_NOT_FOUND', `round ${p.id} is not cleared`);
+      return toJson(modes);
+    },
+  );
+
+  route(
     '/v1/rounds/:id/rings/:aggregator',
     'The pseudonyms behind an aggregator in a round (its ring)',
     z.object({ id: U64Text, aggregator: MemberId }).strict(),

@@ -1,8 +1,9 @@
 /**
  * Writing a new local consortium's files (`dpp init`): from a market scenario, the genesis (the
  * trading centre, one aggregator per consumer group, the generators and the large consumers) and
- * each validator's key file and configuration — validator 0 is the trading centre's, validator i
- * the i-th aggregator's, on loopback ports base + 2i (p2p) and base + 2i + 1 (API) — then one key
+ * each validator's key file — validator 0 is the trading centre's, validator i the i-th
+ * aggregator's, on loopback ports base + 2i (p2p) and base + 2i + 1 (API; the caller writes the
+ * validators' configurations, ../node/config.ts `loopbackConfig`) — then one key
  * store per member (its organisation seed; for the trading centre the regulator's master secret and
  * certificate-key seed; for a generator its receiving key), the scenario's copy and consortium.json.
  * Member secrets are never written outside their key stores.
@@ -58,21 +59,6 @@ export async function createConsortium(opts: ConsortiumSetup): Promise<Consortiu
   const endpoint = (i: number) => ({ p2p: opts.basePort + 2 * i, api: opts.basePort + 2 * i + 1 });
   const operator = (i: number): string | null =>
     i === 0 ? 'trading-centre' : (aggregators[i - 1]?.id ?? null);
-  for (let i = 0; i < validators; i++) {
-    const config = {
-      chainId: opts.chainId,
-      validatorIndex: i,
-      genesisPath: 'genesis.json',
-      keyPath: `validator-${i}.key.json`,
-      dataDir: `data-${i}`,
-      p2p: { host: '127.0.0.1', port: endpoint(i).p2p },
-      api: { host: '127.0.0.1', port: endpoint(i).api },
-      peers: [...Array(validators).keys()]
-        .filter((j) => j !== i)
-        .map((j) => ({ index: j, host: '127.0.0.1', port: endpoint(j).p2p })),
-    };
-    writeFileSync(join(dir, `validator-${i}.config.json`), `${JSON.stringify(config, null, 2)}\n`);
-  }
 
   const group = await libsodiumGroup();
   const nodeOf = (m: { id: string; role: string; aggregator?: string }): number => {

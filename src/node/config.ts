@@ -54,6 +54,46 @@ export const DEFAULT_TIMING: NodeTiming = {
   maxBlockTxs: 5_000,
 };
 
+/** Validator `index`'s ports on a loopback network whose first port is `basePort`. */
+export function loopbackEndpoints(basePort: number, index: number): { p2p: number; api: number } {
+  return { p2p: basePort + 2 * index, api: basePort + 2 * index + 1 };
+}
+
+/**
+ * The configuration file (JSON, paths relative to its folder) of validator `index` in a network of
+ * `validators` on loopback: p2p on basePort + 2i, API on basePort + 2i + 1, every other validator a
+ * peer with its API (for GET /v1/network). `dpp network up`, `dpp start` and `dpp init` write these.
+ */
+export function loopbackConfig(o: {
+  readonly chainId: string;
+  readonly index: number;
+  readonly validators: number;
+  readonly basePort: number;
+  readonly timing?: Record<string, number>;
+  readonly regulatorKeyStore?: { readonly path: string; readonly insecure: boolean };
+}): Record<string, unknown> {
+  const at = (i: number) => loopbackEndpoints(o.basePort, i);
+  return {
+    chainId: o.chainId,
+    validatorIndex: o.index,
+    genesisPath: 'genesis.json',
+    keyPath: `validator-${o.index}.key.json`,
+    dataDir: `data-${o.index}`,
+    p2p: { host: '127.0.0.1', port: at(o.index).p2p },
+    api: { host: '127.0.0.1', port: at(o.index).api },
+    peers: [...Array(o.validators).keys()]
+      .filter((j) => j !== o.index)
+      .map((j) => ({
+        index: j,
+        host: '127.0.0.1',
+        port: at(j).p2p,
+        api: { host: '127.0.0.1', port: at(j).api },
+      })),
+    ...(o.timing === undefined ? {} : { timing: o.timing }),
+    ...(o.regulatorKeyStore === undefined ? {} : { regulatorKeyStore: o.regulatorKeyStore }),
+  };
+}
+
 /** Reads and checks a configuration file. */
 export function loadNodeConfig(path: string): NodeConfig {
   let raw: unknown;

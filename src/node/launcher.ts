@@ -3,6 +3,7 @@
  * members, writes one configuration per validator, and runs each validator as its own OS process
  * (`dpp node --config …`) on loopback. Used by `dpp network up` and by the end-to-end tests.
  */
+
 import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
@@ -12,6 +13,7 @@ import {
   type MemberSpec,
   writeNetworkFiles,
 } from '../ledger/networkKeys.ts';
+import { loopbackConfig, loopbackEndpoints } from './config.ts';
 
 /** What to launch. */
 export interface LaunchOptions {
@@ -76,35 +78,24 @@ export function launchNetwork(opts: LaunchOptions): LocalNetwork {
   });
   writeNetworkFiles(dir, network);
   opts.beforeStart?.(network, dir);
-  const endpoint = (i: number) => ({ p2p: opts.basePort + 2 * i, api: opts.basePort + 2 * i + 1 });
   const validators: LaunchedValidator[] = [];
   for (let i = 0; i < opts.validators; i++) {
-    const config = {
+    const config = loopbackConfig({
       chainId: network.genesis.chainId,
-      validatorIndex: i,
-      genesisPath: 'genesis.json',
-      keyPath: `validator-${i}.key.json`,
-      dataDir: `data-${i}`,
-      p2p: { host: '127.0.0.1', port: endpoint(i).p2p },
-      api: { host: '127.0.0.1', port: endpoint(i).api },
-      peers: [...Array(opts.validators).keys()]
-        .filter((j) => j !== i)
-        .map((j) => ({
-          index: j,
-          host: '127.0.0.1',
-          port: endpoint(j).p2p,
-          api: { host: '127.0.0.1', port: endpoint(j).api },
-        })),
+      index: i,
+      validators: opts.validators,
+      basePort: opts.basePort,
       ...(opts.timing === undefined ? {} : { timing: opts.timing }),
+      // the trading centre's validator (0) performs the regulator's traces
       ...(i === 0 && opts.regulatorKeyStore !== undefined
         ? { regulatorKeyStore: opts.regulatorKeyStore }
         : {}),
-    };
+    });
     const configPath = join(dir, `validator-${i}.config.json`);
     writeFileSync(configPath, `${JSON.stringify(config, null, 2)}\n`);
     validators.push({
       index: i,
-      apiUrl: `http://127.0.0.1:${endpoint(i).api}`,
+      apiUrl: `http://127.0.0.1:${loopbackEndpoints(opts.basePort, i).api}`,
       configPath,
       process: spawnValidator(configPath, i, opts),
     });

@@ -7,7 +7,7 @@
  * secret and certificate key; for a generator its receiving key — encrypted with one passphrase
  * (DPP_PASSPHRASE or asked), or in plaintext with `--insecure`, and consortium.json.
  */
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { isAbsolute, join, resolve } from 'node:path';
 import pc from 'picocolors';
 import { createConsortium } from '../../client/consortiumSetup.ts';
@@ -15,6 +15,7 @@ import type { KeyStoreProtection } from '../../client/keyStore.ts';
 import { aggregatorOf } from '../../client/localConsortium.ts';
 import { scenarioFromJson } from '../../market/scenarioJson.ts';
 import type { Scenario } from '../../market/types.ts';
+import { loopbackConfig } from '../../node/config.ts';
 import { CliError, emit, progress } from '../output.ts';
 import { askPassphrase } from '../passphrase.ts';
 import { runningPids } from './consortiumNetwork.ts';
@@ -72,6 +73,15 @@ export async function runInit(opts: InitOptions): Promise<void> {
     replace: opts.force,
     onProgress: (m) => p.update(m),
   });
+  for (const v of file.validators) {
+    const config = loopbackConfig({
+      chainId: file.chainId,
+      index: v.index,
+      validators: file.validators.length,
+      basePort: opts.basePort,
+    });
+    writeFileSync(join(dir, v.config), `${JSON.stringify(config, null, 2)}\n`);
+  }
   p.done();
 
   const count = (role: string) => file.members.filter((m) => m.role === role).length;

@@ -7,7 +7,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { buildBillResponse, openBillResponse } from '../../src/client/billResponse.ts';
-import { pseudonymContractTx } from '../../src/client/contractTx.ts';
 import { issueOneTimePseudonym } from '../../src/client/pseudonyms.ts';
 import { toHex } from '../../src/codec/bytes.ts';
 import { acknowledgePayload, billAcknowledge } from '../../src/contracts/billResponses.ts';
@@ -23,7 +22,6 @@ import {
   responseKey,
   roundKey,
 } from '../../src/contracts/keys.ts';
-import { receivingKeyPayload, receivingKeyProofBytes } from '../../src/contracts/membership.ts';
 import { meterPayload } from '../../src/contracts/metering.ts';
 import { activeRing, pseudonymRegisterPayload } from '../../src/contracts/pseudonyms.ts';
 import { ContractQueries } from '../../src/contracts/queries.ts';
@@ -32,151 +30,26 @@ import {
   billRecord,
   clearingRecord,
   pseudonymRecord,
-  regulatorRecord,
   reputationRecord,
   responseRecord,
   roundRecord,
 } from '../../src/contracts/records.ts';
-import {
-  clearingInputs,
-  demandPayload,
-  offerPayload,
-  roundClosePayload,
-  roundOpenPayload,
-} from '../../src/contracts/rounds.ts';
+import { clearingInputs, offerPayload, roundClosePayload } from '../../src/contracts/rounds.ts';
 import { balanceOf, GRID_ACCOUNT, pseudonymAccount } from '../../src/contracts/settlement.ts';
 import { nextNonce } from '../../src/ledger/orgAuth.ts';
 import { transactionId } from '../../src/ledger/transaction.ts';
 import { signOrgTransaction } from '../../src/ledger/txSigning.ts';
 import { solveCertified } from '../../src/market/solveCertified.ts';
-import { generateKeyPair, type KeyPair } from '../../src/privacy/keyPair.ts';
 import { ringOf } from '../../src/privacy/ring.ts';
-import { schnorrSign } from '../../src/privacy/schnorr.ts';
 import { decodeSigncryption } from '../../src/privacy/signcryptionEncoding.ts';
 import { traceToIdentity } from '../../src/privacy/trace.ts';
 import { commitTrace, verifyTraceOpening } from '../../src/privacy/traceCommitment.ts';
-import { CASE30, CHAIN_ID, ContractChain, group, invalidReason } from './harness.ts';
-
-const ok = { status: 'ok' };
-const R = 1n;
-
-function setUp() {
-  const c = new ContractChain();
-  const reg = c.regulator;
-  assert.deepEqual(
-    c.one(
-      c.org('trading-centre', 'regulator.setup', regulatorRecord, {
-        masterPublic: reg.masterPublic,
-        certPublicKey: reg.certPublicKey,
-      }),
-    ),
-    ok,
-  );
-  const receiving = new Map<string, KeyPair>();
-  for (const g of ['gen-a', 'gen-b']) {
-    const z = generateKeyPair(group);
-    receiving.set(g, z);
-    const proof = schnorrSign(
-      group,
-      'receiving-key',
-      z.secret,
-      z.publicKey,
-      receivingKeyProofBytes(CHAIN_ID, g, z.publicKey),
-    );
-    const bad = c.org(g, 'member.receiving-key', receivingKeyPayload, { key: z.publicKey, proof });
-    assert.deepEqual(c.one(bad), ok);
-  }
-  const t0 = c.now;
-  const terms = {
-    period: 'test hour',
-    deliveryStartMs: t0 + 10_000n,
-    deliveryEndMs: t0 + 20_000n,
-    responseDeadlineMs: t0 + 60_000n,
-    ackWindowMs: 10_000n,
-    catalogMicroYuanPerKWh: 610_000n,
-    transmissionMicroYuanPerKWh: 142_800n,
-    fundsMicroYuanPerKWh: 26_000n,
-    benchmarkMicroYuanPerKWh: 373_900n,
-    reputationWeightMicroYuanPerKWh: 30_000n,
-    substitutionPpm: 500_000,
-    outsideOption: true,
-    tolerancePpm: 50_000,
-    penaltyMicroYuanPerKWh: 61_000n,
-  };
-  assert.deepEqual(c.one(c.org('trading-centre', 'round.open', roundOpenPayload, { id: R, terms })), ok);
-  const pseudonyms = new Map<string, KeyPair>();
-  const registrations = [];
-  for (const [id, agg] of [
-    ['consumer-1', 'agg-a'],
-    ['consumer-2', 'agg-a'],
-    ['consumer-3', 'agg-b'],
-    ['consumer-4', 'agg-b'],
-  ] as const) {
-    const { key, payload } = issueOneTimePseudonym(
-      group,
-      reg,
-      id,
-      c.now,
-      c.now + 3_600_000n,
-      R,
-      agg,
-      600_000,
-    );
-    pseudonyms.set(id, key);
-    registrations.push(
-      c.org(
-        'trading-centre',
-        'pseudonym.register',
-        pseudonymRegisterPayload,
-        payload,
-        BigInt(registrations.length),
-      ),
-    );
-  }
-  assert.deepEqual(
-    c.block(registrations),
-    registrations.map(() => ok),
-  );
-  const offers = ['gen-a', 'gen-b'].map((g, i) =>
-    c.org(g, 'market.offer', offerPayload, {
-      round: R,
-      capacityWh: BigInt(CASE30.generators[i]!.capacityWh) / 2n,
-      costQuadraticMicroYuanPerMWh2: BigInt(CASE30.generators[i]!.costQuadraticMicroYuanPerMWh2),
-      costLinearMicroYuanPerKWh: BigInt(CASE30.generators[i]!.costLinearMicroYuanPerKWh),
-      costFixedMicroYuan: 0n,
-    }),
-  );
-  const demands = [...pseudonyms.values()].map((key, j) =>
-    pseudonymContractTx(
-      { chainId: CHAIN_ID, group },
-      'market.demand',
-      demandPayload,
-      {
-        round: R,
-        demandWh: BigInt(CASE30.consumers[j]!.demandWh),
-        diversificationMicroYuanPerKWh: BigInt(CASE30.consumers[j]!.diversificationMicroYuanPerKWh),
-      },
-      key,
-    ),
-  );
-  assert.deepEqual(
-    c.block([...offers, ...demands]),
-    [...offers, ...demands].map(() => ok),
-  );
-  return { c, reg, receiving, pseudonyms, terms };
-}
-
-function bills(c: ContractChain): BillRecord[] {
-  const round = readRecord(c.state, group, roundKey(R), roundRecord)!;
-  return Array.from(
-    { length: round.contracts },
-    (_, i) => readRecord(c.state, group, billKey(R, i), billRecord)!,
-  );
-}
+import { CHAIN_ID, group, invalidReason } from './harness.ts';
+import { billsOf, OK, R, setUpRound } from './scenario.ts';
 
 describe('contracts: a whole round', () => {
   it('clears, meters, confirms privately, settles, traces a dispute and moves reputation', () => {
-    const { c, reg, receiving, pseudonyms, terms } = setUp();
+    const { c, reg, receiving, pseudonyms, terms } = setUpRound();
     // [INVALID] a consumer's organisation key cannot offer; a non-regulator cannot close
     const consumerOffer = c.org('consumer-1', 'market.offer', offerPayload, {
       round: R,
@@ -191,7 +64,7 @@ describe('contracts: a whole round', () => {
       'LEDGER_UNAUTHORISED:CONTRACT_WRONG_ROLE',
     );
 
-    assert.deepEqual(c.one(c.org('trading-centre', 'round.close', roundClosePayload, { round: R })), ok);
+    assert.deepEqual(c.one(c.org('trading-centre', 'round.close', roundClosePayload, { round: R })), OK);
     const clearing = readRecord(c.state, group, clearingKey(R), clearingRecord)!;
     assert.equal(clearing.certified, true);
     assert.equal(clearing.prices.length, 2);
@@ -215,7 +88,7 @@ describe('contracts: a whole round', () => {
       again.map((p) => p.priceMicroYuanPerKWh),
       clearing.prices.map((p) => p.priceMicroYuanPerKWh),
     );
-    const contracted = bills(c);
+    const contracted = billsOf(c);
     assert.ok(contracted.length >= 2);
     assert.equal(
       contracted.reduce((s, b) => s + b.contractedWh, 0n),
@@ -240,9 +113,9 @@ describe('contracts: a whole round', () => {
       .map((a) => c.org(a, 'meter.submit', meterPayload, { round: R, readings: readingsOf(a) }));
     assert.deepEqual(
       c.block(meters, 20_000n),
-      meters.map(() => ok),
+      meters.map(() => OK),
     );
-    const issued = bills(c);
+    const issued = billsOf(c);
     assert.ok(issued.every((b) => b.status === 'issued'));
     assert.ok(
       issued.some((b) => b.consumerPenaltyMicroYuan > 0n),
@@ -279,7 +152,7 @@ describe('contracts: a whole round', () => {
     );
     assert.deepEqual(
       c.block(responses),
-      responses.map(() => ok),
+      responses.map(() => OK),
     );
 
     // Privacy: the stored response names the ring and the addressee, never the sender or the plaintext.
@@ -311,7 +184,7 @@ describe('contracts: a whole round', () => {
         verdict: 'confirm',
         remarks: '',
       });
-      assert.deepEqual(c.one(forged), ok, 'the ring proof is valid: a member of the ring sent it');
+      assert.deepEqual(c.one(forged), OK, 'the ring proof is valid: a member of the ring sent it');
       const forgedId = transactionId(forged.bytes);
       const rec = readRecord(c.state, group, responseKey(forgedId), responseRecord)!;
       assert.throws(
@@ -344,9 +217,9 @@ describe('contracts: a whole round', () => {
     });
     assert.deepEqual(
       c.block(acks),
-      acks.map(() => ok),
+      acks.map(() => OK),
     );
-    const after = bills(c);
+    const after = billsOf(c);
     assert.equal(after[0]!.status, 'disputed');
     assert.ok(after.slice(1).every((b) => b.status === 'settled'));
 
@@ -368,7 +241,7 @@ describe('contracts: a whole round', () => {
         commitment,
       });
     assert.equal(invalidReason(c, traceTx('gen-a')), 'LEDGER_UNAUTHORISED:CONTRACT_WRONG_ROLE');
-    assert.deepEqual(c.one(traceTx('trading-centre')), ok);
+    assert.deepEqual(c.one(traceTx('trading-centre')), OK);
     assert.ok(verifyTraceOpening(params, sc, ringOf(rec.ring), commitment, opening));
     assert.deepEqual(
       c.one(
@@ -379,7 +252,7 @@ describe('contracts: a whole round', () => {
           note: 'meter fault',
         }),
       ),
-      ok,
+      OK,
     );
 
     // Balances: every settled bill moved money, and the moves sum to zero.
@@ -410,7 +283,7 @@ describe('contracts: a whole round', () => {
         c.org('trading-centre', 'round.finalize', finalizePayload, { round: R }),
         terms.responseDeadlineMs + 2n * terms.ackWindowMs - c.now,
       ),
-      ok,
+      OK,
     );
     for (const g of ['gen-a', 'gen-b']) {
       const rep = readRecord(c.state, group, reputationKey(g), reputationRecord);
@@ -434,7 +307,7 @@ function decodeCertificateOf(bytes: Uint8Array) {
 
 describe('contracts: a pseudonym registration', () => {
   it('whose certificate does not decode is invalid, not a failed receipt', () => {
-    const { c, reg } = setUp();
+    const { c, reg } = setUpRound();
     const { payload } = issueOneTimePseudonym(
       group,
       reg,
@@ -460,7 +333,7 @@ describe('contracts: a pseudonym registration', () => {
   });
 
   it('with an exact reputation (not a level) fails: it would link the consumer’s pseudonyms', () => {
-    const { c, reg } = setUp();
+    const { c, reg } = setUpRound();
     const { payload } = issueOneTimePseudonym(
       group,
       reg,

@@ -14,6 +14,7 @@ import {
   writeNetworkFiles,
 } from '../ledger/networkKeys.ts';
 import { loopbackConfig, loopbackEndpoints } from './config.ts';
+import { NodeError } from './nodeError.ts';
 
 /** What to launch. */
 export interface LaunchOptions {
@@ -47,6 +48,8 @@ export interface LocalNetwork {
   readonly dir: string;
   readonly network: GeneratedNetwork;
   readonly validators: LaunchedValidator[];
+  /** Resolves when every validator's API answers /health (NODE_TIMEOUT after `timeoutMs`). */
+  ready(timeoutMs?: number): Promise<void>;
   /** Starts validator i again (after a kill), with the same configuration and data. */
   restart(index: number): void;
   /** Sends SIGTERM to every validator and waits for them to exit. */
@@ -108,6 +111,11 @@ export function launchNetwork(opts: LaunchOptions): LocalNetwork {
     dir,
     network,
     validators,
+    ready: (timeoutMs = 60_000) =>
+      waitForApis(
+        validators.map((v) => v.apiUrl),
+        timeoutMs,
+      ),
     restart(index) {
       const v = validators[index]!;
       v.process = spawnValidator(v.configPath, index, opts);
@@ -116,6 +124,24 @@ export function launchNetwork(opts: LaunchOptions): LocalNetwork {
       await Promise.all(validators.map((v) => stopProcess(v.process)));
     },
   };
+}
+
+/** Waits until each API answers /health with 200; NODE_TIMEOUT names the first that did not. */
+async function waitForApis(urls: readonly string[], timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (const url of urls) {
+    for (;;) {
+      try {
+        if ((await fetch(`${url}/health`)).ok) break;
+      } catch {
+        // not listening yet
+      }
+      if (Date.now() > deadline) {
+        throw new NodeError('NODE_TIMEOUT', `validator ${url} did not come up within ${timeoutMs / 1000} s`);
+      }
+      await new Promise((r) => setTimeout(r, 200));
+    }
+  }
 }
 
 function spawnValidator(configPath: string, index: number, opts: LaunchOptions): ChildProcess {

@@ -10,7 +10,8 @@ export type NodeErrorCode =
   | 'NODE_BAD_REQUEST'
   | 'NODE_NOT_FOUND'
   | 'NODE_BODY_TOO_LARGE'
-  | 'NODE_DIVERGED';
+  | 'NODE_DIVERGED'
+  | 'NODE_TIMEOUT';
 
 /** The node refused an input; nothing changed. */
 export class NodeError extends DppError {

@@ -11,12 +11,12 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, renameSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { readConsortiumFile } from '../../src/client/consortiumFile.ts';
 import { parseGenesis } from '../../src/ledger/genesis.ts';
+import { freeBasePort } from '../ports.ts';
 
 const bin = resolve(import.meta.dirname, '../../bin/dpp.mjs');
 const dir = mkdtempSync(join(tmpdir(), 'dpp-cli-'));
@@ -51,26 +51,9 @@ function refused(args: string[], message: RegExp, env: Record<string, string> = 
   assert.equal(r.stdout, '');
 }
 
-/** True when `port` can be listened on at 127.0.0.1. */
-function free(port: number): Promise<boolean> {
-  return new Promise((done) => {
-    const s = createServer();
-    s.once('error', () => done(false));
-    s.listen(port, '127.0.0.1', () => s.close(() => done(true)));
-  });
-}
-
-async function freeBasePort(): Promise<number> {
-  for (;;) {
-    const base = 7800 + 8 * Math.floor(Math.random() * 125);
-    const ports = Array.from({ length: 8 }, (_, i) => base + i);
-    if ((await Promise.all(ports.map(free))).every(Boolean)) return base;
-  }
-}
-
 describe('dpp participant commands on a real local network', () => {
   before(async () => {
-    const init = ok('init', '--scenario', 'case30', '--base-port', String(await freeBasePort()));
+    const init = ok('init', '--scenario', 'case30', '--base-port', String(await freeBasePort(7_800, 125, 8)));
     assert.equal(init.validators.length, 4);
   });
 

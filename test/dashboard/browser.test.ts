@@ -11,7 +11,6 @@
  */
 import assert from 'node:assert/strict';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -24,6 +23,7 @@ import { decodeScalar } from '../../src/crypto/group.ts';
 import { libsodiumGroup } from '../../src/crypto/groupLibsodium.ts';
 import { scenarioFromJson } from '../../src/market/scenarioJson.ts';
 import { type LocalNetwork, launchNetwork } from '../../src/node/launcher.ts';
+import { freeBasePort } from '../ports.ts';
 import { ensureChromium, launchChromium } from './chromium.ts';
 
 // The few DOM globals the page functions below use (they run in the browser, not here).
@@ -39,22 +39,6 @@ const scenario = scenarioFromJson(
 );
 const SHOTS = resolve(import.meta.dirname, '../../test-results/dashboard');
 const get = async <T>(url: string) => (await fetch(url)).json() as Promise<T>;
-
-function free(port: number): Promise<boolean> {
-  return new Promise((done) => {
-    const s = createServer();
-    s.once('error', () => done(false));
-    s.listen(port, '127.0.0.1', () => s.close(() => done(true)));
-  });
-}
-
-async function freeBasePort(): Promise<number> {
-  for (;;) {
-    const base = 9100 + 8 * Math.floor(Math.random() * 100);
-    const ok = await Promise.all(Array.from({ length: 8 }, (_, i) => free(base + i)));
-    if (ok.every(Boolean)) return base;
-  }
-}
 
 describe('dashboard in chromium on a live consortium', { timeout: 240_000 }, () => {
   let dir: string;
@@ -75,7 +59,7 @@ describe('dashboard in chromium on a live consortium', { timeout: 240_000 }, () 
     net = launchNetwork({
       validators: 4,
       dir,
-      basePort: await freeBasePort(),
+      basePort: await freeBasePort(9_100, 100, 8),
       members: consortiumMembers(scenario),
       logTo: () => {},
       beforeStart: (network, at) => {
@@ -85,15 +69,7 @@ describe('dashboard in chromium on a live consortium', { timeout: 240_000 }, () 
     });
     const urls = net.validators.map((v) => v.apiUrl);
     base = urls[0]!;
-    for (const url of urls) {
-      for (let i = 0; ; i++) {
-        try {
-          if ((await fetch(`${url}/health`)).ok) break;
-        } catch {}
-        assert.ok(i < 300, `${url} did not start`);
-        await new Promise((r) => setTimeout(r, 200));
-      }
-    }
+    await net.ready();
     const c = localConsortium(
       scenario,
       net.network.genesis.chainId,

@@ -43,15 +43,7 @@ describe('e2e: a market round on 4 validator processes', { timeout: 240_000 }, (
   it('trades, settles, traces a dispute, survives a validator killed mid-round, and every validator agrees', async () => {
     const group = await libsodiumGroup();
     const urls = net.validators.map((v) => v.apiUrl);
-    for (const url of urls) {
-      for (let i = 0; ; i++) {
-        try {
-          if ((await fetch(`${url}/health`)).ok) break;
-        } catch {}
-        assert.ok(i < 300, `${url} did not start`);
-        await new Promise((r) => setTimeout(r, 200));
-      }
-    }
+    await net.ready();
     const c = localConsortium(
       scenario,
       net.network.genesis.chainId,

@@ -8,33 +8,16 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { ExperimentsReport } from '../../src/experiments/reportPage.ts';
+import { freeBasePort } from '../ports.ts';
 
 const root = resolve(import.meta.dirname, '../..');
 const out = mkdtempSync(join(tmpdir(), 'dpp-experiments-test-'));
 let report: ExperimentsReport;
 let stdout = '';
-
-function free(port: number): Promise<boolean> {
-  return new Promise((ok) => {
-    const s = createServer();
-    s.once('error', () => ok(false));
-    s.listen(port, '127.0.0.1', () => s.close(() => ok(true)));
-  });
-}
-
-/** A base port with the 150 ports the quick run uses (5 networks × 30) free; no other test uses 29 000–32 000. */
-async function freeBasePort(): Promise<number> {
-  for (;;) {
-    const base = 29_000 + 150 * Math.floor(Math.random() * 20);
-    const ports = Array.from({ length: 150 }, (_, i) => base + i);
-    if ((await Promise.all(ports.map(free))).every(Boolean)) return base;
-  }
-}
 
 /** A minimal well-formedness check: one <svg> root, every tag closed in order. */
 function assertWellFormedSvg(text: string, name: string): void {
@@ -53,7 +36,7 @@ function assertWellFormedSvg(text: string, name: string): void {
 
 describe('dpp experiments --quick', { timeout: 300_000 }, () => {
   before(async () => {
-    const basePort = await freeBasePort();
+    const basePort = await freeBasePort(29_000, 20, 150);
     const run = spawnSync(
       process.execPath,
       [join(root, 'bin/dpp.mjs'), 'experiments', '--quick', '--out', out, '--base-port', String(basePort)],

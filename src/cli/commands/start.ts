@@ -85,7 +85,7 @@ export async function runStart(opts: StartOptions): Promise<void> {
   process.once('SIGINT', () => void stop().then(() => process.exit(0)));
   process.once('SIGTERM', () => void stop().then(() => process.exit(0)));
   try {
-    await waitForNodes(net.validators.map((v) => v.apiUrl));
+    await net.ready();
     const progress = process.stderr.isTTY
       ? (m: string) => process.stderr.write(`\r\x1b[K${pc.dim(m)}`)
       : () => {};
@@ -119,20 +119,4 @@ export function formatSummary(s: RoundSummary): string {
     `${s.settled}/${s.contracts} bills settled${s.disputes > 0 ? `, ${s.disputes} disputed and traced` : ''}`,
     `height ${s.height}`,
   ].join(' · ');
-}
-
-async function waitForNodes(urls: readonly string[]): Promise<void> {
-  const deadline = Date.now() + 60_000;
-  for (const url of urls) {
-    for (;;) {
-      try {
-        const res = await fetch(`${url}/health`);
-        if (res.ok) break;
-      } catch {
-        // not listening yet
-      }
-      if (Date.now() > deadline) throw new Error(`validator ${url} did not come up within 60 s`);
-      await new Promise((r) => setTimeout(r, 200));
-    }
-  }
 }

@@ -7,7 +7,7 @@
  */
 import { bytesEqual, compareBytes } from '../codec/bytes.ts';
 import { isEligible, newcomer } from '../market/reputation.ts';
-import { type ClearingDemand, type ClearingOffer, clearRound } from './clearing.ts';
+import { type ClearedContract, type ClearingDemand, type ClearingOffer, clearRound } from './clearing.ts';
 import { ContractError } from './contractError.ts';
 import type { Draft } from './draft.ts';
 import {
@@ -23,6 +23,7 @@ import {
 } from './keys.ts';
 import { notFound, orgKind, pseudonymKind } from './kinds.ts';
 import {
+  type BillRecord,
   billRecord,
   clearingRecord,
   counterRecord,
@@ -188,30 +189,35 @@ export const roundClose = orgKind({
     const { clearing, contracts } = clearRound(round.terms, offers, demands);
     draft.put(clearingKey(id), clearingRecord, clearing);
     contracts.forEach((c, index) => {
-      draft.put(billKey(id, index), billRecord, {
-        round: id,
-        index,
-        generator: c.generator,
-        consumer: c.consumer,
-        aggregator: c.aggregator,
-        contractedWh: c.energyWh,
-        priceMicroYuanPerKWh: c.priceMicroYuanPerKWh,
-        status: 'contracted',
-        meter: null,
-        billedWh: 0n,
-        energyMicroYuan: 0n,
-        transmissionMicroYuan: 0n,
-        fundsMicroYuan: 0n,
-        generatorPenaltyMicroYuan: 0n,
-        consumerPenaltyMicroYuan: 0n,
-        respondedAtMs: null,
-        response: null,
-        resolution: '',
-      });
+      draft.put(billKey(id, index), billRecord, contractedBill(id, index, c));
     });
     draft.put(roundKey(id), roundRecord, { ...round, phase: 'cleared', contracts: contracts.length });
   },
 });
+
+/** The bill of energy contract `index` of round `round`, as clearing records it: nothing metered yet. */
+export function contractedBill(round: bigint, index: number, c: ClearedContract): BillRecord {
+  return {
+    round,
+    index,
+    generator: c.generator,
+    consumer: c.consumer,
+    aggregator: c.aggregator,
+    contractedWh: c.energyWh,
+    priceMicroYuanPerKWh: c.priceMicroYuanPerKWh,
+    status: 'contracted',
+    meter: null,
+    billedWh: 0n,
+    energyMicroYuan: 0n,
+    transmissionMicroYuan: 0n,
+    fundsMicroYuan: 0n,
+    generatorPenaltyMicroYuan: 0n,
+    consumerPenaltyMicroYuan: 0n,
+    respondedAtMs: null,
+    response: null,
+    resolution: '',
+  };
+}
 
 /**
  * What a round clears on: its offers with each generator's reputation (`reputationOf`: the current

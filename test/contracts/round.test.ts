@@ -40,6 +40,7 @@ import { nextNonce } from '../../src/ledger/orgAuth.ts';
 import { transactionId } from '../../src/ledger/transaction.ts';
 import { signOrgTransaction } from '../../src/ledger/txSigning.ts';
 import { solveCertified } from '../../src/market/solveCertified.ts';
+import { decodeCertificate } from '../../src/privacy/pseudonymCertificate.ts';
 import { ringOf } from '../../src/privacy/ring.ts';
 import { decodeSigncryption } from '../../src/privacy/signcryptionEncoding.ts';
 import { traceToIdentity } from '../../src/privacy/trace.ts';
@@ -229,7 +230,7 @@ describe('contracts: a whole round', () => {
     const sc = decodeSigncryption(group, rec.signcryption);
     const certOf = (y: Uint8Array) => {
       const p = readRecord(c.state, group, pseudonymKey(y), pseudonymRecord);
-      return p === undefined ? undefined : decodeCertificateOf(p.certificate);
+      return p === undefined ? undefined : decodeCertificate(group, p.certificate);
     };
     const traced = traceToIdentity(params, reg, sc, ringOf(rec.ring), certOf);
     assert.equal(traced.opening.realIdentity, ownerOf(disputed)[0]);
@@ -299,26 +300,18 @@ describe('contracts: a whole round', () => {
   });
 });
 
-import { decodeCertificate } from '../../src/privacy/pseudonymCertificate.ts';
-
-function decodeCertificateOf(bytes: Uint8Array) {
-  return decodeCertificate(group, bytes);
+/** A `pseudonym.register` payload for consumer-1 in round 1 attesting `reputationPpm`. */
+function registration(s: ReturnType<typeof setUpRound>, reputationPpm: number) {
+  const { c, reg } = s;
+  return issueOneTimePseudonym(group, reg, 'consumer-1', c.now, c.now + 3_600_000n, R, 'agg-a', reputationPpm)
+    .payload;
 }
 
 describe('contracts: a pseudonym registration', () => {
   it('whose certificate does not decode is invalid, not a failed receipt', () => {
-    const { c, reg } = setUpRound();
-    const { payload } = issueOneTimePseudonym(
-      group,
-      reg,
-      'consumer-1',
-      c.now,
-      c.now + 3_600_000n,
-      R,
-      'agg-a',
-      1,
-    );
-    const bytes = pseudonymRegisterPayload.encode(payload);
+    const round = setUpRound();
+    const { c } = round;
+    const bytes = pseudonymRegisterPayload.encode(registration(round, 0));
     // version ‖ round ‖ aggregator ‖ reputation, then the certificate, whose first byte is its version
     const at = 1 + 8 + 4 + 'agg-a'.length + 4;
     assert.equal(bytes[at], 1);
@@ -333,18 +326,14 @@ describe('contracts: a pseudonym registration', () => {
   });
 
   it('with an exact reputation (not a level) fails: it would link the consumer’s pseudonyms', () => {
-    const { c, reg } = setUpRound();
-    const { payload } = issueOneTimePseudonym(
-      group,
-      reg,
-      'consumer-1',
-      c.now,
-      c.now + 3_600_000n,
-      R,
-      'agg-a',
-      512_345,
+    const round = setUpRound();
+    const { c } = round;
+    const tx = c.org(
+      'trading-centre',
+      'pseudonym.register',
+      pseudonymRegisterPayload,
+      registration(round, 512_345),
     );
-    const tx = c.org('trading-centre', 'pseudonym.register', pseudonymRegisterPayload, payload);
     assert.deepEqual(c.one(tx), { status: 'failed', code: 'CONTRACT_BAD_PSEUDONYM' });
   });
 });

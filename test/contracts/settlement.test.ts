@@ -12,6 +12,7 @@ import fc from 'fast-check';
 import { Draft } from '../../src/contracts/draft.ts';
 import { computeBill } from '../../src/contracts/metering.ts';
 import type { BillRecord, RoundTerms } from '../../src/contracts/records.ts';
+import { contractedBill } from '../../src/contracts/rounds.ts';
 import { balanceOf, GRID_ACCOUNT, pseudonymAccount, settleBill } from '../../src/contracts/settlement.ts';
 import { MemoryState } from '../../src/ledger/worldState.ts';
 import { ContractChain, group } from './harness.ts';
@@ -56,26 +57,14 @@ const tariff = fc.bigInt({ min: 0n, max: 100_000_000n });
 const pseudonym = group.mulBase(group.scalarFromWide(new Uint8Array(64).fill(5)));
 
 function billWith(contractedWh: bigint, priceMicroYuanPerKWh: bigint, generator = 'gen-a'): BillRecord {
-  return {
-    round: 1n,
-    index: 0,
+  const contract = {
     generator,
     consumer: pseudonym,
     aggregator: 'agg-a',
-    contractedWh,
+    energyWh: contractedWh,
     priceMicroYuanPerKWh,
-    status: 'issued',
-    meter: null,
-    billedWh: 0n,
-    energyMicroYuan: 0n,
-    transmissionMicroYuan: 0n,
-    fundsMicroYuan: 0n,
-    generatorPenaltyMicroYuan: 0n,
-    consumerPenaltyMicroYuan: 0n,
-    respondedAtMs: null,
-    response: null,
-    resolution: '',
   };
+  return { ...contractedBill(1n, 0, contract), status: 'issued' };
 }
 
 describe(`contracts: bill amounts and settlement (seed ${SEED})`, () => {

@@ -9,25 +9,20 @@
  * e.g. two `npm test` in one working tree, do not collide).
  */
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, renameSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { readConsortiumFile } from '../../src/client/consortiumFile.ts';
 import { parseGenesis } from '../../src/ledger/genesis.ts';
+import { runDpp } from '../dppProcess.ts';
 import { freeBasePort } from '../ports.ts';
 
-const bin = resolve(import.meta.dirname, '../../bin/dpp.mjs');
 const dir = mkdtempSync(join(tmpdir(), 'dpp-cli-'));
 const PASS = 'correct horse battery';
 
 function dpp(args: string[], env: Record<string, string> = {}) {
-  const r = spawnSync(process.execPath, [bin, ...args, '--dir', dir], {
-    encoding: 'utf8',
-    timeout: 180_000,
-    env: { ...process.env, DPP_PASSPHRASE: PASS, ...env },
-  });
+  const r = runDpp([...args, '--dir', dir], { timeoutMs: 180_000, env: { DPP_PASSPHRASE: PASS, ...env } });
   return { status: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 
@@ -211,10 +206,7 @@ describe('dpp init --insecure', () => {
   it('writes plaintext key stores, flagged as such in the store and in consortium.json', () => {
     const plain = mkdtempSync(join(tmpdir(), 'dpp-cli-insecure-'));
     try {
-      const r = spawnSync(process.execPath, [bin, 'init', '--dir', plain, '--insecure', '--json'], {
-        encoding: 'utf8',
-        env: { ...process.env, DPP_PASSPHRASE: '' },
-      });
+      const r = runDpp(['init', '--dir', plain, '--insecure', '--json'], { env: { DPP_PASSPHRASE: '' } });
       assert.equal(r.status, 0, r.stderr);
       const file = readConsortiumFile(join(plain, 'consortium.json'));
       assert.equal(file.insecure, true);

@@ -1,11 +1,8 @@
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
-import { resolve } from 'node:path';
 import { describe, it } from 'node:test';
+import { runDpp } from '../dppProcess.ts';
 
-const bin = resolve(import.meta.dirname, '../../bin/dpp.mjs');
-const run = (...args: string[]) =>
-  spawnSync(process.execPath, [bin, ...args], { encoding: 'utf8', timeout: 60_000 });
+const run = (...args: string[]) => runDpp(args, { timeoutMs: 60_000 });
 
 describe('dpp command (a real process, as npm start runs it)', () => {
   it('`dpp demo` verifies, decrypts and traces, and exits 0', () => {

@@ -6,15 +6,14 @@
  * it was timed, and the three figures exist and are well-formed SVG.
  */
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { ExperimentsReport } from '../../src/experiments/reportPage.ts';
+import { runDpp } from '../dppProcess.ts';
 import { freeBasePort } from '../ports.ts';
 
-const root = resolve(import.meta.dirname, '../..');
 const out = mkdtempSync(join(tmpdir(), 'dpp-experiments-test-'));
 let report: ExperimentsReport;
 let stdout = '';
@@ -37,11 +36,9 @@ function assertWellFormedSvg(text: string, name: string): void {
 describe('dpp experiments --quick', { timeout: 300_000 }, () => {
   before(async () => {
     const basePort = await freeBasePort(29_000, 20, 150);
-    const run = spawnSync(
-      process.execPath,
-      [join(root, 'bin/dpp.mjs'), 'experiments', '--quick', '--out', out, '--base-port', String(basePort)],
-      { encoding: 'utf8', timeout: 280_000 },
-    );
+    const run = runDpp(['experiments', '--quick', '--out', out, '--base-port', String(basePort)], {
+      timeoutMs: 280_000,
+    });
     stdout = run.stdout;
     assert.equal(run.status, 0, `exit ${run.status}\n${run.stderr.slice(-3000)}`);
     report = JSON.parse(readFileSync(join(out, 'experiments.json'), 'utf8')) as ExperimentsReport;

@@ -1,21 +1,26 @@
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import type { CostReport } from '../../src/experiments/costExperiment.ts';
+import { runDpp } from '../dppProcess.ts';
 
-const bin = resolve(import.meta.dirname, '../../bin/dpp.mjs');
 const out = mkdtempSync(join(tmpdir(), 'dpp-cost-'));
 after(() => rmSync(out, { recursive: true, force: true }));
 
 describe('`dpp experiment cost --quick` (a real process)', () => {
-  const r = spawnSync(
-    process.execPath,
-    [bin, 'experiment', 'cost', '--quick', '--sensitivity', '--random', '3', '--json', '--out', out],
-    { encoding: 'utf8', timeout: 120_000 },
-  );
+  const r = runDpp([
+    'experiment',
+    'cost',
+    '--quick',
+    '--sensitivity',
+    '--random',
+    '3',
+    '--json',
+    '--out',
+    out,
+  ]);
 
   it('exits 0, reports progress on stderr and the JSON on stdout, identical to report/cost.json', () => {
     assert.equal(r.status, 0, r.stderr);
@@ -91,9 +96,7 @@ describe('`dpp experiment cost --quick` (a real process)', () => {
   });
 
   it('refuses a bad --random with a one-line error and a hint', () => {
-    const bad = spawnSync(process.execPath, [bin, 'experiment', 'cost', '--random', 'lots'], {
-      encoding: 'utf8',
-    });
+    const bad = runDpp(['experiment', 'cost', '--random', 'lots']);
     assert.equal(bad.status, 1);
     assert.match(bad.stderr, /--random must be a whole number/);
     assert.doesNotMatch(bad.stderr, /\n\s+at /);

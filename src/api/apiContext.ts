@@ -5,7 +5,6 @@ import type { ValidatorNode } from '../node/validatorNode.ts';
 import type { RegulatorKeys } from '../privacy/regulator.ts';
 import type { EventBus } from './eventBus.ts';
 import type { ApiMetrics } from './metrics.ts';
-import type { ReputationHistory } from './reputationHistory.ts';
 import type { SessionStore } from './sessions.ts';
 
 /** Limits a route module may need. */
@@ -43,5 +42,4 @@ export interface ApiContext {
   readonly dashboardDir: string | undefined;
   /** The other validators' API base URLs, where the configuration names them. */
   readonly peerApis: readonly { readonly index: number; readonly url: string | null }[];
-  readonly reputationHistory: ReputationHistory;
 }

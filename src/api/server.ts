@@ -32,7 +32,6 @@ import { contractEventDeriver } from './contractEvents.ts';
 import { EventBus, type EventDeriver } from './eventBus.ts';
 import { ApiMetrics } from './metrics.ts';
 import { type RateLimitOptions, TokenBuckets } from './rateLimit.ts';
-import { ReputationHistory } from './reputationHistory.ts';
 import { authRoutes, memberRecordOf } from './routes/auth.ts';
 import { chainRoutes } from './routes/chain.ts';
 import { dashboardRoutes } from './routes/dashboard.ts';
@@ -137,12 +136,6 @@ export async function buildApiServer(
   const metrics = new ApiMetrics(node, events, { processMetrics: options.processMetrics ?? true });
   const group = await libsodiumGroup();
   const queries = new ContractQueries(node.store, group);
-  const history = new ReputationHistory(
-    node.genesis.members.map((m) => m.id),
-    () => queries,
-    () => group,
-  );
-  events.addDeriver('reputation-history', history.deriver);
   const ctx: ApiContext = {
     node,
     events,
@@ -161,7 +154,6 @@ export async function buildApiServer(
             ? null
             : `http://${p.api.host.includes(':') ? `[${p.api.host}]` : p.api.host}:${p.api.port}`,
       })),
-    reputationHistory: history,
   };
 
   // zod validates in defineRoute; the JSON schemas fastify holds are documentation only.

@@ -10,7 +10,8 @@
  *               consumers;
  *   consumer    (per one-time pseudonym) participated; fulfilment = energy taken ÷ contracted;
  *               settlement = bills answered by the deadline ÷ bills.
- * Generators and aggregators carry their reputation on chain. A consumer's round score lands on its
+ * Generators and aggregators carry their reputation on chain, with one `score/` record per scored
+ * round (the indicators, the score and the reputation after it: their history). A consumer's round score lands on its
  * pseudonym (`roundScorePpm`); the regulator, who alone links a consumer's pseudonyms, blends it into
  * the consumer's reputation off chain (../market/reputation.ts `blendPpm`) and attests only its
  * level on the consumer's next pseudonym — an exact value would link the pseudonyms across rounds.
@@ -24,7 +25,7 @@ import {
 } from '../market/reputation.ts';
 import { ContractError } from './contractError.ts';
 import type { Draft } from './draft.ts';
-import { billKey, pseudonymKey, reputationKey, responseKey, roundKey } from './keys.ts';
+import { billKey, pseudonymKey, reputationKey, responseKey, roundKey, scoreKey } from './keys.ts';
 import { orgKind } from './kinds.ts';
 import {
   type BillRecord,
@@ -33,6 +34,7 @@ import {
   reputationRecord,
   responseRecord,
   roundRecord,
+  roundScoreRecord,
 } from './records.ts';
 import { disputesCloseAtMs, reputationOf, roundOf } from './rounds.ts';
 import { record, u64 } from './schema.ts';
@@ -117,7 +119,7 @@ export const roundFinalize = orgKind({
     }
     for (const [member, tally] of [...generators, ...[...aggregators].sort(([x], [y]) => (x < y ? -1 : 1))]) {
       const role = generators.has(member) ? 'generator' : 'aggregator';
-      updateMember(draft, member, role, tally, id);
+      updateMember(draft, member, role, tally, id, ctx.block.height);
     }
     for (const y of round.demands) {
       const reg = draft.read(pseudonymKey(y), pseudonymRecord)!;
@@ -128,16 +130,26 @@ export const roundFinalize = orgKind({
   },
 });
 
+/** Scores a generator's or aggregator's round, moves its reputation and records the step. */
 function updateMember(
   draft: Draft,
   member: string,
   role: 'generator' | 'aggregator',
   tally: Tally,
   round: bigint,
+  height: bigint,
 ): void {
   const current = reputationOf(draft, member);
   const next = updateReputation(current, recordOf(tally), role);
   draft.put(reputationKey(member), reputationRecord, { ...next, lastRound: round });
+  draft.put(scoreKey(round, member), roundScoreRecord, {
+    ...tally,
+    roundScorePpm: roundScorePpm(recordOf(tally), role),
+    reputationPpm: next.reputationPpm,
+    status: next.status,
+    height,
+    previousRound: current.lastRound,
+  });
 }
 
 function min(a: bigint, b: bigint): bigint {

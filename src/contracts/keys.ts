@@ -82,6 +82,15 @@ export function reputationKey(memberId: string): Uint8Array {
   return prefixed(utf8('reputation/'), utf8(memberId));
 }
 
+/**
+ * `score/‖u64 round‖memberId` → how a round moved a generator's or aggregator's reputation (its
+ * indicators, score and the reputation after), written by `round.finalize`; each links to the
+ * member's previous scored round, so a member's history is a walk from `reputation/`'s lastRound.
+ */
+export function scoreKey(round: bigint, memberId: string): Uint8Array {
+  return prefixed(utf8('score/'), concatBytes(u64(round), utf8(memberId)));
+}
+
 /** `trace/last` → u64 number of traces recorded. */
 export const LAST_TRACE_KEY = utf8('trace/last');
 

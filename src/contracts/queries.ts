@@ -29,6 +29,7 @@ import {
   ringKey,
   roundKey,
   roundResponsesKey,
+  scoreKey,
   traceKey,
 } from './keys.ts';
 import { receivingKeyRecord } from './membership.ts';
@@ -47,6 +48,7 @@ import {
   responseRecord,
   ringRecord,
   roundRecord,
+  roundScoreRecord,
   traceRecord,
 } from './records.ts';
 import { clearingInputs } from './rounds.ts';
@@ -193,6 +195,21 @@ export class ContractQueries {
   /** A member's stored reputation, or undefined (a newcomer's applies). */
   reputation(member: string) {
     return this.read(reputationKey(member), reputationRecord);
+  }
+
+  /**
+   * A generator's or aggregator's reputation history: the `score/` record of each round that scored
+   * it, oldest first — at most the latest `limit` — walked back from its reputation's last round.
+   */
+  reputationHistory(member: string, limit = 1_000) {
+    const out = [];
+    let round = this.reputation(member)?.lastRound ?? 0n;
+    while (round !== 0n && out.length < limit) {
+      const step = this.read(scoreKey(round, member), roundScoreRecord)!;
+      out.push({ round, ...step });
+      round = step.previousRound;
+    }
+    return toJson(out.reverse());
   }
 
   /** Every trace audit event, oldest first. */

@@ -245,6 +245,25 @@ export const reputationRecord = record('reputation', 1, {
 });
 export type ReputationRecord = RecordOf<typeof reputationRecord>;
 
+/**
+ * How one round moved a generator's or aggregator's reputation (`round.finalize`): the indicators
+ * it was scored on (../market/reputation.ts RoundRecord), the round's score, the reputation and
+ * standing after it, and the member's previous scored round (0 = none), so its history is a walk.
+ */
+export const roundScoreRecord = record('score', 1, {
+  contractedWh: u64(),
+  deliveredWh: u64(),
+  billsDue: u32(),
+  billsOnTime: u32(),
+  violations: u32(),
+  roundScorePpm: ppm,
+  reputationPpm: ppm,
+  status: oneOf(['active', 'excluded', 'probation'] as const),
+  height: u64(),
+  previousRound: u64(),
+});
+export type RoundScoreRecord = RecordOf<typeof roundScoreRecord>;
+
 /** A balance in micro-yuan (negative: owes). */
 export const balanceRecord = record('balance', 1, { microYuan: i64 });
 

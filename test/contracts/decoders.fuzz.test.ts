@@ -100,6 +100,7 @@ const RECORD_BY_PREFIX: readonly [string, Codec<unknown>][] = (
     ['response/', records.responseRecord],
     ['responses/', records.responseIndexRecord],
     ['reputation/', records.reputationRecord],
+    ['score/', records.roundScoreRecord],
     ['balance/', records.balanceRecord],
     ['trace/\u0000', records.traceRecord],
     ['receiving/', receivingKeyRecord],

@@ -286,10 +286,24 @@ describe('contracts: a whole round', () => {
       ),
       OK,
     );
+    const queries = new ContractQueries(c.state, group);
     for (const g of ['gen-a', 'gen-b']) {
       const rep = readRecord(c.state, group, reputationKey(g), reputationRecord);
       assert.ok(rep !== undefined && rep.lastRound === R, `${g} was scored`);
+      // Its history holds this round's step, with the indicators it was scored on.
+      const contracted = queries
+        .bills(R)
+        .filter((b) => b.generator === g)
+        .reduce((sum, b) => sum + b.contractedWh, 0n);
+      const [step, ...more] = queries.reputationHistory(g) as Record<string, unknown>[];
+      assert.equal(more.length, 0);
+      assert.deepEqual(
+        [step!.round, step!.contractedWh, step!.reputationPpm, step!.status, step!.previousRound],
+        [R.toString(), contracted.toString(), rep.reputationPpm, rep.status, '0'],
+      );
+      assert.ok(BigInt(step!.deliveredWh as string) <= contracted);
     }
+    assert.deepEqual(queries.reputationHistory('trading-centre'), []);
     for (const k of pseudonyms.values()) {
       assert.notEqual(
         readRecord(c.state, group, pseudonymKey(k.publicKey), pseudonymRecord)!.roundScorePpm,

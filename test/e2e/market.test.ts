@@ -113,11 +113,19 @@ describe('e2e: a market round on 4 validator processes', { timeout: 240_000 }, (
     const traces = (await get(`${urls[0]}/v1/traces`)).traces as unknown[];
     assert.equal(traces.length, 1);
 
-    // Reputations moved: every generator was scored for round 1, the same on every validator.
+    // Reputations moved: every generator was scored for round 1, the same on every validator —
+    // the restarted one included — and its history holds that step.
     for (const g of scenario.generators) {
       const views = await Promise.all(urls.map((u) => get(`${u}/v1/reputation/${g.id}`)));
       assert.equal(views[0]!.lastRound, '1', `${g.id} was scored`);
       for (const v of views) assert.deepEqual(v, views[0]);
+      const histories = await Promise.all(urls.map((u) => get(`${u}/v1/reputation/${g.id}/history`)));
+      const points = histories[0]!.points as { round: string; reputationPpm: number }[];
+      assert.deepEqual(
+        points.map((p) => [p.round, p.reputationPpm]),
+        [['1', views[0]!.reputationPpm]],
+      );
+      for (const h of histories) assert.deepEqual(h, histories[0]);
     }
 
     // Balances move money only between the bills' parties and the grid, and sum to zero.

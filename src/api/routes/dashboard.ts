@@ -7,21 +7,17 @@
  *   GET /v1/network                     every validator's status as this node reaches it (its own and,
  *                                       for peers whose API address its configuration names, theirs,
  *                                       fetched with a 1 s timeout and cached for 500 ms)
- *   GET /v1/reputation/:id/history      a member's reputation after each round finalized while this
- *                                       node was running (recorded from its commits: state keeps only
- *                                       the current value)
  */
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import fastifyStatic from '@fastify/static';
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
-import { MEMBER_ID } from '../../contracts/records.ts';
 import type { ApiContext } from '../apiContext.ts';
 import { ApiError } from '../apiError.ts';
 import { defineRoute } from '../route.ts';
 
-/** Registers the dashboard's static files, GET /v1/network and the reputation history. */
+/** Registers the dashboard's static files and GET /v1/network. */
 export function dashboardRoutes(app: FastifyInstance, ctx: ApiContext): void {
   const dir = ctx.dashboardDir;
   const built = dir !== undefined && existsSync(join(dir, 'index.html'));
@@ -65,19 +61,6 @@ export function dashboardRoutes(app: FastifyInstance, ctx: ApiContext): void {
         cache = { at: Date.now(), value: networkView(ctx, app) };
       return cache.value;
     },
-  );
-
-  defineRoute(
-    app,
-    {
-      method: 'GET',
-      url: '/v1/reputation/:id/history',
-      summary: 'A member’s reputation after each round finalized while this node ran',
-      tags: ['market'],
-      params: z.object({ id: z.string().regex(MEMBER_ID, '1..64 characters of [a-z0-9.-]') }).strict(),
-      response: z.unknown(),
-    },
-    ({ params }) => ({ member: params.id, points: ctx.reputationHistory.of(params.id) }),
   );
 }
 

@@ -164,6 +164,13 @@ export function marketRoutes(app: FastifyInstance, ctx: ApiContext): void {
     },
   );
 
+  route(
+    '/v1/reputation/:id/history',
+    'How each round that scored a generator or aggregator moved its reputation (oldest first, the latest 1 000)',
+    z.object({ id: MemberId }).strict(),
+    async (p: { id: string }) => ({ member: p.id, points: (await queries()).reputationHistory(p.id) }),
+  );
+
   route('/v1/traces', 'The regulator’s trace audit log', z.object({}).strict(), async () => ({
     traces: toJson((await queries()).traces()),
   }));

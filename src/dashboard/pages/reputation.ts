@@ -1,8 +1,8 @@
 /**
- * Reputation: the ranking of members with a reputation record, and per member its history (the
- * node records each member's reputation after every finalized round, GET /v1/reputation/:id/history)
- * with the indicators that moved it, read from the round's bills: energy delivered against
- * contracted, and how its bills ended (settled, disputed, escalated, voided).
+ * Reputation: the ranking of members with a reputation record, and per member its history from the
+ * chain (GET /v1/reputation/:id/history: one record per round that scored it) with the indicators
+ * that moved it — energy delivered against contracted, responses acknowledged on time, violations —
+ * the round's score and the reputation after it.
  */
 import { get } from '../api.ts';
 import { type Page, throttle } from '../app.ts';
@@ -21,16 +21,14 @@ interface Reputation {
 }
 interface Point {
   round: string;
-  height: string;
-  reputationPpm: number | null;
-  status: string;
-}
-interface Bill {
-  generator: string;
-  aggregator: string;
   contractedWh: string;
+  deliveredWh: string;
+  billsDue: number;
+  billsOnTime: number;
+  violations: number;
+  roundScorePpm: number;
+  reputationPpm: number;
   status: string;
-  meter: { deliveredWh: string; consumedWh: string } | null;
 }
 
 const pct = (ppm: number | null) => (ppm === null ? '—' : `${(ppm / 1e4).toFixed(2)} %`);
@@ -82,53 +80,48 @@ export const reputationPage: Page = async (root, app) => {
   const showHistory = async () => {
     if (selected === undefined) return;
     const id = selected;
-    const member = rated.find((m) => m.id === id)!;
     const { points } = await get<{ points: Point[] }>(`/v1/reputation/${id}/history`);
-    const latest = Number((await get<{ latest: string }>('/v1/rounds')).latest);
-    const rounds = Array.from({ length: Math.min(8, latest) }, (_, i) => latest - i).reverse();
-    const indicators = await Promise.all(
-      rounds.map(async (round) => {
-        const { bills } = await get<{ bills: Bill[] }>(`/v1/rounds/${round}/bills`);
-        const own = bills.filter((b) =>
-          member.role === 'generator' ? b.generator === id : b.aggregator === id,
-        );
-        const contracted = own.reduce((s, b) => s + Number(b.contractedWh), 0);
-        const delivered = own.reduce((s, b) => s + Number(b.meter?.deliveredWh ?? 0), 0);
-        const count = (st: string) => own.filter((b) => b.status === st).length;
-        return [
-          round,
-          own.length,
-          contracted === 0 ? '—' : `${((100 * delivered) / contracted).toFixed(1)} %`,
-          count('settled'),
-          count('disputed'),
-          count('escalated'),
-          count('voided'),
-        ];
-      }),
-    );
+    const share = (part: string | number, whole: string | number) =>
+      Number(whole) === 0 ? '—' : `${((100 * Number(part)) / Number(whole)).toFixed(1)} %`;
     const chart = h('div', { class: 'chart' });
     fill(
       history,
       h('h2', {}, `History of ${id}`),
-      points.length === 0 ? h('p', {}, 'No round finalized since this node started.') : chart,
+      points.length === 0 ? h('p', {}, 'No finalized round has scored this member yet.') : chart,
       table(
-        `Indicators of ${id} per round (from the bills on chain)`,
-        ['round', 'bills', 'delivered / contracted', 'settled', 'disputed', 'escalated', 'voided'],
-        indicators,
+        `Indicators of ${id} per scored round (the latest 12, as recorded on chain at finalization)`,
+        [
+          'round',
+          'delivered / contracted',
+          'acknowledged on time',
+          'violations',
+          'round score',
+          'reputation after',
+          'standing',
+        ],
+        points
+          .slice(-12)
+          .map((p) => [
+            p.round,
+            share(p.deliveredWh, p.contractedWh),
+            p.billsDue === 0 ? '—' : `${p.billsOnTime} / ${p.billsDue}`,
+            p.violations,
+            pct(p.roundScorePpm),
+            pct(p.reputationPpm),
+            p.status,
+          ]),
         'indicators',
       ),
     );
     if (points.length > 0)
       lineChart(
         chart,
-        `Reputation of ${id} after each finalized round (%)`,
+        `Reputation of ${id} after each scored round (%)`,
         'round',
         points.map((p) => Number(p.round)),
         [
-          {
-            label: 'reputation %',
-            values: points.map((p) => (p.reputationPpm === null ? null : p.reputationPpm / 1e4)),
-          },
+          { label: 'reputation %', values: points.map((p) => p.reputationPpm / 1e4) },
+          { label: 'round score %', values: points.map((p) => p.roundScorePpm / 1e4) },
         ],
       );
   };

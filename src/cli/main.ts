@@ -230,7 +230,7 @@ program
 participant(program.command('members').description('the consortium’s members, roles and nodes')).action(
   async (opts: ParticipantOptions) => {
     const { runMembers } = await import('./commands/members.ts');
-    runMembers(await Consortium.load(opts), opts.json === true);
+    await runMembers(await Consortium.load(opts), opts.json === true);
   },
 );
 
@@ -387,7 +387,7 @@ participant(
 
 const bill = program
   .command('bill')
-  .description('bills: show, confirm or dispute (ring signcryption), inbox and acknowledge');
+  .description('bills: show, confirm or dispute (ring signcryption), escalate, inbox and acknowledge');
 participant(
   bill.command('show').description('a round’s bills; with --as <consumer> only its own'),
   true,
@@ -420,6 +420,26 @@ for (const verdict of ['confirm', 'dispute'] as const) {
       );
     });
 }
+participant(
+  bill
+    .command('escalate')
+    .argument('<responseId>', 'the response `dpp bill confirm|dispute` sent')
+    .description('(consumer) report to the regulator a response its generator did not acknowledge in time'),
+)
+  .option('--reason <text>', 'why (on chain, ≤ 200 bytes)', 'not acknowledged within the window')
+  .option('--wait', 'wait until the generator’s acknowledgement window has closed')
+  .action(async (id: string, opts: AsOptions & { reason: string; wait?: boolean }) => {
+    const { runBillEscalate } = await import('./commands/bill.ts');
+    const { txId } = await import('./parse.ts');
+    await runBillEscalate(
+      await Consortium.load(opts),
+      opts.as,
+      txId(id, 'a response id'),
+      opts.reason,
+      opts.wait === true,
+      opts.json === true,
+    );
+  });
 participant(
   bill.command('inbox').description('(generator) decrypt the bill responses addressed to it'),
 ).action(async (opts: AsOptions) => {
@@ -486,6 +506,45 @@ participant(
       opts.json === true,
     );
   });
+
+const member = program.command('member').description('membership, for the trading centre');
+for (const [verb, suspended] of [
+  ['suspend', true],
+  ['reinstate', false],
+] as const) {
+  participant(
+    member
+      .command(verb)
+      .argument('<id>', 'the member')
+      .description(
+        suspended
+          ? '(trading centre) suspend a member: validators refuse its transactions'
+          : '(trading centre) reinstate a suspended member',
+      ),
+  ).action(async (id: string, opts: AsOptions) => {
+    const { runMemberSuspend } = await import('./commands/members.ts');
+    await runMemberSuspend(await Consortium.load(opts), opts.as, id, suspended, opts.json === true);
+  });
+}
+
+const pseudonym = program.command('pseudonym').description('pseudonyms, for the regulator');
+participant(
+  pseudonym
+    .command('revoke')
+    .argument('<key>', 'the pseudonym key (hex, as `dpp round show` and `dpp bill show` print it)')
+    .description(
+      '(trading centre, as regulator) revoke a pseudonym: it leaves its ring and can no longer sign',
+    ),
+).action(async (key: string, opts: AsOptions) => {
+  const { runPseudonymRevoke } = await import('./commands/regulator.ts');
+  const { txId } = await import('./parse.ts');
+  await runPseudonymRevoke(
+    await Consortium.load(opts),
+    opts.as,
+    txId(key, 'a pseudonym key', 'copy it from `dpp bill show --json` (pseudonym)'),
+    opts.json === true,
+  );
+});
 
 participant(
   program
@@ -568,6 +627,8 @@ function hintFor(err: DppError): string {
   if (c === 'CLIENT_NETWORK' || c === 'CLIENT_TIMEOUT')
     return 'is the network up? `dpp network up --dir <dir>`; `dpp network status` shows each validator';
   if (c === 'CLIENT_TX_DROPPED') return 'the validator’s log (logs/ in the consortium folder) says why';
+  if (c === 'LEDGER_UNAUTHORISED')
+    return 'the validators refused the sender: is it the right role, and not suspended? (`dpp members`)';
   if (c.startsWith('CONTRACT_'))
     return 'the contract refused it: nothing changed on chain (docs/protocol.md lists the rules)';
   if (c.startsWith('CLIENT_KEYSTORE') || c === 'CLIENT_BAD_KEY_STORE')

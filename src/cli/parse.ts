@@ -51,12 +51,12 @@ export function duration(text: string, name: string): bigint {
 }
 
 /** A 64-hex transaction id. */
-export function txId(text: string, what = 'a transaction id'): string {
+export function txId(
+  text: string,
+  what = 'a transaction id',
+  hint = 'copy it from the command that sent it',
+): string {
   if (!/^[0-9a-fA-F]{64}$/.test(text))
-    throw new CliError(
-      'CLI_BAD_ID',
-      `${what} is 64 hex characters, got "${text.slice(0, 70)}"`,
-      'copy it from the command that sent it',
-    );
+    throw new CliError('CLI_BAD_ID', `${what} is 64 hex characters, got "${text.slice(0, 70)}"`, hint);
   return text.toLowerCase();
 }

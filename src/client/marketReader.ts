@@ -139,6 +139,12 @@ export class MarketReader {
     return out;
   }
 
+  /** The ids of the members the trading centre has suspended. */
+  async suspendedMembers(): Promise<Set<string>> {
+    const r = (await this.get<{ members: { id: string; suspended: boolean }[] }>('/v1/members'))!;
+    return new Set(r.members.filter((m) => m.suspended).map((m) => m.id));
+  }
+
   /** A generator's receiving key, or undefined. */
   async receivingKey(member: string): Promise<Point | undefined> {
     const r = await this.get<{ key: string }>(`/v1/members/${member}/receiving-key`, true);

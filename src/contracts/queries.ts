@@ -32,6 +32,7 @@ import {
   scoreKey,
   traceKey,
 } from './keys.ts';
+import { isSuspended } from './kinds.ts';
 import { receivingKeyRecord } from './membership.ts';
 import {
   type BillRecord,
@@ -190,6 +191,11 @@ export class ContractQueries {
   /** An account's balance in µ¥. */
   balance(account: string): bigint {
     return this.read(balanceKey(account), balanceRecord)?.microYuan ?? 0n;
+  }
+
+  /** True while the trading centre has the member suspended (`member.suspend`). */
+  suspended(member: string): boolean {
+    return isSuspended({ state: this.state }, member);
   }
 
   /** A member's stored reputation, or undefined (a newcomer's applies). */

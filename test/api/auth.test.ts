@@ -276,10 +276,11 @@ describe('auth, members, regulator and dashboard routes over HTTP', { timeout: 1
 
   it('lists the members with their organisation keys', async () => {
     const r = (await call(api.url, 'GET', '/v1/members')).json as {
-      members: { id: string; orgKey: string }[];
+      members: { id: string; orgKey: string; suspended: boolean }[];
     };
     const g = r.members.find((m) => m.id === 'generator-a')!;
     assert.equal(g.orgKey, toHex(chain.member('generator-a').key.publicKey));
+    assert.equal(g.suspended, false);
   });
 
   it('the regulator route needs the trading centre’s session and a node with the regulator keys', async () => {

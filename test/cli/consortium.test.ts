@@ -1,8 +1,9 @@
 /**
  * The `dpp` participant commands as a user runs them: real processes (`node bin/dpp.mjs …`), a
  * real four-validator network started in the background by `dpp network up`, encrypted key stores
- * opened with DPP_PASSPHRASE, and `--json` output asserted. One round goes open → offer → demand →
- * close → meter → confirm/dispute → inbox → acknowledge → trace → resolve → finalize; mistakes
+ * opened with DPP_PASSPHRASE, and `--json` output asserted. One round goes open → (a member
+ * suspended and reinstated) → offer → demand → close → meter → confirm/dispute → inbox →
+ * acknowledge all but one → escalate it → trace → resolve both → finalize → revoke a pseudonym; mistakes
  * (unknown member, wrong role, bad numbers, missing key store, wrong passphrase) give a one-line
  * error with a hint, exit code 1, no stack trace, and leave the chain as it was.
  * Ports: 8 free consecutive ones from 7800–8799 (a random start, so two runs of this file at once,
@@ -113,6 +114,20 @@ describe('dpp participant commands on a real local network', () => {
     renameSync(store, `${store}.away`);
     refused(['round', 'offer', '--as', 'g3.bus22'], /cannot read g3\.bus22's key store/);
     renameSync(`${store}.away`, store);
+    // A suspended member's transactions are refused until the trading centre reinstates it.
+    assert.equal(ok('member', 'suspend', 'g3.bus22').suspended, true);
+    refused(['member', 'suspend', 'g3.bus22'], /g3\.bus22 is already suspended/);
+    refused(
+      ['round', 'offer', '--as', 'g3.bus22'],
+      /member g3\.bus22 is suspended \[LEDGER_UNAUTHORISED\]\n.*dpp members/,
+    );
+    const listed = ok('members').members as { id: string; suspended: boolean }[];
+    assert.deepEqual(
+      listed.filter((m) => m.suspended).map((m) => m.id),
+      ['g3.bus22'],
+    );
+    assert.equal(ok('member', 'reinstate', 'g3.bus22').suspended, false);
+    refused(['member', 'suspend', 'trading-centre'], /the trading centre cannot be suspended/);
     const still = ok('round', 'show');
     assert.equal(still.phase, 'open');
     assert.equal(still.offers, 0);
@@ -156,14 +171,32 @@ describe('dpp participant commands on a real local network', () => {
     const others = ok('bill', 'show', '--as', 'c.bus003').bills as { index: number }[];
     refused(['bill', 'confirm', '1', String(others[0]!.index), '--as', 'c.bus002'], /is not c\.bus002's/);
 
+    // The generators acknowledge every response but the last (a confirmation by c.bus003), which
+    // its consumer then escalates to the regulator once the acknowledgement window has passed.
+    const ignored = responses.at(-1)!;
     let acknowledged = 0;
     for (const g of ['g1.bus1', 'g2.bus2']) {
-      const inbox = ok('bill', 'inbox', '--as', g).responses as { verdict?: string; remarks?: string }[];
+      const inbox = ok('bill', 'inbox', '--as', g).responses as {
+        response: string;
+        verdict?: string;
+        remarks?: string;
+      }[];
       assert.ok(inbox.every((r) => r.remarks === `${r.verdict} from cli`));
-      if (inbox.length === 0) continue;
-      acknowledged += ok('bill', 'acknowledge', '--as', g).acknowledged.length;
+      const ids = inbox.map((r) => r.response).filter((id) => id !== ignored);
+      if (ids.length === 0) continue;
+      acknowledged += ok('bill', 'acknowledge', '--as', g, ...ids).acknowledged.length;
     }
-    assert.equal(acknowledged, responses.length);
+    assert.equal(acknowledged, responses.length - 1);
+    refused(['bill', 'escalate', ignored, '--as', 'c.bus002'], /answers no pending bill of c\.bus002/);
+    const escalated = ok('bill', 'escalate', ignored, '--as', 'c.bus003', '--wait');
+    assert.equal(escalated.receipts[0].kind, 'bill.escalate');
+    refused(
+      ['bill', 'escalate', ignored, '--as', 'c.bus003'],
+      /is escalated; only a pending one is escalated/,
+    );
+    const bills = ok('bill', 'show').bills as { index: number; status: string }[];
+    assert.equal(bills.find((b) => b.index === escalated.bill)!.status, 'escalated');
+    ok('dispute', 'resolve', '1', String(escalated.bill), '--outcome', 'uphold');
 
     const trace = ok('trace', disputed!.response, '--reason', 'disputed bill');
     assert.equal(trace.organisation, 'c.bus002');
@@ -182,6 +215,12 @@ describe('dpp participant commands on a real local network', () => {
     const final = ok('round', 'finalize', '--wait');
     assert.equal(final.phase, 'finalized');
     assert.equal(final.settled, closed.contracts);
+
+    // The regulator revokes a pseudonym; it cannot be revoked twice.
+    const revoked = ok('pseudonym', 'revoke', pseudonyms.get('c.bus002')!);
+    assert.equal(revoked.receipts[0].kind, 'pseudonym.revoke');
+    refused(['pseudonym', 'revoke', pseudonyms.get('c.bus002')!], /is already revoked/);
+    refused(['pseudonym', 'revoke', 'beef'], /a pseudonym key is 64 hex characters/);
 
     const rep = ok('reputation', 'g1.bus1').reputations[0];
     assert.equal(rep.status, 'active');

@@ -4,7 +4,8 @@
  *   POST   /v1/auth/session    {member, challenge, signature} → a bearer token
  *   GET    /v1/auth/session    → who the bearer token belongs to
  *   DELETE /v1/auth/session    → signs out
- *   GET    /v1/members         → the genesis members with their role, aggregator and organisation key
+ *   GET    /v1/members         → the genesis members with their role, aggregator, organisation key
+ *                                 and whether they are suspended
  */
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
@@ -120,15 +121,25 @@ export function authRoutes(app: FastifyInstance, ctx: ApiContext): void {
             role: z.string(),
             aggregator: z.string().nullable(),
             orgKey: z.string(),
+            suspended: z.boolean(),
           }),
         ),
       }),
     },
-    () => ({
-      members: ctx.node.genesis.members.map((g) => {
-        const m = memberRecordOf(ctx, g.id) ?? g;
-        return { id: m.id, role: m.role, aggregator: m.aggregator ?? null, orgKey: toHex(m.orgKey) };
-      }),
-    }),
+    async () => {
+      const queries = await ctx.queries();
+      return {
+        members: ctx.node.genesis.members.map((g) => {
+          const m = memberRecordOf(ctx, g.id) ?? g;
+          return {
+            id: m.id,
+            role: m.role,
+            aggregator: m.aggregator ?? null,
+            orgKey: toHex(m.orgKey),
+            suspended: queries.suspended(m.id),
+          };
+        }),
+      };
+    },
   );
 }

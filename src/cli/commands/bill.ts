@@ -1,21 +1,25 @@
 /**
- * `dpp bill show|confirm|dispute|inbox|acknowledge` (docs/protocol.md §7).
+ * `dpp bill show|confirm|dispute|escalate|inbox|acknowledge` (docs/protocol.md §7).
  *   show         a round's bills — with `--as <consumer>`, only that consumer's own (found by the
  *                pseudonyms in its key store; the chain knows bills only by pseudonym);
  *   confirm, dispute
  *                the consumer signs its verdict with the bill's pseudonym and ring-signcrypts it to
  *                the generator's receiving key within its aggregator's ring; its aggregator's node
  *                forwards it;
+ *   escalate     the consumer, under the bill's pseudonym, reports to the regulator a response its
+ *                generator left unacknowledged past the acknowledgement window;
  *   inbox        a generator decrypts the pending responses addressed to it (the chain lists each
  *                round's responses by addressee, never by sender);
  *   acknowledge  …and acknowledges them on chain, revealing bill and verdict (not the remarks).
  */
 import pc from 'picocolors';
 import { buildBillResponse, type OpenedResponse, openBillResponse } from '../../client/billResponse.ts';
+import { pseudonymContractTx } from '../../client/contractTx.ts';
+import type { MarketReader } from '../../client/marketReader.ts';
 import { txIdOf } from '../../client/txSubmitter.ts';
 import { bytesEqual, fromHex, toHex } from '../../codec/bytes.ts';
-import { acknowledgePayload } from '../../contracts/billResponses.ts';
-import type { BillRecord, Verdict } from '../../contracts/records.ts';
+import { acknowledgePayload, escalatePayload } from '../../contracts/billResponses.ts';
+import type { BillRecord, ResponseRecord, Verdict } from '../../contracts/records.ts';
 import type { Consortium } from '../consortium.ts';
 import {
   CliError,
@@ -26,6 +30,7 @@ import {
   receiptLine,
   short,
   type TxReceipt,
+  time,
   yuan,
 } from '../output.ts';
 import { pickRound } from './round.ts';
@@ -54,6 +59,18 @@ function billJson(b: BillRecord) {
     response: b.response === null ? null : toHex(b.response),
     resolution: b.resolution,
   };
+}
+
+/** The bill response `id` as the chain holds it; CLI_NO_RESPONSE (with `hint`) when there is none. */
+export async function responseOrFail(
+  reader: MarketReader,
+  id: string,
+  hint: string,
+): Promise<ResponseRecord> {
+  const response = await reader.response(id);
+  if (response === undefined)
+    throw new CliError('CLI_NO_RESPONSE', `no bill response ${short(id)} on chain`, hint);
+  return response;
 }
 
 /** `dpp bill show`. */
@@ -173,6 +190,80 @@ export async function runBillRespond(
       console.log(
         `${verdict === 'confirm' ? 'confirmation' : 'dispute'} of bill ${index} sent to ${bill.generator} as response ${short(id)}: validators saw only that one of ${ring.length} consumers behind ${bill.aggregator} sent it`,
       );
+      console.log(
+        pc.dim(
+          `if ${bill.generator} does not acknowledge it in time: dpp bill escalate ${id} --as ${member.id}`,
+        ),
+      );
+    },
+  );
+}
+
+/** `dpp bill escalate <responseId> --as <consumer>`. */
+export async function runBillEscalate(
+  c: Consortium,
+  as: string | undefined,
+  responseId: string,
+  reason: string,
+  wait: boolean,
+  json: boolean,
+): Promise<void> {
+  const member = c.memberAs(as, ['consumer'], 'escalate a bill response');
+  if (Buffer.byteLength(reason) > 200)
+    throw new CliError('CLI_BAD_ARGUMENT', 'the reason is at most 200 bytes', 'shorten --reason');
+  const reader = c.reader(member);
+  const response = await responseOrFail(reader, responseId, 'use the id `dpp bill confirm|dispute` printed');
+  if (response.status !== 'pending')
+    throw new CliError(
+      'CLI_BAD_STATUS',
+      `response ${short(responseId)} is ${response.status}; only a pending one is escalated`,
+      `see \`dpp bill show --round ${response.round} --as ${member.id}\``,
+    );
+  // The chain knows the sender only as one of the ring: the bill is the one of this consumer's
+  // pseudonym for the round that the response's generator still owes an answer.
+  const key = c.keyPair(await c.open(member), `pseudonym-r${response.round}`);
+  const bill = (await reader.bills(response.round)).find(
+    (b) =>
+      key !== undefined &&
+      bytesEqual(b.consumer, key.publicKey) &&
+      b.generator === response.generator &&
+      b.status === 'issued',
+  );
+  if (key === undefined || bill === undefined)
+    throw new CliError(
+      'CLI_NOT_YOURS',
+      `response ${short(responseId)} answers no pending bill of ${member.id}`,
+      `see \`dpp bill show --round ${response.round} --as ${member.id}\``,
+    );
+  const round = await pickRound(c, member, response.round);
+  const from = response.receivedAtMs + BigInt(round.terms.ackWindowMs) + 1n;
+  const p = progress();
+  if ((await reader.chainTimeMs()) < from) {
+    if (!wait)
+      throw new CliError(
+        'CLI_TOO_EARLY',
+        `${response.generator} may acknowledge it until ${time(from - 1n)}`,
+        'run it again then, or add --wait',
+      );
+    await c.waitForChainTime(member, from, p, `waiting for ${response.generator}'s acknowledgement window`);
+  }
+  const tx = pseudonymContractTx(
+    c.chain,
+    'bill.escalate',
+    escalatePayload,
+    { response: fromHex(responseId), round: response.round, bill: bill.index, reason },
+    key,
+  );
+  const receipt = await c.send(member, tx, p);
+  p.done();
+  emit(
+    json,
+    { response: responseId, round: response.round.toString(), bill: bill.index, receipts: [receipt] },
+    () => {
+      console.log(receiptLine(receipt));
+      console.log(
+        `bill ${bill.index} of round ${response.round} escalated to the regulator: ${response.generator} did not acknowledge response ${short(responseId)}`,
+      );
     },
   );
 }
@@ -194,13 +285,7 @@ async function pendingFor(c: Consortium, generatorId: string, ids: readonly stri
   const out: { id: string; status: string; opened: OpenedResponse | null }[] = [];
   const billCache = new Map<bigint, BillRecord[]>();
   for (const id of wanted) {
-    const response = await reader.response(id);
-    if (response === undefined)
-      throw new CliError(
-        'CLI_NO_RESPONSE',
-        `no bill response ${short(id)} on chain`,
-        'check the id (`dpp bill inbox` lists yours)',
-      );
+    const response = await responseOrFail(reader, id, 'check the id (`dpp bill inbox` lists yours)');
     if (response.generator !== member.id)
       throw new CliError(
         'CLI_NOT_YOURS',

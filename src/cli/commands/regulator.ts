@@ -4,13 +4,15 @@
  *   the master secret, records the audit event on chain (a commitment, never the identity) and
  *   writes the opening — salt and identity trace, which anyone checks against the commitment —
  *   to traces/<responseId>.json for the parties;
- *   `dpp dispute resolve <round> <index> --outcome …` settles or voids a disputed bill.
+ *   `dpp dispute resolve <round> <index> --outcome …` settles or voids a disputed bill;
+ *   `dpp pseudonym revoke <key>` revokes a pseudonym: it leaves its ring and can no longer sign.
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import pc from 'picocolors';
 import { fromHex, toHex } from '../../codec/bytes.ts';
 import { RESOLUTIONS, resolvePayload, traceRecordPayload } from '../../contracts/disputes.ts';
+import { pseudonymRevokePayload } from '../../contracts/pseudonyms.ts';
 import { decodeCertificate, type PseudonymCertificate } from '../../privacy/pseudonymCertificate.ts';
 import { ringOf } from '../../privacy/ring.ts';
 import { decodeSigncryption } from '../../privacy/signcryptionEncoding.ts';
@@ -18,6 +20,7 @@ import { traceToIdentity } from '../../privacy/trace.ts';
 import { commitTrace, encodeIdentityTrace } from '../../privacy/traceCommitment.ts';
 import type { Consortium } from '../consortium.ts';
 import { CliError, emit, progress, receiptLine, short } from '../output.ts';
+import { responseOrFail } from './bill.ts';
 import { pickRound } from './round.ts';
 
 /** `dpp trace`. */
@@ -36,13 +39,11 @@ export async function runTrace(
       'e.g. --reason "disputed bill 3"',
     );
   const reader = c.reader(member);
-  const response = await reader.response(responseId);
-  if (response === undefined)
-    throw new CliError(
-      'CLI_NO_RESPONSE',
-      `no bill response ${short(responseId)} on chain`,
-      'check the id printed by `dpp bill confirm|dispute`',
-    );
+  const response = await responseOrFail(
+    reader,
+    responseId,
+    'check the id printed by `dpp bill confirm|dispute`',
+  );
   const tc = await c.open(member);
   const regulator = c.regulatorKeys(tc);
   const certificates = new Map<string, PseudonymCertificate>();
@@ -134,5 +135,40 @@ export async function runDisputeResolve(
   emit(json, { round: round.toString(), bill: index, outcome, receipts: [receipt] }, () => {
     console.log(receiptLine(receipt));
     console.log(`bill ${index} of round ${round}: ${outcome}`);
+  });
+}
+
+/** `dpp pseudonym revoke <key>`. */
+export async function runPseudonymRevoke(
+  c: Consortium,
+  as: string | undefined,
+  keyHex: string,
+  json: boolean,
+): Promise<void> {
+  const member = c.memberAs(as, ['trading-centre'], 'revoke a pseudonym');
+  const key = fromHex(keyHex);
+  const reg = await c.reader(member).pseudonym(key);
+  if (reg === undefined)
+    throw new CliError(
+      'CLI_NO_PSEUDONYM',
+      `no pseudonym ${short(keyHex)} is registered`,
+      'pseudonyms are listed with their round: `dpp round show`',
+    );
+  if (reg.revoked)
+    throw new CliError('CLI_NOTHING_TO_DO', `pseudonym ${short(keyHex)} is already revoked`, 'nothing to do');
+  const p = progress();
+  const receipt = await c.sendOrg(
+    await c.open(member),
+    'pseudonym.revoke',
+    pseudonymRevokePayload,
+    { key: c.group.decodePoint(key) },
+    p,
+  );
+  p.done();
+  emit(json, { pseudonym: keyHex, round: reg.round, aggregator: reg.aggregator, receipts: [receipt] }, () => {
+    console.log(receiptLine(receipt));
+    console.log(
+      `pseudonym ${short(keyHex)} of round ${reg.round} (behind ${reg.aggregator}) is revoked: it left its ring and can no longer sign`,
+    );
   });
 }

@@ -135,7 +135,11 @@ describe('node client', { timeout: 60_000 }, () => {
       ['no proof', () => ({ ...real, proof: undefined }), 'CLIENT_PROOF_INVALID'],
       [
         'bad certificate',
-        () => ({ ...real, certificate: `${real.certificate.slice(0, -2)}00` }),
+        // one bit of the last signature flipped (writing 00 over it changed nothing when it was 00)
+        () => {
+          const last = (Number.parseInt(real.certificate.slice(-2), 16) ^ 1).toString(16).padStart(2, '0');
+          return { ...real, certificate: `${real.certificate.slice(0, -2)}${last}` };
+        },
         'CLIENT_PROOF_INVALID',
       ],
       ['garbage header', () => ({ ...real, header: 'abcd' }), 'CLIENT_PROOF_INVALID'],

@@ -161,6 +161,8 @@ export class Replica {
   private nextRetransmit = 0;
   private nextFetch = 0;
   private proposalRequested = false;
+  /** Buffered messages wait for the next input after a commit (see `replayAfterCommit`). */
+  private replayDue = false;
   private out: Effect[] = [];
 
   constructor(
@@ -208,6 +210,7 @@ export class Replica {
   /** Time passes: view-change timers and retransmissions. */
   tick(now: number): Effect[] {
     this.now = now;
+    this.replayAfterCommit();
     if (now >= this.deadline) {
       // [VIEW CHANGE] no progress within the timeout (or no new view after Q view changes): next view
       this.startViewChange(this.view + 1n);
@@ -226,6 +229,7 @@ export class Replica {
 
   /** The node's proposal for the height this replica asked for (it is the primary). */
   propose(payload: Uint8Array): Effect[] {
+    this.replayAfterCommit();
     const height = this.committedHeight + 1n;
     this.proposalRequested = false;
     if (!this.isPrimary() || this.inViewChange || this.slot.prePrepare !== null) return this.flush();
@@ -239,6 +243,7 @@ export class Replica {
 
   /** A signed message from the network (already decoded). */
   receive(signed: Signed): Effect[] {
+    this.replayAfterCommit();
     if (signed.sender < 0 || signed.sender >= this.config.n || signed.sender === this.config.self)
       return this.flush();
     const m = signed.message;
@@ -425,8 +430,20 @@ export class Replica {
       this.send('all', cp);
     }
     this.persist();
-    this.replayBuffered();
+    this.replayDue = true;
     this.maybeRequestProposal();
+  }
+
+  /**
+   * Replays the messages kept for later once a commit made them current — at the next input, not
+   * within the call that committed: the `commit` effect has then been carried out, so the
+   * application validates the next proposal on top of its parent. (Replayed at once, a buffered
+   * pre-prepare met a store one block behind, was refused, and waited for the primary to re-send it.)
+   */
+  private replayAfterCommit(): void {
+    if (!this.replayDue) return;
+    this.replayDue = false;
+    this.replayBuffered();
   }
 
   /** Commits the next height from Q commit votes of any view, when the payload is known (catch-up). */

@@ -7,6 +7,8 @@
  *
  * Frames between validators carry one channel byte: 0 = a consensus message, 1 = transactions
  * gossiped from a validator's clients (u32-length-prefixed), so that every primary has them.
+ * The replica's periodic re-sends of pre-prepares, view changes and new views go only over links
+ * that have not carried them yet (./resendFilter.ts, docs/consensus.md §3).
  */
 
 import { readFileSync } from 'node:fs';
@@ -44,10 +46,20 @@ import { CONSENSUS_STATE_KEY, decodeConsensusState, encodeConsensusState } from 
 import type { Logger } from './logger.ts';
 import { Mempool } from './mempool.ts';
 import { NodeError } from './nodeError.ts';
+import { ResendFilter } from './resendFilter.ts';
 
 const CHANNEL_CONSENSUS = 0;
 const CHANNEL_TXS = 1;
 const TICK_MS = 20;
+/**
+ * Messages the node sends a peer once per link, however often the replica re-sends them: a receiver
+ * judges each on arrival (a pre-prepare against its view and stored head, a view change or new view
+ * against its view) and keeps what it needs, so a second copy over the same link would be judged
+ * the same way — and a pre-prepare carries its whole block. Votes and checkpoints are re-sent as
+ * the replica asks (small, and a prepare that reached a replica still waiting for the new view was
+ * ignored); block requests and blocks are never held back (the answer depends on the height).
+ */
+const ONCE_PER_LINK: ReadonlySet<Message['type']> = new Set(['pre-prepare', 'view-change', 'new-view']);
 
 /** A snapshot for the status endpoint and the dashboard. */
 export interface NodeStatus {
@@ -62,6 +74,9 @@ export interface NodeStatus {
   readonly peers: number[];
 }
 
+/** Frames and bytes this validator's transport took, by kind (a consensus message type or `txs`). */
+export type TrafficByKind = Record<string, { frames: number; bytes: number }>;
+
 /** Called after each block is durably committed, in height order (see `ValidatorNode.onCommit`). */
 export type CommitListener = (block: Block, receipts: readonly Receipt[]) => void;
 
@@ -75,6 +90,10 @@ export class ValidatorNode {
   private gossip: Uint8Array[] = [];
   private gossipTimer: NodeJS.Timeout | undefined;
   private stopped = false;
+  private readonly peerIndices: readonly number[];
+  private readonly resends: ResendFilter;
+  private readonly trafficCounts: TrafficByKind = {};
+  private resendsSkipped = 0;
 
   private constructor(
     readonly config: NodeConfig,
@@ -86,7 +105,10 @@ export class ValidatorNode {
     private readonly transport: Transport,
     private readonly crypto: ConsensusCrypto,
     private readonly log: Logger,
-  ) {}
+  ) {
+    this.peerIndices = config.peers.map((p) => p.index);
+    this.resends = new ResendFilter((peer) => transport.linkEpoch(peer));
+  }
 
   /** Opens the store (creating genesis), restores the replica, connects to the other validators. */
   static async start(config: NodeConfig, log: Logger): Promise<ValidatorNode> {
@@ -253,6 +275,17 @@ export class ValidatorNode {
   }
 
   /**
+   * What the transport took, by kind of frame (each consensus message type; `txs` for gossiped
+   * transactions), and how many copies of re-sent messages were not sent because the link had
+   * carried them already.
+   */
+  traffic(): { byKind: TrafficByKind; resendsSkipped: number } {
+    const byKind: TrafficByKind = {};
+    for (const [k, v] of Object.entries(this.trafficCounts)) byKind[k] = { ...v };
+    return { byKind, resendsSkipped: this.resendsSkipped };
+  }
+
+  /**
    * Calls `listener(block, receipts)` after each block is stored (synced), in height order, on the
    * node's queue: keep it quick and non-blocking. A throwing listener is logged, never fatal.
    * Returns a function that removes the listener.
@@ -314,14 +347,14 @@ export class ValidatorNode {
     let size = 0;
     for (const vt of this.mempool.candidates()) {
       if (size > 0 && size + vt.bytes.length > 1 << 20) {
-        this.transport.send(to, w.finish());
+        this.sendFrame('txs', to, w.finish());
         w = new Writer().u8(CHANNEL_TXS);
         size = 0;
       }
       w.bytes(vt.bytes);
       size += vt.bytes.length;
     }
-    if (size > 0 && !this.stopped) this.transport.send(to, w.finish());
+    if (size > 0 && !this.stopped) this.sendFrame('txs', to, w.finish());
   }
 
   private flushGossip(): void {
@@ -329,7 +362,34 @@ export class ValidatorNode {
     const w = new Writer().u8(CHANNEL_TXS);
     for (const tx of this.gossip) w.bytes(tx);
     this.gossip = [];
-    if (!this.stopped) this.transport.broadcast(w.finish());
+    if (this.stopped) return;
+    const frame = w.finish();
+    for (const to of this.peerIndices) this.sendFrame('txs', to, frame);
+  }
+
+  /** Sends one frame to peer `to` and counts it under `kind` when the transport took it. */
+  private sendFrame(kind: string, to: number, frame: Uint8Array): boolean {
+    if (!this.transport.send(to, frame)) return false;
+    const c = this.trafficCounts[kind] ?? { frames: 0, bytes: 0 };
+    this.trafficCounts[kind] = { frames: c.frames + 1, bytes: c.bytes + frame.length };
+    return true;
+  }
+
+  /** Sends a consensus message; one of ONCE_PER_LINK goes only to links that have not carried it. */
+  private sendConsensus(to: number | 'all', signed: Signed): void {
+    const bytes = encodeSigned(signed);
+    const frame = new Writer().u8(CHANNEL_CONSENSUS).fixed(bytes, bytes.length).finish();
+    const kind = signed.message.type;
+    const once = ONCE_PER_LINK.has(kind);
+    // The signature names the message: Ed25519 signs deterministically, so equal bytes, equal key.
+    const key = once ? toHex(signed.signature) : '';
+    for (const peer of to === 'all' ? this.peerIndices : [to]) {
+      if (once && !this.resends.due(key, peer)) {
+        this.resendsSkipped++;
+        continue;
+      }
+      if (this.sendFrame(kind, peer, frame) && once) this.resends.record(key, peer);
+    }
   }
 
   private enqueue(task: () => Promise<void>): void {
@@ -350,13 +410,9 @@ export class ValidatorNode {
           // [PERSIST] votes reach disk before the messages that cast them leave
           await this.store.putMeta(CONSENSUS_STATE_KEY, encodeConsensusState(e.state));
           break;
-        case 'send': {
-          const bytes = encodeSigned(e.signed);
-          const frame = new Writer().u8(CHANNEL_CONSENSUS).fixed(bytes, bytes.length).finish();
-          if (e.to === 'all') this.transport.broadcast(frame);
-          else this.transport.send(e.to, frame);
+        case 'send':
+          this.sendConsensus(e.to, e.signed);
           break;
-        }
         case 'commit': {
           const committed = await this.app.commit(e.payload, e.certificate);
           this.log.info(
@@ -421,7 +477,6 @@ export class ValidatorNode {
       message,
       signature: this.crypto.sign(signingBytes(this.genesis.chainId, self, message)),
     };
-    const bytes = encodeSigned(signed);
-    this.transport.send(to, new Writer().u8(CHANNEL_CONSENSUS).fixed(bytes, bytes.length).finish());
+    this.sendConsensus(to, signed);
   }
 }

@@ -44,6 +44,12 @@ export interface Transport {
   onPeer(handler: PeerHandler): () => void;
   /** Indices of the peers connected now, ascending. */
   connectedPeers(): number[];
+  /**
+   * A number that changes whenever a frame taken for peer `to` may not arrive: at each new
+   * connection to it and at each frame dropped from its queue. Frames taken while it stays the same
+   * arrive once, in order (docs/p2p.md §5). Throws P2P_UNKNOWN_PEER.
+   */
+  linkEpoch(to: number): number;
   /** Counters, in total and per peer. */
   stats(): TransportStats;
   /** Stops dialing and accepting, closes every connection and the listener. */
@@ -126,6 +132,13 @@ class ValidatorTransport implements Transport, DialerHost, ListenerHost {
 
   connectedPeers(): number[] {
     return [...this.links.keys()].sort((a, b) => a - b);
+  }
+
+  linkEpoch(to: number): number {
+    const c = this.peerCounters.get(to);
+    if (c === undefined)
+      throw new P2pError('P2P_UNKNOWN_PEER', `validator ${to} is not a peer`, { peer: to });
+    return c.connects + c.drops;
   }
 
   stats(): TransportStats {

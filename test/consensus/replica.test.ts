@@ -122,6 +122,36 @@ describe('PBFT replica', () => {
     assert.equal(c.nodes[1]!.sent.filter((s) => s.message.type === 'prepare').length, 1);
   });
 
+  it('validates a proposal kept for later only once the commit before it has been carried out', () => {
+    const c = new Cluster(4);
+    // Like the node's ChainApp: a proposal is valid only on top of the last block actually stored.
+    c.valid = (self, height) => height === BigInt(c.nodes[self]!.chain.length) + 1n;
+    c.filter = () => false; // no retransmission can repair a refusal: one copy of each message
+    c.run();
+    const p1 = payloadFor(1n, 0n, 0);
+    const p2 = payloadFor(2n, 0n, 0);
+    const d1 = c.crypto(0).digest(p1);
+    c.inject(0, 1, { type: 'pre-prepare', view: 0n, height: 1n, digest: d1, payload: p1 });
+    for (const from of [2, 3]) c.inject(from, 1, { type: 'prepare', view: 0n, height: 1n, digest: d1 });
+    // The next proposal overtakes the commits that complete height 1: replica 1 keeps it for later.
+    c.inject(0, 1, {
+      type: 'pre-prepare',
+      view: 0n,
+      height: 2n,
+      digest: c.crypto(0).digest(p2),
+      payload: p2,
+    });
+    for (const from of [0, 2]) c.inject(from, 1, { type: 'commit', view: 0n, height: 1n, digest: d1 });
+    c.run();
+    assert.equal(c.nodes[1]!.chain.length, 1, 'height 1 committed');
+    c.advance(10); // the next input: height 1 is stored, the kept proposal is validated on top of it
+    const prepares = c.nodes[1]!.sent.filter((s) => s.message.type === 'prepare');
+    assert.deepEqual(
+      prepares.map((s) => (s.message as { height: bigint }).height),
+      [1n, 2n],
+    );
+  });
+
   it('a replica that missed blocks catches up by state transfer of certified blocks', () => {
     const c = new Cluster(4);
     c.crash(3);

@@ -27,6 +27,7 @@ describe('backpressure', () => {
       assert.equal(await stub.authenticated, true);
       await waitFor(() => t.connectedPeers().includes(0), 'the stub');
       stub.ws.pause();
+      const epoch = t.linkEpoch(0);
 
       // At least 40 MiB, and on until frames are dropped, whatever the kernel's socket buffers hold
       // (a bounded queue must drop long before 512 MiB).
@@ -47,6 +48,7 @@ describe('backpressure', () => {
       assert.ok(s.drops > 0, 'drops are counted');
       assert.equal(s.framesOut + s.drops + s.queuedFrames, N, 'every frame is written, queued or dropped');
       assert.equal(s.dropBytes, s.drops * FRAME);
+      assert.equal(t.linkEpoch(0), epoch + s.drops, 'each drop starts a new link epoch');
       assert.ok(logger.entries.some((e) => e.msg.includes('dropping oldest')));
 
       // The peer reads again: it gets what was written, then the queue's newest frames, in order.

@@ -14,6 +14,7 @@ describe('reconnection', () => {
       const listen = (t: Transport, i: number) =>
         t.onMessage((from, b) => got.set(`${from}>${i}`, (got.get(`${from}>${i}`) ?? 0) + b.length));
       nets.forEach(listen);
+      const epoch = nets[0]!.linkEpoch(2);
 
       await nets[2]!.close();
       await waitFor(
@@ -37,6 +38,9 @@ describe('reconnection', () => {
       );
       assert.ok(nets[0]!.stats().peers.find((p) => p.index === 2)!.reconnects >= 1);
       assert.ok(nets[1]!.stats().peers.find((p) => p.index === 2)!.reconnects >= 1);
+      // [EPOCH] a new connection: frames taken before it may not have arrived
+      assert.ok(nets[0]!.linkEpoch(2) > epoch, 'the link to the restarted peer has a new epoch');
+      assert.throws(() => nets[0]!.linkEpoch(9), { code: 'P2P_UNKNOWN_PEER' });
     } finally {
       await closeAll(all);
     }

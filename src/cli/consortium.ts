@@ -131,7 +131,7 @@ export class Consortium {
       const example = this.file.members.find((x) => roles.includes(x.role))?.id;
       throw new CliError(
         'CLI_WRONG_ROLE',
-        `${m.id} is a ${m.role}; only a ${roles.join(' or ')} may ${doWhat}`,
+        `${m.id} is a ${m.role}; only ${roles.map((r) => (r === 'trading-centre' ? 'the trading centre' : `a ${r}`)).join(' or ')} may ${doWhat}`,
         example === undefined ? 'see `dpp members`' : `try --as ${example}`,
       );
     }
@@ -158,6 +158,11 @@ export class Consortium {
   /** Contract reads through `member`'s node. */
   reader(member: ConsortiumMember): MarketReader {
     return new MarketReader(this.nodeUrl(member), this.group);
+  }
+
+  /** The passphrase `member`'s store was opened with here (undefined before, or for a plaintext store). */
+  passphraseOf(member: ConsortiumMember): string | undefined {
+    return this.passphrases.get(member.id);
   }
 
   /** Opens `member`'s key store (asking for its passphrase; `why` says what it is needed for). */

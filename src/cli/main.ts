@@ -152,23 +152,27 @@ network
   .description(
     'start the validators of the consortium in --dir (made by `dpp init`) in the background; without one, N fresh validators in the foreground (Ctrl-C stops them)',
   )
-  .option('-v, --validators <n>', 'number of fresh validators when there is no consortium (4..64)', '4')
+  .option('-v, --validators <n>', 'number of fresh validators when there is no consortium (4..64; default 4)')
   .option('-d, --dir <dir>', `consortium folder (default ${DEFAULT_DIR}; without a consortium: .dpp/local)`)
   .option(
     '-p, --base-port <port>',
-    'first port of fresh validators (validator i uses base + 2i and base + 2i + 1)',
-    '7100',
+    'first port of fresh validators (validator i uses base + 2i and base + 2i + 1; default 7100)',
   )
   .option('--json', 'print the result as JSON')
-  .action(async (opts: { validators: string; dir?: string; basePort: string; json?: boolean }) => {
+  .action(async (opts: { validators?: string; dir?: string; basePort?: string; json?: boolean }) => {
     const dir = opts.dir ?? DEFAULT_DIR;
     if (existsSync(join(dir, 'consortium.json'))) {
+      if (opts.validators !== undefined || opts.basePort !== undefined)
+        fail(
+          `${dir} holds a consortium: its validators and ports were set by \`dpp init\``,
+          'leave out --validators and --base-port, or give fresh validators another folder: --dir .dpp/local',
+        );
       const { runConsortiumUp } = await import('./commands/consortiumNetwork.ts');
       await runConsortiumUp(await Consortium.load({ dir }), opts.json === true);
       return;
     }
-    const validators = wholeNumber(opts.validators, 'validators', 4, 64);
-    const basePort = wholeNumber(opts.basePort, 'base port', 1024, 65000);
+    const validators = wholeNumber(opts.validators ?? '4', 'validators', 4, 64);
+    const basePort = wholeNumber(opts.basePort ?? '7100', 'base port', 1024, 65000);
     await runNetworkUp({ validators, dir: opts.dir ?? '.dpp/local', basePort });
   });
 participant(
@@ -629,6 +633,10 @@ function hintFor(err: DppError): string {
   if (c === 'CLIENT_TX_DROPPED') return 'the validator’s log (logs/ in the consortium folder) says why';
   if (c === 'LEDGER_UNAUTHORISED')
     return 'the validators refused the sender: is it the right role, and not suspended? (`dpp members`)';
+  if (c === 'CONTRACT_TOO_LATE')
+    return 'its deadline had passed when it was committed: nothing changed on chain';
+  if (c === 'CONTRACT_TOO_EARLY')
+    return 'it came before the chain’s time allowed it: nothing changed on chain';
   if (c.startsWith('CONTRACT_'))
     return 'the contract refused it: nothing changed on chain (docs/protocol.md lists the rules)';
   if (c.startsWith('CLIENT_KEYSTORE') || c === 'CLIENT_BAD_KEY_STORE')

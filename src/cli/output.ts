@@ -91,6 +91,11 @@ export function time(ms: bigint | string): string {
   return new Date(Number(ms)).toISOString().replace(/\.\d{3}Z$/, 'Z');
 }
 
+/** `n thing` or `n things`. */
+export function plural(n: number, thing: string, things = `${thing}s`): string {
+  return `${n.toLocaleString('en-US')} ${n === 1 ? thing : things}`;
+}
+
 /** A committed transaction as the commands report it. */
 export interface TxReceipt {
   readonly kind: string;

@@ -86,7 +86,7 @@ export async function waitCommitted(
     const st = await client.tx(id);
     if (st.status === 'committed') {
       if (st.receipt.status === 'failed') {
-        throw new ClientError(st.receipt.code, `${kind} was committed but failed: ${st.receipt.code}`, {
+        throw new ClientError(st.receipt.code, `${kind} was committed, but the contract refused it`, {
           txId: id,
           height: st.height.toString(),
         });

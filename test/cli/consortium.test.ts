@@ -79,8 +79,22 @@ describe('dpp participant commands on a real local network', () => {
   });
 
   it('runs a round end to end through the CLI', () => {
+    refused(
+      ['network', 'up', '--validators', '7'],
+      /holds a consortium: its validators and ports were set by/,
+    );
     const up = ok('network', 'up');
     assert.equal(up.validators.length, 4);
+    // The trading centre's validator opened its encrypted key store at start-up (it traces for the
+    // regulator); no other validator's configuration names one.
+    const configs = [0, 1, 2, 3].map((i) =>
+      JSON.parse(readFileSync(join(dir, `validator-${i}.config.json`), 'utf8')),
+    );
+    assert.deepEqual(
+      configs.map((c) => c.regulatorKeyStore?.path ?? null),
+      ['keys/trading-centre.json', null, null, null],
+    );
+    assert.match(readFileSync(join(dir, 'logs', 'validator-0.log'), 'utf8'), /"regulator":true/);
     refused(['round', 'offer', '--as', 'g1.bus1'], /no round has been opened yet/);
 
     const opened = ok(
@@ -187,7 +201,7 @@ describe('dpp participant commands on a real local network', () => {
       acknowledged += ok('bill', 'acknowledge', '--as', g, ...ids).acknowledged.length;
     }
     assert.equal(acknowledged, responses.length - 1);
-    refused(['bill', 'escalate', ignored, '--as', 'c.bus002'], /answers no pending bill of c\.bus002/);
+    refused(['bill', 'escalate', ignored, '--as', 'c.bus002'], /was not sent with c\.bus002's key store/);
     const escalated = ok('bill', 'escalate', ignored, '--as', 'c.bus003', '--wait');
     assert.equal(escalated.receipts[0].kind, 'bill.escalate');
     refused(
@@ -231,6 +245,7 @@ describe('dpp participant commands on a real local network', () => {
     assert.equal(tx.status, 'committed');
     assert.equal(tx.inclusionProofVerified, true);
     assert.equal(tx.certificateVerified, true);
+    refused(['tx', 'show', 'ab'.repeat(32)], /no transaction abab.* on this node/);
     const block = ok('block', 'show', tx.height);
     assert.ok(block.txIds.includes(responses[0]));
 

@@ -20,7 +20,7 @@ import { txIdOf } from '../../client/txSubmitter.ts';
 import { bytesEqual, fromHex, toHex } from '../../codec/bytes.ts';
 import { acknowledgePayload, escalatePayload } from '../../contracts/billResponses.ts';
 import type { BillRecord, ResponseRecord, Verdict } from '../../contracts/records.ts';
-import type { Consortium } from '../consortium.ts';
+import type { Consortium, MemberStore } from '../consortium.ts';
 import {
   CliError,
   emit,
@@ -107,6 +107,9 @@ export async function runBillShow(
       console.log(
         `  #${String(b.index).padEnd(3)} ${b.generator.padEnd(12)} → ${short(b.pseudonym)} (${b.aggregator}) ${mwh(b.contractedWh)} at ${pricePerKWh(b.priceMicroYuanPerKWh)} · ${metered} · ${pc.bold(b.status)}`,
       );
+      // A disputed or escalated bill's response is what the regulator traces (`dpp trace <id>`).
+      if (b.response !== null && (b.status === 'disputed' || b.status === 'escalated'))
+        console.log(`       response ${b.response}`);
     }
   });
 }
@@ -148,6 +151,19 @@ export async function runBillRespond(
       `bill ${index} is ${bill.status}; only an issued (metered) bill is answered`,
       bill.status === 'contracted' ? 'wait for the aggregator to meter it' : 'nothing to do',
     );
+  if ((await reader.pseudonym(key.publicKey))?.revoked === true)
+    throw new CliError(
+      'CLI_REVOKED',
+      `${member.id}'s pseudonym ${short(toHex(key.publicKey))} of round ${round} was revoked by the regulator; it can no longer sign`,
+      'ask the trading centre why',
+    );
+  const deadline = BigInt(r.terms.responseDeadlineMs);
+  if ((await reader.chainTimeMs()) > deadline)
+    throw new CliError(
+      'CLI_TOO_LATE',
+      `responses to round ${round}'s bills were due by ${time(deadline)}`,
+      'an unanswered bill becomes overdue when the round is finalized',
+    );
   const regulator = await reader.regulator();
   const receiver = await reader.receivingKey(bill.generator);
   if (regulator === null || receiver === undefined)
@@ -174,6 +190,8 @@ export async function runBillRespond(
   });
   const id = txIdOf(tx);
   const receipt = await c.send(member, tx, p);
+  // Kept in the consumer's encrypted store (it links the consumer to its response): escalation needs it.
+  store.save([{ name: sentResponseName(round, index), type: 'bill-response', bytes: fromHex(id) }]);
   p.done();
   emit(
     json,
@@ -188,8 +206,9 @@ export async function runBillRespond(
     () => {
       console.log(receiptLine(receipt));
       console.log(
-        `${verdict === 'confirm' ? 'confirmation' : 'dispute'} of bill ${index} sent to ${bill.generator} as response ${short(id)}: validators saw only that one of ${ring.length} consumers behind ${bill.aggregator} sent it`,
+        `${verdict === 'confirm' ? 'confirmation' : 'dispute'} of bill ${index} sent to ${bill.generator}: validators saw only that one of ${ring.length} consumers behind ${bill.aggregator} sent it`,
       );
+      console.log(`response ${id}`);
       console.log(
         pc.dim(
           `if ${bill.generator} does not acknowledge it in time: dpp bill escalate ${id} --as ${member.id}`,
@@ -197,6 +216,21 @@ export async function runBillRespond(
       );
     },
   );
+}
+
+/** The key-store entry that remembers the response a consumer sent for a bill. */
+function sentResponseName(round: bigint, bill: number): string {
+  return `response-r${round}-b${bill}`;
+}
+
+/** The responses a consumer's store remembers sending: which bill each answered. */
+function sentResponses(store: MemberStore): { response: string; round: bigint; bill: number }[] {
+  return store.store.entries.flatMap((e) => {
+    const m = /^response-r(\d+)-b(\d+)$/.exec(e.name);
+    return e.type === 'bill-response' && m !== null
+      ? [{ response: toHex(e.bytes), round: BigInt(m[1]!), bill: Number(m[2]) }]
+      : [];
+  });
 }
 
 /** `dpp bill escalate <responseId> --as <consumer>`. */
@@ -213,27 +247,30 @@ export async function runBillEscalate(
     throw new CliError('CLI_BAD_ARGUMENT', 'the reason is at most 200 bytes', 'shorten --reason');
   const reader = c.reader(member);
   const response = await responseOrFail(reader, responseId, 'use the id `dpp bill confirm|dispute` printed');
+  // Validators know the sender only as one of the ring; the consumer's own store says which bill
+  // its response answered (escalating another member's response would only mislead the regulator,
+  // whose trace names the real sender).
+  const store = await c.open(member);
+  const sent = sentResponses(store).find((x) => x.response === responseId);
+  if (sent === undefined)
+    throw new CliError(
+      'CLI_NOT_YOURS',
+      `response ${short(responseId)} was not sent with ${member.id}'s key store`,
+      'escalate a response you sent with `dpp bill confirm|dispute`',
+    );
   if (response.status !== 'pending')
     throw new CliError(
       'CLI_BAD_STATUS',
       `response ${short(responseId)} is ${response.status}; only a pending one is escalated`,
-      `see \`dpp bill show --round ${response.round} --as ${member.id}\``,
+      `see \`dpp bill show --round ${sent.round} --as ${member.id}\``,
     );
-  // The chain knows the sender only as one of the ring: the bill is the one of this consumer's
-  // pseudonym for the round that the response's generator still owes an answer.
-  const key = c.keyPair(await c.open(member), `pseudonym-r${response.round}`);
-  const bill = (await reader.bills(response.round)).find(
-    (b) =>
-      key !== undefined &&
-      bytesEqual(b.consumer, key.publicKey) &&
-      b.generator === response.generator &&
-      b.status === 'issued',
-  );
-  if (key === undefined || bill === undefined)
+  const bill = (await reader.bills(sent.round)).find((b) => b.index === sent.bill);
+  const key = c.keyPair(store, `pseudonym-r${sent.round}`);
+  if (bill === undefined || key === undefined || bill.status !== 'issued')
     throw new CliError(
-      'CLI_NOT_YOURS',
-      `response ${short(responseId)} answers no pending bill of ${member.id}`,
-      `see \`dpp bill show --round ${response.round} --as ${member.id}\``,
+      'CLI_BAD_STATUS',
+      `bill ${sent.bill} of round ${sent.round} is ${bill?.status ?? 'gone'}; only an issued bill is escalated`,
+      `see \`dpp bill show --round ${sent.round} --as ${member.id}\``,
     );
   const round = await pickRound(c, member, response.round);
   const from = response.receivedAtMs + BigInt(round.terms.ackWindowMs) + 1n;
@@ -331,8 +368,8 @@ export async function runBillInbox(c: Consortium, as: string | undefined, json: 
     for (const v of view)
       console.log(
         'verdict' in v
-          ? `  ${short(v.response)} round ${v.round} bill ${v.bill}: ${pc.bold(String(v.verdict).toUpperCase())} — “${v.remarks}” (pending: dpp bill acknowledge)`
-          : `  ${short(v.response)} ${v.status}`,
+          ? `  round ${v.round} bill ${v.bill}: ${pc.bold(String(v.verdict).toUpperCase())} — “${v.remarks}” (pending: dpp bill acknowledge)\n    response ${v.response}`
+          : `  response ${v.response}: ${v.status}`,
       );
   });
 }

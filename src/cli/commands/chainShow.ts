@@ -52,6 +52,12 @@ export async function runTxShow(
 ): Promise<void> {
   const client = c.client(as === undefined ? c.tradingCentre() : c.member(as));
   const st = await client.tx(id);
+  if (st.status === 'unknown')
+    throw new CliError(
+      'CLI_NO_TX',
+      `no transaction ${id} on this node: neither committed nor pending`,
+      'check the id; a transaction the node dropped is forgotten',
+    );
   const view =
     st.status === 'committed'
       ? {

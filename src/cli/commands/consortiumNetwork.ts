@@ -10,6 +10,7 @@ import { closeSync, existsSync, mkdirSync, openSync, readFileSync, rmSync, write
 import { join, resolve } from 'node:path';
 import pc from 'picocolors';
 import { NodeClient } from '../../client/nodeClient.ts';
+import { loadNodeConfig } from '../../node/config.ts';
 import type { Consortium } from '../consortium.ts';
 import { CliError, emit, progress } from '../output.ts';
 
@@ -61,11 +62,20 @@ export async function runConsortiumUp(c: Consortium, json: boolean): Promise<voi
   mkdirSync(join(c.dir, 'logs'), { recursive: true });
   const flags = (process.env.DPP_NODE_FLAGS ?? '').split(' ').filter((f) => f.length > 0);
   const configs = c.file.validators.map((v) => join(c.dir, v.config));
+  // The trading centre's validator opens its key store to trace for the regulator: check the
+  // passphrase here, hand it to that process alone, and to no other validator.
+  const { DPP_PASSPHRASE: _inherited, ...env } = process.env;
+  const tradingCentre = c.tradingCentre();
+  const regulatorNode = configs.findIndex((config) => loadNodeConfig(config).regulatorKeyStore !== undefined);
+  if (regulatorNode >= 0 && !c.file.insecure)
+    await c.open(tradingCentre, 'its validator traces for the regulator');
+  const passphrase = c.passphraseOf(tradingCentre);
   const children = configs.map((config, i) => {
     const log = openSync(join(c.dir, 'logs', `validator-${i}.log`), 'a');
     const child = spawn(process.execPath, [...flags, BIN, 'node', '--config', config], {
       detached: true,
       stdio: ['ignore', log, log],
+      env: i === regulatorNode && passphrase !== undefined ? { ...env, DPP_PASSPHRASE: passphrase } : env,
     });
     closeSync(log);
     child.unref();

@@ -73,12 +73,17 @@ export async function runInit(opts: InitOptions): Promise<void> {
     replace: opts.force,
     onProgress: (m) => p.update(m),
   });
+  const tradingCentre = file.members.find((m) => m.role === 'trading-centre')!;
   for (const v of file.validators) {
     const config = loopbackConfig({
       chainId: file.chainId,
       index: v.index,
       validators: file.validators.length,
       basePort: opts.basePort,
+      // the trading centre's validator (0) traces for the regulator (POST /v1/regulator/traces)
+      ...(v.index === 0
+        ? { regulatorKeyStore: { path: tradingCentre.keyStore, insecure: opts.insecure } }
+        : {}),
     });
     writeFileSync(join(dir, v.config), `${JSON.stringify(config, null, 2)}\n`);
   }

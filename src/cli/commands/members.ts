@@ -85,8 +85,8 @@ export async function runReputation(
   );
   emit(json, { reputations: rows }, () => {
     for (const r of rows) {
-      const rep = r.reputationPpm === null ? 'newcomer' : `${(r.reputationPpm / 1e4).toFixed(2)} %`;
-      const status = r.status === 'active' ? r.status : pc.yellow(r.status);
+      const rep = r.reputationPpm === null ? '—' : `${(r.reputationPpm / 1e4).toFixed(2)} %`;
+      const status = r.status === 'active' || r.status === 'newcomer' ? r.status : pc.yellow(r.status);
       console.log(
         `  ${r.member.padEnd(20)} ${r.role.padEnd(11)} reputation ${rep.padStart(8)} ${status.padEnd(9)} balance ${yuan(r.balanceMicroYuan)}${r.lastRound === null || r.lastRound === '0' ? '' : ` (after round ${r.lastRound})`}`,
       );

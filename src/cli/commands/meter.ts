@@ -9,7 +9,7 @@ import { readFileSync } from 'node:fs';
 import pc from 'picocolors';
 import { meterPayload } from '../../contracts/metering.ts';
 import type { Consortium } from '../consortium.ts';
-import { CliError, emit, mwh, progress, receiptLine, time } from '../output.ts';
+import { CliError, emit, mwh, plural, progress, receiptLine, time } from '../output.ts';
 import { pickRound } from './round.ts';
 
 interface Reading {
@@ -55,7 +55,9 @@ export async function runMeterSubmit(
       if (b === undefined)
         throw new CliError(
           'CLI_NOT_YOURS',
-          `bill ${r.bill} of round ${round.id} is not one of ${member.id}'s consumers'`,
+          r.bill < round.contracts
+            ? `bill ${r.bill} of round ${round.id} is not one of ${member.id}'s consumers'`
+            : `round ${round.id} has no bill ${r.bill} (its bills are 0 to ${round.contracts - 1})`,
           `see \`dpp bill show --round ${round.id}\``,
         );
       if (b.status !== 'contracted')
@@ -95,7 +97,7 @@ export async function runMeterSubmit(
   emit(json, { round: round.id, aggregator: member.id, readings, receipts: [receipt] }, () => {
     console.log(receiptLine(receipt));
     console.log(
-      `${member.id} metered ${readings.length} contracts of round ${round.id}; the bills are ${pc.bold('issued')}`,
+      `${member.id} metered ${plural(readings.length, 'contract')} of round ${round.id}; the bills are ${pc.bold('issued')}`,
     );
     for (const r of readings)
       console.log(`  bill ${r.bill}: delivered ${mwh(r.deliveredWh)}, consumed ${mwh(r.consumedWh)}`);

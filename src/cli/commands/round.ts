@@ -43,6 +43,7 @@ import {
   CliError,
   emit,
   mwh,
+  plural,
   pricePerKWh,
   progress,
   receiptLine,
@@ -452,7 +453,7 @@ function summary(r: RoundView) {
 function printRound(r: RoundView): void {
   const s = summary(r);
   console.log(
-    `round ${pc.bold(r.id)} (${r.terms.period}): ${pc.bold(r.phase)} · ${s.offers} offers · ${s.demands} pseudonymous demands`,
+    `round ${pc.bold(r.id)} (${r.terms.period}): ${pc.bold(r.phase)} · ${plural(s.offers, 'offer')} · ${plural(s.demands, 'pseudonymous demand')}`,
   );
   console.log(
     `  delivery ${time(r.terms.deliveryStartMs)} → ${time(r.terms.deliveryEndMs)}; responses by ${time(r.terms.responseDeadlineMs)}`,
@@ -462,7 +463,7 @@ function printRound(r: RoundView): void {
   for (const pr of cl.prices)
     console.log(`  ${pr.generator.padEnd(16)} ${pricePerKWh(pr.priceMicroYuanPerKWh)}`);
   console.log(
-    `  ${r.contracts} energy contracts, ${mwh(cl.energyWh)} traded directly; equilibrium ${cl.certified ? 'certified' : pc.yellow('NOT certified')}`,
+    `  ${plural(r.contracts, 'energy contract')}, ${mwh(cl.energyWh)} traded directly; equilibrium ${cl.certified ? 'certified' : pc.yellow('NOT certified')}`,
   );
   console.log(
     `  consumers pay ${yuan(cl.costMicroYuan)} vs ${yuan(cl.catalogCostMicroYuan)} at the catalog tariff${s.savingPpm === null ? '' : ` — saving ${(s.savingPpm / 1e4).toFixed(2)} %`}`,

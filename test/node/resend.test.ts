@@ -53,7 +53,7 @@ describe('validator network: re-sent consensus messages', () => {
         members: DEFAULT_MEMBERS,
       }),
     );
-    const base = await freeBasePort(47_000, 200, n);
+    const base = await freeBasePort(21_000, 100, n);
     const log = pino({ level: process.env.DPP_TEST_LOG ?? 'silent' });
     const nodes = await Promise.all(
       Array.from({ length: n }, (_, i) =>

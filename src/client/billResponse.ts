@@ -3,7 +3,8 @@
  * with the bill's pseudonym key, signcrypts it to the generator's receiving key within its ring
  * and hands the `bill.respond` transaction to its aggregator; the generator decrypts a response
  * addressed to it, checks the pseudonym's signature against the bill, and builds its
- * `bill.acknowledge` payload from what it read.
+ * `bill.acknowledge` payload from what it read. A consumer whose response goes unacknowledged
+ * escalates it (`buildEscalation`), proving with the trace secret it kept that the response is its own.
  */
 import { bytesEqual } from '../codec/bytes.ts';
 import {
@@ -11,21 +12,25 @@ import {
   BILL_RESPONSE_PURPOSE,
   billResponsePlaintext,
   billResponseSigningBytes,
+  escalatePayload,
+  escalationProofContext,
   remarksHash,
   respondPayload,
 } from '../contracts/billResponses.ts';
 import type { BillRecord, ResponseRecord, Verdict } from '../contracts/records.ts';
-import type { Point } from '../crypto/group.ts';
+import type { Point, Scalar } from '../crypto/group.ts';
 import { systemRandom } from '../crypto/scalars.ts';
 import { ringTxContext } from '../ledger/ringAuth.ts';
 import { ringTransaction, type SignedTransaction } from '../ledger/txSigning.ts';
 import { UNIQUE_ID_BYTES } from '../ledger/uniqueId.ts';
 import type { KeyPair } from '../privacy/keyPair.ts';
 import { ringOf } from '../privacy/ring.ts';
-import { type RscParams, signcrypt, unsigncrypt } from '../privacy/ringSigncryption.ts';
+import { type RscParams, signcryptKeepingTraceSecret, unsigncrypt } from '../privacy/ringSigncryption.ts';
 import { schnorrSign, schnorrVerify } from '../privacy/schnorr.ts';
+import { proveSendership } from '../privacy/sendership.ts';
 import { decodeSigncryption, encodeSigncryption } from '../privacy/signcryptionEncoding.ts';
 import { ClientError } from './clientError.ts';
+import { pseudonymContractTx } from './contractTx.ts';
 
 /** What a consumer needs to respond to one of its bills. */
 export interface BillResponseInput {
@@ -45,8 +50,15 @@ export interface BillResponseInput {
   readonly remarks: string;
 }
 
+/** A consumer's response: the transaction, and the secret that later proves it is the consumer's. */
+export interface BillResponse {
+  readonly tx: SignedTransaction;
+  /** The trace tag's randomness: it reveals the sender's pseudonym, so keep it like a secret key. */
+  readonly traceSecret: Scalar;
+}
+
 /** The consumer's `bill.respond` transaction. */
-export function buildBillResponse(input: BillResponseInput): SignedTransaction {
+export function buildBillResponse(input: BillResponseInput): BillResponse {
   const { params, pseudonym } = input;
   const uniqueId = systemRandom(UNIQUE_ID_BYTES);
   const message = billResponseSigningBytes(
@@ -72,14 +84,54 @@ export function buildBillResponse(input: BillResponseInput): SignedTransaction {
     signature,
   });
   const context = ringTxContext(input.chainId, 'bill.respond', uniqueId);
-  const sc = signcrypt(params, pseudonym, ringOf(input.ring), input.receiver, context, plaintext);
+  const { signcryption, traceSecret } = signcryptKeepingTraceSecret(
+    params,
+    pseudonym,
+    ringOf(input.ring),
+    input.receiver,
+    context,
+    plaintext,
+  );
   const payload = respondPayload.encode({
     round: input.round,
     aggregator: input.aggregator,
     generator: input.generator,
-    signcryption: encodeSigncryption(sc),
+    signcryption: encodeSigncryption(signcryption),
   });
-  return ringTransaction({ chainId: input.chainId, kind: 'bill.respond', payload }, uniqueId);
+  return {
+    tx: ringTransaction({ chainId: input.chainId, kind: 'bill.respond', payload }, uniqueId),
+    traceSecret,
+  };
+}
+
+/** What a consumer needs to escalate a response it sent. */
+export interface EscalationInput {
+  readonly chainId: string;
+  readonly params: RscParams;
+  /** The bill's pseudonym key pair (the one that sent the response). */
+  readonly pseudonym: KeyPair;
+  /** The response (its transaction id) and the signcryption the chain stored for it. */
+  readonly response: Uint8Array;
+  readonly signcryption: Uint8Array;
+  readonly traceSecret: Scalar;
+  readonly round: bigint;
+  readonly bill: number;
+  readonly reason: string;
+}
+
+/** The consumer's `bill.escalate` transaction, with its proof that it sent the response. */
+export function buildEscalation(input: EscalationInput): SignedTransaction {
+  const { params, pseudonym } = input;
+  const sc = decodeSigncryption(params.group, input.signcryption);
+  const context = escalationProofContext(input.chainId, input.response, input.round, input.bill);
+  const proof = proveSendership(params, sc, pseudonym.publicKey, input.traceSecret, context);
+  return pseudonymContractTx(
+    { chainId: input.chainId, group: params.group },
+    'bill.escalate',
+    escalatePayload,
+    { response: input.response, round: input.round, bill: input.bill, reason: input.reason, proof },
+    pseudonym,
+  );
 }
 
 /** What the generator reads from a response addressed to it. */

@@ -325,7 +325,7 @@ export class ConsortiumDriver {
           rings.set(bill.aggregator, ring);
         }
         const dispute = withDispute && k === 0;
-        const tx = buildBillResponse({
+        const { tx } = buildBillResponse({
           chainId: c.chainId,
           params,
           pseudonym: pseudonyms.get(consumer.id)!,

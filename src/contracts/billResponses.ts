@@ -12,7 +12,8 @@
  * pseudonym and the response's unique id — so a generator can neither invent a confirmation nor
  * attach one to another response — and settle a confirmed bill or mark a disputed one. A consumer
  * whose response is not acknowledged within the round's acknowledgement window escalates to the
- * regulator under its pseudonym (`bill.escalate`).
+ * regulator under its pseudonym (`bill.escalate`), proving that the response is its own
+ * (../privacy/sendership.ts) — so no ring mate can pass another member's response off as its own.
  */
 import { bytesEqual } from '../codec/bytes.ts';
 import { Writer } from '../codec/writer.ts';
@@ -23,6 +24,7 @@ import { matchesRingTxContext } from '../ledger/ringAuth.ts';
 import { ringOf } from '../privacy/ring.ts';
 import { verify } from '../privacy/ringSigncryption.ts';
 import { schnorrVerify } from '../privacy/schnorr.ts';
+import { verifySendership } from '../privacy/sendership.ts';
 import { decodeSigncryption, type Signcryption } from '../privacy/signcryptionEncoding.ts';
 import { ContractError } from './contractError.ts';
 import { Draft, readRecord } from './draft.ts';
@@ -227,13 +229,33 @@ export const billAcknowledge = orgKind({
   },
 });
 
-/** `bill.escalate` payload. */
-export const escalatePayload = record('bill.escalate', 1, {
+/**
+ * `bill.escalate` payload: the response, the bill, a reason, and the pseudonym's proof that it sent
+ * the response (bound to `escalationProofContext`).
+ */
+export const escalatePayload = record('bill.escalate', 2, {
   response: fixed(32),
   round: u64(),
   bill: u32(),
   reason: text,
+  proof: struct({ e: scalar, z: scalar }),
 });
+
+/** What an escalation's proof of sendership is bound to: the chain, the response and the bill. */
+export function escalationProofContext(
+  chainId: string,
+  response: Uint8Array,
+  round: bigint,
+  bill: number,
+): Uint8Array {
+  return new Writer()
+    .string('dpp/bill-escalate/v1')
+    .string(chainId)
+    .fixed(response, 32)
+    .u64(round)
+    .u32(bill)
+    .finish();
+}
 
 /** `bill.escalate`: the bill's consumer, under its pseudonym, reports an unacknowledged response. */
 export const billEscalate = pseudonymKind({
@@ -257,11 +279,12 @@ export const billEscalate = pseudonymKind({
         'the response is not a pending response to this bill’s generator',
       );
     }
-    if (!response.ring.some((y) => bytesEqual(y, pseudonym))) {
-      throw new ContractError(
-        'CONTRACT_WRONG_ROLE',
-        'the escalating pseudonym is not in the response’s ring',
-      );
+    // [FAIL] the escalating pseudonym did not send the response (it proves it knows the trace tag's randomness)
+    const sc = decodeSigncryption(ctx.group, response.signcryption);
+    const params = { group: ctx.group, regulatorKey: regulatorOf(draft, ctx.group).masterPublic };
+    const context = escalationProofContext(ctx.block.chainId, p.response, p.round, p.bill);
+    if (!verifySendership(params, sc, pseudonym, p.proof, context)) {
+      throw new ContractError('CONTRACT_BAD_PROOF', 'the escalating pseudonym did not send this response');
     }
     // [FAIL] the generator still has time to acknowledge
     const round = roundOf(draft, p.round);

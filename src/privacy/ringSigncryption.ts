@@ -61,6 +61,23 @@ export function signcrypt(
   message: Uint8Array,
   random: RandomSource = systemRandom,
 ): Signcryption {
+  return signcryptKeepingTraceSecret(params, signer, ring, receiver, context, message, random).signcryption;
+}
+
+/**
+ * `signcrypt`, also returning the trace tag's randomness a (T1 = a·B) for a sender that may later
+ * prove the signcryption is its own (./sendership.ts). Whoever holds a can compute the sender's key
+ * (T2 − a·P): keep it as secret as the pseudonym key.
+ */
+export function signcryptKeepingTraceSecret(
+  params: RscParams,
+  signer: PseudonymKeyPair,
+  ring: Ring,
+  receiver: Point,
+  context: SigncryptionContext,
+  message: Uint8Array,
+  random: RandomSource = systemRandom,
+): { readonly signcryption: Signcryption; readonly traceSecret: Scalar } {
   const { group, regulatorKey: P } = params;
   const L = ring.members;
   const pi = L.findIndex((y) => bytesEqual(y, signer.publicKey));
@@ -118,7 +135,10 @@ export function signcrypt(
   // X_π = w·a·B + Y_π + a·P − Y_π = a·G, so the real branch closes with the trace tag's a.
   s[pi] = group.scalarSub(u, group.scalarMul(c[pi]!, a));
 
-  return { context, receiver, kemShare, t1, t2, ciphertext, e, zY, zA, c0: c[0]!, responses: s };
+  return {
+    signcryption: { context, receiver, kemShare, t1, t2, ciphertext, e, zY, zA, c0: c[0]!, responses: s },
+    traceSecret: a,
+  };
 }
 
 /** Public verification (a validator, a forwarder): true when some member of `ring` made `sc`. */

@@ -260,7 +260,7 @@ describe('contracts: pseudonym kinds', () => {
       { chainId: CHAIN_ID, group },
       'bill.escalate',
       escalatePayload,
-      { response: zero32, round, bill, reason: 'no answer' },
+      { response: zero32, round, bill, reason: 'no answer', proof: { e: zeroScalar, z: zeroScalar } },
       key,
     );
 

@@ -8,9 +8,8 @@
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { pseudonymContractTx } from '../../src/client/contractTx.ts';
 import { toHex } from '../../src/codec/bytes.ts';
-import { acknowledgePayload, escalatePayload, respondPayload } from '../../src/contracts/billResponses.ts';
+import { acknowledgePayload, respondPayload } from '../../src/contracts/billResponses.ts';
 import { resolvePayload } from '../../src/contracts/disputes.ts';
 import { finalizePayload } from '../../src/contracts/finalize.ts';
 import type { BillRecord } from '../../src/contracts/records.ts';
@@ -23,6 +22,7 @@ import { CHAIN_ID, type ContractChain, group, invalidReason } from './harness.ts
 import {
   acknowledgementOf,
   billsOf,
+  escalationOf,
   issuedRound,
   OK,
   ownerOf,
@@ -32,6 +32,7 @@ import {
   respondWith,
   ringNow,
   tamperedResponse,
+  traceSecretOf,
 } from './scenario.ts';
 
 const BAD_SC = 'LEDGER_UNAUTHORISED:CONTRACT_BAD_SIGNCRYPTION';
@@ -281,18 +282,11 @@ describe('contracts: bill.acknowledge refusals', () => {
 });
 
 describe('contracts: bill.escalate, dispute.resolve and round.finalize refusals', () => {
-  const escalate = (key: KeyPair, response: SignedTransaction, bill: BillRecord) =>
-    pseudonymContractTx(
-      { chainId: CHAIN_ID, group },
-      'bill.escalate',
-      escalatePayload,
-      { response: transactionId(response.bytes), round: R, bill: bill.index, reason: 'ignored' },
-      key,
-    );
-
   it('escalation: too early, by another pseudonym, for a response to another generator, after acknowledgement', () => {
     const s = answered();
     const { c, bills, responses } = s;
+    const escalate = (key: KeyPair, response: SignedTransaction, bill: BillRecord) =>
+      escalationOf(s, key, response, bill);
     const i = bills.indexOf(billOfAggA(bills));
     const bill = bills[i]!;
     const own = ownerOf(s, bill)[1];
@@ -316,6 +310,45 @@ describe('contracts: bill.escalate, dispute.resolve and round.finalize refusals'
       OK,
     );
     failsWith(c, escalate(own, responses[i]!, bill), 'CONTRACT_BAD_STATUS');
+  });
+
+  it('escalation needs the proof that the pseudonym sent the response: a ring mate cannot pass off another’s', () => {
+    const s = answered();
+    const { c, bills, responses } = s;
+    const window = s.terms.ackWindowMs + 1n;
+    // Two bills of one generator behind one aggregator, of two different pseudonyms: each consumer's
+    // own bill, each answered by its own pending response.
+    const pair = bills.flatMap((a, x) =>
+      bills
+        .map((_b, y) => [x, y] as const)
+        .filter(
+          ([, y]) =>
+            bills[y]!.generator === a.generator &&
+            bills[y]!.aggregator === a.aggregator &&
+            toHex(bills[y]!.consumer) !== toHex(a.consumer),
+        ),
+    )[0];
+    assert.ok(pair !== undefined, 'the scenario has two consumers of one generator behind one aggregator');
+    const [x, y] = pair;
+    const [mine, theirs] = [bills[x]!, bills[y]!];
+    const me = ownerOf(s, mine)[1];
+    // my own bill, naming their response: the proof (made with their trace secret, or mine) fails
+    const stolen = escalationOf(s, me, responses[y]!, mine);
+    failsWith(c, stolen, 'CONTRACT_BAD_PROOF', window);
+    failsWith(
+      c,
+      escalationOf(s, me, responses[y]!, mine, traceSecretOf(responses[x]!)),
+      'CONTRACT_BAD_PROOF',
+    );
+    // my own response with a proof made from a made-up secret fails too
+    failsWith(
+      c,
+      escalationOf(s, me, responses[x]!, mine, group.scalarFromWide(new Uint8Array(64).fill(7))),
+      'CONTRACT_BAD_PROOF',
+    );
+    // their own escalation, with their own proof, goes through; mine still can
+    assert.deepEqual(c.one(escalationOf(s, ownerOf(s, theirs)[1], responses[y]!, theirs)), OK);
+    assert.deepEqual(c.one(escalationOf(s, me, responses[x]!, mine)), OK);
   });
 
   it('a settled bill cannot be resolved; open disputes hold finalization; a finalized round stays so', () => {
@@ -344,7 +377,7 @@ describe('contracts: bill.escalate, dispute.resolve and round.finalize refusals'
     const j = bills.findIndex((_b, n) => n !== i);
     const escalated = bills[j]!;
     assert.deepEqual(
-      c.one(escalate(ownerOf(s, escalated)[1], responses[j]!, escalated), s.terms.ackWindowMs + 1n),
+      c.one(escalationOf(s, ownerOf(s, escalated)[1], responses[j]!, escalated), s.terms.ackWindowMs + 1n),
       OK,
     );
     assert.equal(billsOf(c)[j]!.status, 'escalated');

@@ -128,28 +128,29 @@ describe('contracts: a whole round', () => {
     const ownerOf = (b: BillRecord) =>
       [...pseudonyms].find(([, k]) => toHex(k.publicKey) === toHex(b.consumer))!;
     const disputed = issued[0]!;
-    const responses = issued.map((b) =>
-      buildBillResponse({
-        chainId: CHAIN_ID,
-        params,
-        pseudonym: ownerOf(b)[1],
-        ring: activeRing(
-          {
-            state: c.state,
-            group,
-            block: { chainId: CHAIN_ID, height: 0n, timestampMs: c.now, proposer: 0 },
-          },
-          R,
-          b.aggregator,
-        ),
-        round: R,
-        bill: b.index,
-        aggregator: b.aggregator,
-        generator: b.generator,
-        receiver: receiving.get(b.generator)!.publicKey,
-        verdict: b === disputed ? 'dispute' : 'confirm',
-        remarks: b === disputed ? 'metered consumption is wrong' : 'ok',
-      }),
+    const responses = issued.map(
+      (b) =>
+        buildBillResponse({
+          chainId: CHAIN_ID,
+          params,
+          pseudonym: ownerOf(b)[1],
+          ring: activeRing(
+            {
+              state: c.state,
+              group,
+              block: { chainId: CHAIN_ID, height: 0n, timestampMs: c.now, proposer: 0 },
+            },
+            R,
+            b.aggregator,
+          ),
+          round: R,
+          bill: b.index,
+          aggregator: b.aggregator,
+          generator: b.generator,
+          receiver: receiving.get(b.generator)!.publicKey,
+          verdict: b === disputed ? 'dispute' : 'confirm',
+          remarks: b === disputed ? 'metered consumption is wrong' : 'ok',
+        }).tx,
     );
     assert.deepEqual(
       c.block(responses),
@@ -184,7 +185,7 @@ describe('contracts: a whole round', () => {
         receiver: receiving.get(disputed.generator)!.publicKey,
         verdict: 'confirm',
         remarks: '',
-      });
+      }).tx;
       assert.deepEqual(c.one(forged), OK, 'the ring proof is valid: a member of the ring sent it');
       const forgedId = transactionId(forged.bytes);
       const rec = readRecord(c.state, group, responseKey(forgedId), responseRecord)!;

@@ -5,7 +5,7 @@
  * metering and bill responses on request. Every step asserts ok receipts.
  */
 import assert from 'node:assert/strict';
-import { buildBillResponse, openBillResponse } from '../../src/client/billResponse.ts';
+import { buildBillResponse, buildEscalation, openBillResponse } from '../../src/client/billResponse.ts';
 import { pseudonymContractTx } from '../../src/client/contractTx.ts';
 import { issueOneTimePseudonym } from '../../src/client/pseudonyms.ts';
 import { toHex } from '../../src/codec/bytes.ts';
@@ -14,7 +14,6 @@ import {
   BILL_RESPONSE_PURPOSE,
   billResponsePlaintext,
   billResponseSigningBytes,
-  escalatePayload,
   remarksHash,
   respondPayload,
 } from '../../src/contracts/billResponses.ts';
@@ -51,7 +50,7 @@ import {
   roundOpenPayload,
 } from '../../src/contracts/rounds.ts';
 import { orgKeyPair } from '../../src/crypto/ed25519.ts';
-import type { Point } from '../../src/crypto/group.ts';
+import type { Point, Scalar } from '../../src/crypto/group.ts';
 import { systemRandom } from '../../src/crypto/scalars.ts';
 import { ringTxContext } from '../../src/ledger/ringAuth.ts';
 import { transactionId } from '../../src/ledger/transaction.ts';
@@ -260,9 +259,12 @@ export function ringNow(c: ContractChain, aggregator: string, round = R): Point[
   );
 }
 
+/** The trace secret each response built by `respondTo` kept, by transaction id (hex). */
+const traceSecrets = new Map<string, Scalar>();
+
 /** The ordinary `bill.respond` of a bill's own consumer (the client's builder). */
 export function respondTo(s: RoundSetup, bill: BillRecord, verdict: Verdict = 'confirm'): SignedTransaction {
-  return buildBillResponse({
+  const { tx, traceSecret } = buildBillResponse({
     chainId: CHAIN_ID,
     params: s.params,
     pseudonym: ownerOf(s, bill)[1],
@@ -274,6 +276,38 @@ export function respondTo(s: RoundSetup, bill: BillRecord, verdict: Verdict = 'c
     receiver: s.receiving.get(bill.generator)!.publicKey,
     verdict,
     remarks: verdict === 'confirm' ? 'ok' : 'the reading is wrong',
+  });
+  traceSecrets.set(toHex(transactionId(tx.bytes)), traceSecret);
+  return tx;
+}
+
+/** The trace secret `respondTo` kept for `response`. */
+export function traceSecretOf(response: SignedTransaction): Scalar {
+  return traceSecrets.get(toHex(transactionId(response.bytes)))!;
+}
+
+/**
+ * A `bill.escalate` of `bill` under `key`, naming `response` (built by `respondTo`) and proving
+ * sendership with that response's trace secret (or `traceSecret`, to tamper).
+ */
+export function escalationOf(
+  s: RoundSetup,
+  key: KeyPair,
+  response: SignedTransaction,
+  bill: BillRecord,
+  traceSecret?: Scalar,
+): SignedTransaction {
+  const id = transactionId(response.bytes);
+  return buildEscalation({
+    chainId: CHAIN_ID,
+    params: s.params,
+    pseudonym: key,
+    response: id,
+    signcryption: responseOf(s.c, response).signcryption,
+    traceSecret: traceSecret ?? traceSecretOf(response),
+    round: bill.round,
+    bill: bill.index,
+    reason: 'no answer',
   });
 }
 
@@ -399,13 +433,7 @@ export function fullRound(c = new ContractChain(), readingOf?: (b: BillRecord) =
     c.block(acks),
     acks.map(() => OK),
   );
-  const escalate = pseudonymContractTx(
-    { chainId: CHAIN_ID, group },
-    'bill.escalate',
-    escalatePayload,
-    { response: transactionId(responses[1]!.bytes), round: R, bill: escalated.index, reason: 'no answer' },
-    ownerOf(s, escalated)[1],
-  );
+  const escalate = escalationOf(s, ownerOf(s, escalated)[1], responses[1]!, escalated);
   assert.deepEqual(c.one(escalate, s.terms.ackWindowMs + 1000n), OK);
   const tc = (kind: string, codec: Parameters<ContractChain['org']>[2], value: unknown, k = 0n) =>
     c.org('trading-centre', kind, codec as never, value as never, k);

@@ -13,13 +13,18 @@
  *   acknowledge  …and acknowledges them on chain, revealing bill and verdict (not the remarks).
  */
 import pc from 'picocolors';
-import { buildBillResponse, type OpenedResponse, openBillResponse } from '../../client/billResponse.ts';
-import { pseudonymContractTx } from '../../client/contractTx.ts';
+import {
+  buildBillResponse,
+  buildEscalation,
+  type OpenedResponse,
+  openBillResponse,
+} from '../../client/billResponse.ts';
 import type { MarketReader } from '../../client/marketReader.ts';
 import { txIdOf } from '../../client/txSubmitter.ts';
-import { bytesEqual, fromHex, toHex } from '../../codec/bytes.ts';
-import { acknowledgePayload, escalatePayload } from '../../contracts/billResponses.ts';
+import { bytesEqual, concatBytes, fromHex, toHex } from '../../codec/bytes.ts';
+import { acknowledgePayload } from '../../contracts/billResponses.ts';
 import type { BillRecord, ResponseRecord, Verdict } from '../../contracts/records.ts';
+import { decodeScalar, type Scalar } from '../../crypto/group.ts';
 import type { Consortium, MemberStore } from '../consortium.ts';
 import {
   CliError,
@@ -175,7 +180,7 @@ export async function runBillRespond(
   const ring = await reader.ring(round, bill.aggregator);
   const p = progress();
   p.update(`signcrypting within a ring of ${ring.length}`);
-  const tx = buildBillResponse({
+  const { tx, traceSecret } = buildBillResponse({
     chainId: c.file.chainId,
     params: { group: c.group, regulatorKey: regulator.masterPublic },
     pseudonym: key,
@@ -189,9 +194,16 @@ export async function runBillRespond(
     remarks: text,
   });
   const id = txIdOf(tx);
+  // Kept in the consumer's encrypted store before sending (both link the consumer to its response):
+  // escalating the response later needs its id and the trace secret that proves it is the consumer's.
+  store.save([
+    {
+      name: sentResponseName(round, index),
+      type: 'bill-response',
+      bytes: concatBytes(fromHex(id), traceSecret),
+    },
+  ]);
   const receipt = await c.send(member, tx, p);
-  // Kept in the consumer's encrypted store (it links the consumer to its response): escalation needs it.
-  store.save([{ name: sentResponseName(round, index), type: 'bill-response', bytes: fromHex(id) }]);
   p.done();
   emit(
     json,
@@ -223,13 +235,22 @@ function sentResponseName(round: bigint, bill: number): string {
   return `response-r${round}-b${bill}`;
 }
 
-/** The responses a consumer's store remembers sending: which bill each answered. */
-function sentResponses(store: MemberStore): { response: string; round: bigint; bill: number }[] {
+/** The responses a consumer's store remembers sending: which bill each answered, and its trace secret. */
+function sentResponses(
+  store: MemberStore,
+): { response: string; traceSecret: Scalar; round: bigint; bill: number }[] {
   return store.store.entries.flatMap((e) => {
     const m = /^response-r(\d+)-b(\d+)$/.exec(e.name);
-    return e.type === 'bill-response' && m !== null
-      ? [{ response: toHex(e.bytes), round: BigInt(m[1]!), bill: Number(m[2]) }]
-      : [];
+    if (e.type !== 'bill-response' || m === null || e.bytes.length !== 64) return [];
+    const [response, secret] = [e.bytes.subarray(0, 32), e.bytes.subarray(32)];
+    return [
+      {
+        response: toHex(response),
+        traceSecret: decodeScalar(secret),
+        round: BigInt(m[1]!),
+        bill: Number(m[2]),
+      },
+    ];
   });
 }
 
@@ -284,13 +305,18 @@ export async function runBillEscalate(
       );
     await c.waitForChainTime(member, from, p, `waiting for ${response.generator}'s acknowledgement window`);
   }
-  const tx = pseudonymContractTx(
-    c.chain,
-    'bill.escalate',
-    escalatePayload,
-    { response: fromHex(responseId), round: response.round, bill: bill.index, reason },
-    key,
-  );
+  const regulator = (await reader.regulator())!;
+  const tx = buildEscalation({
+    chainId: c.file.chainId,
+    params: { group: c.group, regulatorKey: regulator.masterPublic },
+    pseudonym: key,
+    response: fromHex(responseId),
+    signcryption: response.signcryption,
+    traceSecret: sent.traceSecret,
+    round: sent.round,
+    bill: sent.bill,
+    reason,
+  });
   const receipt = await c.send(member, tx, p);
   p.done();
   emit(

@@ -16,7 +16,7 @@ import {
 import type { ChainParams } from '../client/contractTx.ts';
 import { type KeyStoreEntry, type OpenedKeyStore, readKeyStore, writeKeyStore } from '../client/keyStore.ts';
 import { MarketReader } from '../client/marketReader.ts';
-import { NodeClient } from '../client/nodeClient.ts';
+import { type CommittedTx, NodeClient } from '../client/nodeClient.ts';
 import { type SignedTransaction, type SubmitOptions, sendOrgTx, sendTx } from '../client/txSubmitter.ts';
 import type { Codec } from '../contracts/schema.ts';
 import { type OrgKeyPair, orgKeyPair } from '../crypto/ed25519.ts';
@@ -53,6 +53,8 @@ export interface MemberStore {
 export class Consortium {
   private readonly passphrases = new Map<string, string>();
   private readonly nonces = new Map<string, bigint>();
+  /** The highest block this process saw one of its transactions commit in (later ones may depend on it). */
+  private committedHeight = 0n;
 
   private constructor(
     readonly dir: string,
@@ -259,18 +261,31 @@ export class Consortium {
   ): Promise<TxReceipt> {
     const hint = this.nonces.get(s.member.id);
     const opts: SubmitOptions & { nonceHint?: bigint } = {
+      ...this.submitOptions(p),
       ...(hint === undefined ? {} : { nonceHint: hint }),
-      ...(p === undefined ? {} : { onWait: (m: string) => p.update(m) }),
     };
     const r = await sendOrgTx(this.client(s.member), this.chain, s.orgKey, kind, codec, value, opts);
     this.nonces.set(s.member.id, r.nonce + 1n);
-    return receiptOf(kind, r.committed);
+    return this.committed(kind, r.committed);
   }
 
   /** Submits a pseudonym or ring transaction through `via`'s node and waits for the commit. */
   async send(via: ConsortiumMember, tx: SignedTransaction, p?: Progress): Promise<TxReceipt> {
-    const r = await sendTx(this.client(via), tx, p === undefined ? {} : { onWait: (m) => p.update(m) });
-    return receiptOf(tx.tx.kind, r.committed);
+    const r = await sendTx(this.client(via), tx, this.submitOptions(p));
+    return this.committed(tx.tx.kind, r.committed);
+  }
+
+  /** Each submission waits until its node has what this process committed before (another node, maybe). */
+  private submitOptions(p: Progress | undefined): SubmitOptions {
+    return {
+      afterHeight: this.committedHeight,
+      ...(p === undefined ? {} : { onWait: (m: string) => p.update(m) }),
+    };
+  }
+
+  private committed(kind: string, c: CommittedTx): TxReceipt {
+    if (c.height > this.committedHeight) this.committedHeight = c.height;
+    return receiptOf(kind, c);
   }
 
   /** Waits until the chain's time reaches `t` (blocks carry the agreed time). */

@@ -53,7 +53,7 @@ import type { KeyStoreEntry } from './keyStore.ts';
 import { MarketReader } from './marketReader.ts';
 import { NodeClient } from './nodeClient.ts';
 import { consumerReputationPpm, issueOneTimePseudonym, reputationLevel } from './pseudonyms.ts';
-import { sendOrgTx, txIdOf, waitCommitted } from './txSubmitter.ts';
+import { sendOrgTx, txIdOf, waitCommitted, waitForHeight } from './txSubmitter.ts';
 
 /** A member's organisation key and where it sends its transactions. */
 export interface Participant {
@@ -169,11 +169,15 @@ export function localConsortium(
 /** Drives the consortium round after round through its nodes' APIs. */
 export class ConsortiumDriver {
   private readonly nonces = new Map<string, bigint>();
+  private committedHeight = 0n;
+  private readonly gates = new Map<string, { readonly height: bigint; readonly ready: Promise<void> }>();
   private readonly receiving = new Map<string, KeyPair>();
   private readonly random = seededRandom('dpp-local-meters');
   /** Each consumer's round scores so far, as the regulator tracks them. */
   private readonly scores = new Map<string, number[]>();
   private readonly chain: ChainParams;
+  /** The response window of the next round: the timing's, widened when a loaded machine nears it. */
+  private responseWindowMs: number;
 
   constructor(
     private readonly c: LocalConsortium,
@@ -183,6 +187,7 @@ export class ConsortiumDriver {
     private readonly onSecret: (member: string, entry: KeyStoreEntry) => void = () => {},
   ) {
     this.chain = { chainId: c.chainId, group: c.group };
+    this.responseWindowMs = timing.responseDeadlineMs;
   }
 
   /** Publishes the regulator's keys and the generators' receiving keys (once, before round 1). */
@@ -219,7 +224,7 @@ export class ConsortiumDriver {
       period: `local round ${id}`,
       deliveryStartMs: now + BigInt(timing.deliveryStartMs),
       deliveryEndMs: now + BigInt(timing.deliveryEndMs),
-      responseDeadlineMs: now + BigInt(timing.responseDeadlineMs),
+      responseDeadlineMs: now + BigInt(this.responseWindowMs),
       ackWindowMs: BigInt(timing.ackWindowMs),
       catalogMicroYuanPerKWh: tariffs.catalogMicroYuanPerKWh,
       transmissionMicroYuanPerKWh: tariffs.transmissionMicroYuanPerKWh,
@@ -341,6 +346,15 @@ export class ConsortiumDriver {
         await this.send(consumer, tx);
       }),
     );
+    // On a loaded machine everything before the responses takes longer: when they used more than half
+    // the window, the next round gets twice what they used (at most 5 minutes), so none comes too late.
+    const used = Number((await this.retry(() => reader.chainTimeMs())) - now);
+    if (used > this.responseWindowMs / 2) {
+      this.responseWindowMs = Math.min(300_000, Math.max(this.responseWindowMs, 2 * used));
+      this.progress(
+        `round ${id}: responses took ${(used / 1000).toFixed(1)} s; the next round allows ${(this.responseWindowMs / 1000).toFixed(0)} s`,
+      );
+    }
 
     // Generators find the responses addressed to them on chain, decrypt, check and acknowledge.
     this.progress(`round ${id}: generators decrypt and acknowledge`);
@@ -433,10 +447,12 @@ export class ConsortiumDriver {
     const nonceHint = (this.nonces.get(who.id) ?? 0n) + 1n;
     this.nonces.set(who.id, nonceHint);
     const client = new NodeClient(who.node);
-    const { nonce } = await this.retry(() =>
+    await this.caughtUp(who.node);
+    const { nonce, committed } = await this.retry(() =>
       sendOrgTx(client, this.chain, who.key, kind, codec, value, { nonceHint }),
     );
     if (nonce > (this.nonces.get(who.id) ?? 0n)) this.nonces.set(who.id, nonce);
+    this.sawCommit(committed.height);
   }
 
   /**
@@ -446,14 +462,39 @@ export class ConsortiumDriver {
    */
   private async send(who: Participant, tx: SignedTransaction): Promise<void> {
     const client = new NodeClient(who.node);
-    await this.retry(async () => {
+    await this.caughtUp(who.node);
+    const committed = await this.retry(async () => {
       try {
         await client.submit(tx.bytes);
       } catch (err) {
         if (!isDppError(err, 'NODE_DUPLICATE_TX') && !isDppError(err, 'LEDGER_REPLAY')) throw err;
       }
-      await waitCommitted(client, txIdOf(tx), tx.tx.kind);
+      return waitCommitted(client, txIdOf(tx), tx.tx.kind);
     });
+    this.sawCommit(committed.height);
+  }
+
+  /**
+   * Remembers the highest block one of the driver's transactions committed in: every later
+   * submission waits until its node has committed it too, so a transaction never reaches a node
+   * that has not yet seen what it depends on (a demand whose pseudonym another node registered).
+   */
+  private sawCommit(height: bigint): void {
+    if (height > this.committedHeight) this.committedHeight = height;
+  }
+
+  /**
+   * Resolves once `node` has committed `committedHeight`. The sends of one phase start together and
+   * share one wait per node, so they go on in the order they were made — one sender's nonces reach
+   * its node in order, as they did with no wait at all.
+   */
+  private caughtUp(node: string): Promise<void> {
+    const height = this.committedHeight;
+    const gate = this.gates.get(node);
+    if (gate !== undefined && gate.height >= height) return gate.ready;
+    const ready = this.retry(() => waitForHeight(new NodeClient(node), { afterHeight: height }));
+    this.gates.set(node, { height, ready });
+    return ready;
   }
 
   /**

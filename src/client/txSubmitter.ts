@@ -9,6 +9,11 @@
  * A transaction that passes admission but fails its authorisation when the block is built (a
  * wrong role, an unregistered pseudonym) is dropped from the mempool and never committed: its
  * status goes from `pending` to `unknown`, reported here as CLIENT_TX_DROPPED instead of a timeout.
+ *
+ * A transaction that depends on one committed through another validator (a demand signed by a
+ * pseudonym the trading centre's node registered) is submitted with `afterHeight`: the node admits
+ * against its own committed state, which may be a block behind, so the submitter first waits until
+ * that node has committed the height.
  */
 import type { Codec } from '../contracts/schema.ts';
 import type { OrgKeyPair } from '../crypto/ed25519.ts';
@@ -32,6 +37,8 @@ const NONCE_CODES = new Set(['NODE_NONCE_GAP', 'NODE_DUPLICATE_TX', 'LEDGER_NONC
 export interface SubmitOptions {
   readonly timeoutMs?: number;
   readonly onWait?: (message: string) => void;
+  /** Submit only once the node has committed this height (what the transaction depends on). */
+  readonly afterHeight?: bigint;
 }
 
 /** Signs and submits an org transaction with the right nonce; resolves when it committed ok. */
@@ -44,6 +51,7 @@ export async function sendOrgTx<T>(
   value: T,
   opts: SubmitOptions & { readonly nonceHint?: bigint } = {},
 ): Promise<{ tx: SignedTransaction; committed: CommittedTx; nonce: bigint }> {
+  await waitForHeight(client, opts);
   let nonce = opts.nonceHint ?? 1n;
   for (let attempt = 0; ; attempt++) {
     const tx = orgContractTx(chain, kind, codec, value, key, nonce);
@@ -68,6 +76,7 @@ export async function sendTx(
   tx: SignedTransaction,
   opts: SubmitOptions = {},
 ): Promise<{ tx: SignedTransaction; committed: CommittedTx }> {
+  await waitForHeight(client, opts);
   const id = await client.submit(tx.bytes);
   return { tx, committed: await waitCommitted(client, id, tx.tx.kind, opts) };
 }
@@ -106,5 +115,23 @@ export async function waitCommitted(
         txId: id,
       });
     await new Promise((r) => setTimeout(r, 60));
+  }
+}
+
+/** Waits until the node has committed `opts.afterHeight` (at once when it is not given). */
+export async function waitForHeight(client: NodeClient, opts: SubmitOptions): Promise<void> {
+  const target = opts.afterHeight;
+  if (target === undefined) return;
+  const until = Date.now() + (opts.timeoutMs ?? 30_000);
+  for (;;) {
+    const height = BigInt((await client.status()).height);
+    if (height >= target) return;
+    if (Date.now() > until)
+      throw new ClientError('CLIENT_TIMEOUT', `the node is still at height ${height}, behind ${target}`, {
+        height: height.toString(),
+        afterHeight: target.toString(),
+      });
+    opts.onWait?.(`waiting for the node to catch up to height ${target} (at ${height})`);
+    await new Promise((r) => setTimeout(r, 100));
   }
 }

@@ -711,20 +711,34 @@ export class Replica {
     return view > this.view || height > this.committedHeight + 1n;
   }
 
+  /**
+   * Keeps a message of a later view or height for when it becomes current. Each sender has its own
+   * quota and views too far ahead are refused, so a faulty validator flooding later-view messages
+   * fills only its own share and cannot evict an honest proposal kept here.
+   */
   private keepForLater(signed: Signed): void {
     const m = signed.message as { height?: bigint; view?: bigint };
     if (m.height !== undefined && m.height > this.committedHeight + this.config.window) {
       this.requestBlocks(signed.sender);
       return;
     }
-    if (this.buffered.length >= this.config.n * 8 * Number(this.config.window)) this.buffered.shift();
+    if (m.view !== undefined && m.view > this.view + MAX_VIEWS_AHEAD) return;
+    const quota = 8 * Number(this.config.window);
+    if (this.buffered.filter((s) => s.sender === signed.sender).length >= quota) return;
     this.buffered.push(signed);
   }
 
   private replayBuffered(): void {
     const pending = this.buffered;
     this.buffered = [];
-    for (const s of pending) {
+    const height = this.committedHeight;
+    for (const [i, s] of pending.entries()) {
+      // A commit during the replay makes the rest current only once the node has stored that block:
+      // they wait for the next input (the commit asked for a replay then).
+      if (this.committedHeight !== height) {
+        this.buffered.push(...pending.slice(i));
+        return;
+      }
       const m = s.message as { height?: bigint; view?: bigint };
       if (m.height !== undefined && m.height <= this.committedHeight) continue;
       if (m.view !== undefined && m.view < this.view) continue;

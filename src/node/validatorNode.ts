@@ -107,7 +107,14 @@ export class ValidatorNode {
     private readonly log: Logger,
   ) {
     this.peerIndices = config.peers.map((p) => p.index);
-    this.resends = new ResendFilter((peer) => transport.linkEpoch(peer));
+    // A copy goes again over an unchanged link only after half the view timeout (at least four
+    // retransmission periods): sooner than a view change would repair a copy set aside, far less
+    // often than every retransmission tick.
+    const { viewTimeoutMs, retransmitMs } = config.timing;
+    this.resends = new ResendFilter(
+      (peer) => transport.linkEpoch(peer),
+      Math.max(4 * retransmitMs, viewTimeoutMs / 2),
+    );
   }
 
   /** Opens the store (creating genesis), restores the replica, connects to the other validators. */

@@ -187,3 +187,74 @@ describe('PBFT replica', () => {
     assert.equal(c.nodes[3]!.chain.length, 1);
   });
 });
+
+describe('PBFT replica: messages kept for later (the node sends a proposal once per link)', () => {
+  /** A cluster whose app accepts a block only on top of the last one stored, like ChainApp; nothing re-sent. */
+  function strictCluster() {
+    const c = new Cluster(4);
+    const stale: string[] = [];
+    c.valid = (self, height) => {
+      const ok = height === BigInt(c.nodes[self]!.chain.length) + 1n;
+      if (!ok)
+        stale.push(
+          `replica ${self}: asked to validate ${height} with its store at ${c.nodes[self]!.chain.length}`,
+        );
+      return ok;
+    };
+    c.filter = () => false; // one copy of each injected message only
+    c.run();
+    const p = (h: bigint) => payloadFor(h, 0n, 0);
+    const d = (h: bigint) => c.crypto(0).digest(p(h));
+    const pp = (h: bigint) => ({
+      type: 'pre-prepare' as const,
+      view: 0n,
+      height: h,
+      digest: d(h),
+      payload: p(h),
+    });
+    const vote = (type: 'prepare' | 'commit', h: bigint, view = 0n) => ({
+      type,
+      view,
+      height: h,
+      digest: d(h),
+    });
+    const prepared = (h: bigint) =>
+      c.nodes[1]!.sent.some((s) => s.message.type === 'prepare' && s.message.height === h);
+    return { c, stale, pp, vote, prepared };
+  }
+
+  it('a replay that commits leaves the rest for the next input: a kept proposal is judged on its stored parent', () => {
+    const { c, stale, pp, vote, prepared } = strictCluster();
+    // Replica 1 is slow: it has proposal 1 while the others race ahead to heights 2 and 3.
+    c.inject(0, 1, pp(1n));
+    c.inject(0, 1, vote('commit', 1n));
+    c.inject(2, 1, vote('commit', 1n));
+    c.inject(0, 1, pp(2n)); // kept for later
+    c.inject(2, 1, vote('prepare', 2n)); // kept for later
+    c.inject(3, 1, vote('prepare', 2n)); // kept for later
+    for (const from of [0, 2, 3]) c.inject(from, 1, vote('commit', 2n));
+    c.inject(0, 1, pp(3n)); // kept for later
+    c.inject(2, 1, vote('prepare', 1n)); // replica 1 commits 1
+    c.run();
+    assert.equal(c.nodes[1]!.chain.length, 1);
+    c.advance(50); // the replay commits 2; proposal 3 waits for the input after that
+    c.advance(50);
+    assert.deepEqual(stale, [], 'no proposal judged on a store one block behind');
+    assert.ok(prepared(3n), 'replica 1 prepared 3 without a second copy of its proposal');
+  });
+
+  it('a validator flooding later-view messages fills only its own quota: it cannot evict a kept proposal', () => {
+    const { c, pp, vote, prepared } = strictCluster();
+    c.inject(0, 1, pp(1n));
+    c.inject(2, 1, vote('prepare', 1n));
+    c.inject(0, 1, vote('commit', 1n));
+    c.inject(0, 1, pp(2n)); // overtakes replica 2's commit for 1: kept for later (the common race)
+    for (let k = 0; k < 400; k++) c.inject(3, 1, vote('prepare', 2n, 1_000n + BigInt(k))); // faulty replica 3
+    c.inject(2, 1, vote('commit', 1n)); // replica 1 commits 1
+    c.run();
+    c.advance(50);
+    c.run();
+    assert.equal(c.nodes[1]!.chain.length, 1);
+    assert.ok(prepared(2n), 'the kept proposal survived the flood');
+  });
+});

@@ -79,6 +79,33 @@ export class ApiMetrics {
     transport('dpp_p2p_frames_sent_total', 'P2p frames sent to peers', (s) => s.framesOut);
     transport('dpp_p2p_bytes_received_total', 'Bytes of p2p frames received from peers', (s) => s.bytesIn);
     transport('dpp_p2p_frames_received_total', 'P2p frames received from peers', (s) => s.framesIn);
+    // The same frames sent, by what they carry (a consensus message type, or `txs` for gossip).
+    const byKind = (name: string, help: string, pick: (t: { frames: number; bytes: number }) => number) =>
+      new Counter({
+        name,
+        help,
+        labelNames: ['kind'],
+        registers,
+        collect() {
+          this.reset();
+          for (const [kind, t] of Object.entries(node.traffic().byKind)) this.inc({ kind }, pick(t));
+        },
+      });
+    byKind(
+      'dpp_p2p_bytes_sent_by_kind_total',
+      'Bytes of p2p frames sent to peers, by message kind',
+      (t) => t.bytes,
+    );
+    byKind('dpp_p2p_frames_sent_by_kind_total', 'P2p frames sent to peers, by message kind', (t) => t.frames);
+    new Counter({
+      name: 'dpp_consensus_resends_skipped_total',
+      help: 'Re-sends of a consensus message held back: the peer’s link already carried it (docs/consensus.md §3)',
+      registers,
+      collect() {
+        this.reset();
+        this.inc(node.traffic().resendsSkipped);
+      },
+    });
     const blocks = new Counter({
       name: 'dpp_blocks_committed_total',
       help: 'Blocks committed since the API server started',

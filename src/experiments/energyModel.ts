@@ -168,6 +168,8 @@ export interface RoundRow {
   readonly contracts: number;
   readonly cpuSeconds: number;
   readonly bytes: number;
+  /** The bytes by what the frames carried (a consensus message type, or `txs`), over all validators. */
+  readonly bytesByMessage: Readonly<Record<string, number>>;
   readonly frames: number;
   readonly joules: number;
   readonly certified: boolean;
@@ -344,6 +346,10 @@ export function analyseEnergy(
     const cpuSeconds = sum(r.perValidator.map((v) => v.cpuSeconds));
     const bytes = sum(r.perValidator.map((v) => v.bytesSent));
     const frames = sum(r.perValidator.map((v) => v.framesSent));
+    const bytesByMessage: Record<string, number> = {};
+    for (const v of r.perValidator)
+      for (const [kind, b] of Object.entries(v.bytesSentByMessage))
+        bytesByMessage[kind] = (bytesByMessage[kind] ?? 0) + b;
     return {
       validators: r.validators,
       seconds: r.seconds,
@@ -352,6 +358,7 @@ export function analyseEnergy(
       contracts: r.contracts,
       cpuSeconds,
       bytes,
+      bytesByMessage,
       frames,
       joules: serverJoules(cpuSeconds, bytes, frames),
       certified: r.certified,

@@ -38,6 +38,8 @@ export interface ValidatorReading {
   readonly cpuSeconds: number;
   readonly bytesSent: number;
   readonly framesSent: number;
+  /** The bytes sent, by what the frames carried (a consensus message type, or `txs` for gossip). */
+  readonly bytesSentByMessage: Readonly<Record<string, number>>;
 }
 
 /** One network of the sweep under the fixed load. */
@@ -283,6 +285,7 @@ interface Snapshot {
   readonly cpu: number;
   readonly bytes: number;
   readonly frames: number;
+  readonly byMessage: Readonly<Record<string, number>>;
 }
 
 async function readingsOf(net: LocalNetwork): Promise<Snapshot[]> {
@@ -294,10 +297,14 @@ async function readingsOf(net: LocalNetwork): Promise<Snapshot[]> {
         if (m === null) throw new Error(`validator ${v.index}: /metrics has no ${name}`);
         return Number(m[1]);
       };
+      const byMessage: Record<string, number> = {};
+      for (const m of text.matchAll(/^dpp_p2p_bytes_sent_by_kind_total\{kind="([^"]+)"\} (\S+)$/gm))
+        byMessage[m[1]!] = Number(m[2]);
       return {
         cpu: processCpuSeconds(v.process.pid!),
         bytes: value('dpp_p2p_bytes_sent_total'),
         frames: value('dpp_p2p_frames_sent_total'),
+        byMessage,
       };
     }),
   );
@@ -309,6 +316,11 @@ function diff(before: readonly Snapshot[], after: readonly Snapshot[]): Validato
     cpuSeconds: round6(a.cpu - before[i]!.cpu),
     bytesSent: a.bytes - before[i]!.bytes,
     framesSent: a.frames - before[i]!.frames,
+    bytesSentByMessage: Object.fromEntries(
+      Object.entries(a.byMessage)
+        .map(([kind, bytes]) => [kind, bytes - (before[i]!.byMessage[kind] ?? 0)] as const)
+        .filter(([, bytes]) => bytes > 0),
+    ),
   }));
 }
 

@@ -92,6 +92,14 @@ export function reportPage(r: ExperimentsReport): string {
           ', ',
         )}) | ${x.contracts} | ${x.cpuSeconds.toFixed(2)} | ${x.bytes} | ${x.frames} | ${fmt(x.joules)} |`,
     );
+  l();
+  l('The rounds’ p2p bytes by what the frames carried (all validators; `txs` is transaction gossip):');
+  l();
+  const kinds = [...new Set(e.rounds.flatMap((x) => Object.keys(x.bytesByMessage)))].sort();
+  l(`| validators | ${kinds.join(' | ')} |`);
+  l(`| ---: | ${kinds.map(() => '---:').join(' | ')} |`);
+  for (const x of e.rounds)
+    l(`| ${x.validators} | ${kinds.map((k) => x.bytesByMessage[k] ?? 0).join(' | ')} |`);
   const m = e.roundModel;
   l();
   l(

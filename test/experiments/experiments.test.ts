@@ -84,6 +84,12 @@ describe('dpp experiments --quick', { timeout: 300_000 }, () => {
       Object.values(round.byKind).reduce((a, b) => a + b, 0),
       round.transactions,
     );
+    // The bytes by message kind account for the round's bytes (both count each frame the transport
+    // took; the round drains before and after, so nothing is in flight at either end).
+    const byMessage = Object.values(round.bytesByMessage).reduce((a, b) => a + b, 0);
+    assert.ok(Math.abs(byMessage - round.bytes) <= 0.01 * round.bytes, `${byMessage} vs ${round.bytes}`);
+    for (const kind of ['pre-prepare', 'prepare', 'commit', 'txs'])
+      assert.ok((round.bytesByMessage[kind] ?? 0) > 0, kind);
     assert.equal(e.roundModel.formulaCheck.formula, round.transactions);
     assert.equal(e.scenarios.case30.transactionsPerRound, round.transactions);
   });

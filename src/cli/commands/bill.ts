@@ -269,8 +269,8 @@ export async function runBillEscalate(
   const reader = c.reader(member);
   const response = await responseOrFail(reader, responseId, 'use the id `dpp bill confirm|dispute` printed');
   // Validators know the sender only as one of the ring; the consumer's own store says which bill
-  // its response answered (escalating another member's response would only mislead the regulator,
-  // whose trace names the real sender).
+  // its response answered and keeps the secret that proves it sent it (the contract refuses an
+  // escalation without that proof).
   const store = await c.open(member);
   const sent = sentResponses(store).find((x) => x.response === responseId);
   if (sent === undefined)

@@ -39,12 +39,12 @@ export interface TestMember {
 }
 
 /**
- * Starts a chain of `validators` in-process validators (default 4; a one-validator network does not
- * commit today — the replica waits for a prepare no backup sends) and returns validator 0 as
- * `node`. `emptyBlockMs` large (the default) keeps the height still while idle.
+ * Starts a chain of `validators` in-process validators (default 4) and returns validator 0 as
+ * `node`. `emptyBlockMs` large (the default) keeps the height still while idle; `timing` overrides
+ * any other node timing (docs/consensus.md).
  */
 export async function startTestChain(
-  opts: { validators?: number; emptyBlockMs?: number } = {},
+  opts: { validators?: number; emptyBlockMs?: number; timing?: Record<string, number> } = {},
 ): Promise<TestChain> {
   const n = opts.validators ?? 4;
   const dir = mkdtempSync(join(tmpdir(), 'dpp-api-'));
@@ -71,7 +71,12 @@ export async function startTestChain(
             p2p: { host: '127.0.0.1', port },
             api: { host: '127.0.0.1', port: 0 },
             peers: ports.flatMap((p, j) => (j === i ? [] : [{ index: j, host: '127.0.0.1', port: p }])),
-            timing: { emptyBlockMs: opts.emptyBlockMs ?? 600_000, batchMs: 5, viewTimeoutMs: 600_000 },
+            timing: {
+              emptyBlockMs: opts.emptyBlockMs ?? 600_000,
+              batchMs: 5,
+              viewTimeoutMs: 600_000,
+              ...opts.timing,
+            },
           },
           dir,
         ),

@@ -1,16 +1,8 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { describe, it } from 'node:test';
-import pino from 'pino';
-import { generateGenesis, parseMemberKeyFile, writeNetworkFiles } from '../../src/ledger/networkKeys.ts';
-import { signOrgTransaction } from '../../src/ledger/txSigning.ts';
-import { parseNodeConfig } from '../../src/node/config.ts';
 import { DEFAULT_MEMBERS } from '../../src/node/launcher.ts';
 import { ResendFilter } from '../../src/node/resendFilter.ts';
-import { ValidatorNode } from '../../src/node/validatorNode.ts';
-import { freeBasePort } from '../ports.ts';
+import { startTestChain, waitFor } from '../api/fixtures.ts';
 
 describe('ResendFilter', () => {
   it('passes a message once per link, and again after the link changed', () => {
@@ -67,59 +59,19 @@ describe('ResendFilter', () => {
 describe('validator network: re-sent consensus messages', () => {
   it('a primary sends each block to each backup once, however often the replica re-sends it', async () => {
     const n = 4;
-    const dir = mkdtempSync(join(tmpdir(), 'dpp-resend-'));
-    const chainId = 'dppchain-resend-test';
-    writeNetworkFiles(
-      dir,
-      generateGenesis({
-        chainId,
-        validators: n,
-        genesisTimeMs: BigInt(Date.now()),
-        members: DEFAULT_MEMBERS,
-      }),
-    );
-    const base = await freeBasePort(21_000, 100, n);
-    const log = pino({ level: process.env.DPP_TEST_LOG ?? 'silent' });
-    const nodes = await Promise.all(
-      Array.from({ length: n }, (_, i) =>
-        ValidatorNode.start(
-          parseNodeConfig(
-            {
-              chainId,
-              validatorIndex: i,
-              genesisPath: 'genesis.json',
-              keyPath: `validator-${i}.key.json`,
-              dataDir: `data-${i}`,
-              p2p: { host: '127.0.0.1', port: base + i },
-              api: { host: '127.0.0.1', port: 0 },
-              peers: Array.from({ length: n }, (_, j) => j)
-                .filter((j) => j !== i)
-                .map((j) => ({ index: j, host: '127.0.0.1', port: base + j })),
-              // The replica re-sends its slot's messages every 10 ms: every block is re-sent many times.
-              timing: { retransmitMs: 10, batchMs: 5, viewTimeoutMs: 600_000, emptyBlockMs: 600_000 },
-            },
-            dir,
-          ),
-          log.child({ validator: i }),
-        ),
-      ),
-    );
+    // The replica re-sends its slot's messages every 10 ms: every block is re-sent many times.
+    const chain = await startTestChain({ validators: n, timing: { retransmitMs: 10 } });
+    const nodes = chain.nodes;
     try {
-      await until(() => nodes.every((v) => v.status().peers.length === n - 1));
-      // Member i signs for validator i's clients (each member's nonces stay in order at its node).
-      const keys = nodes.map(
-        (_, i) =>
-          parseMemberKeyFile(readFileSync(join(dir, `member-${DEFAULT_MEMBERS[i]!.id}.key.json`), 'utf8'))
-            .key,
-      );
       const settled = () =>
         nodes.every((v) => v.status().mempool === 0 && v.status().height === nodes[0]!.status().height);
-      for (let nonce = 1n; nonce <= 10n; nonce++) {
-        for (const [i, node] of nodes.entries()) {
-          const memo = new TextEncoder().encode(`memo ${nonce} from ${i}`);
-          node.submit(signOrgTransaction({ chainId, kind: 'memo', payload: memo }, nonce, keys[i]!).bytes);
-        }
-        await until(settled); // one block at least per round
+      for (let round = 1; round <= 10; round++) {
+        // Member i signs for validator i's clients (each member's nonces stay in order at its node).
+        // Blocks of 100 memos take the backups longer than the 10 ms re-send period to validate.
+        for (const [i, node] of nodes.entries())
+          for (let k = 0; k < 25; k++)
+            node.submit(chain.member(DEFAULT_MEMBERS[i]!.id).memo(`memo ${round}.${k} from ${i}`).bytes);
+        await waitFor('one block at least per round', settled, 20_000);
       }
       const height = Number(nodes[0]!.status().height);
       assert.ok(height >= 10, `height ${height}`);
@@ -133,16 +85,7 @@ describe('validator network: re-sent consensus messages', () => {
       // Votes are still re-sent, and each validator gossiped the transactions its clients gave it.
       assert.ok(nodes.every((v) => (v.traffic().byKind.txs?.frames ?? 0) > 0));
     } finally {
-      await Promise.all(nodes.map((v) => v.stop()));
-      rmSync(dir, { recursive: true, force: true });
+      await chain.stop();
     }
   });
 });
-
-async function until(check: () => boolean, ms = 20_000): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error('timed out');
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}

@@ -278,7 +278,7 @@ export class Consortium {
   /** Each submission waits until its node has what this process committed before (another node, maybe). */
   private submitOptions(p: Progress | undefined): SubmitOptions {
     return {
-      afterHeight: this.committedHeight,
+      ...(this.committedHeight === 0n ? {} : { afterHeight: this.committedHeight }),
       ...(p === undefined ? {} : { onWait: (m: string) => p.update(m) }),
     };
   }

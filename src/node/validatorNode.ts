@@ -7,8 +7,8 @@
  *
  * Frames between validators carry one channel byte: 0 = a consensus message, 1 = transactions
  * gossiped from a validator's clients (u32-length-prefixed), so that every primary has them.
- * The replica's periodic re-sends of pre-prepares, view changes and new views go only over links
- * that have not carried them yet (./resendFilter.ts, docs/consensus.md §3).
+ * The replica's periodic re-sends of pre-prepares, view changes and new views go over a link that
+ * already carried them only after a while (./resendFilter.ts, docs/consensus.md §3).
  */
 
 import { readFileSync } from 'node:fs';
@@ -52,14 +52,14 @@ const CHANNEL_CONSENSUS = 0;
 const CHANNEL_TXS = 1;
 const TICK_MS = 20;
 /**
- * Messages the node sends a peer once per link, however often the replica re-sends them: a receiver
- * judges each on arrival (a pre-prepare against its view and stored head, a view change or new view
- * against its view) and keeps what it needs, so a second copy over the same link would be judged
- * the same way — and a pre-prepare carries its whole block. Votes and checkpoints are re-sent as
- * the replica asks (small, and a prepare that reached a replica still waiting for the new view was
- * ignored); block requests and blocks are never held back (the answer depends on the height).
+ * Messages the node re-sends sparingly, however often the replica asks: a receiver usually judges
+ * each on arrival (a pre-prepare against its view and stored head, a view change or new view against
+ * its view), so a copy every retransmission tick over the same link mostly repeats it — and a
+ * pre-prepare carries its whole block. Votes and checkpoints are re-sent as the replica asks (small,
+ * and a prepare that reached a replica still waiting for the new view was ignored); block requests
+ * and blocks are never held back (the answer depends on the height).
  */
-const ONCE_PER_LINK: ReadonlySet<Message['type']> = new Set(['pre-prepare', 'view-change', 'new-view']);
+const RESENT_SPARINGLY: ReadonlySet<Message['type']> = new Set(['pre-prepare', 'view-change', 'new-view']);
 
 /** A snapshot for the status endpoint and the dashboard. */
 export interface NodeStatus {
@@ -382,20 +382,20 @@ export class ValidatorNode {
     return true;
   }
 
-  /** Sends a consensus message; one of ONCE_PER_LINK goes only to links that have not carried it. */
+  /** Sends a consensus message; one of RESENT_SPARINGLY goes only to links the filter says are due. */
   private sendConsensus(to: number | 'all', signed: Signed): void {
     const bytes = encodeSigned(signed);
     const frame = new Writer().u8(CHANNEL_CONSENSUS).fixed(bytes, bytes.length).finish();
     const kind = signed.message.type;
-    const once = ONCE_PER_LINK.has(kind);
+    const filtered = RESENT_SPARINGLY.has(kind);
     // The signature names the message: Ed25519 signs deterministically, so equal bytes, equal key.
-    const key = once ? toHex(signed.signature) : '';
+    const key = filtered ? toHex(signed.signature) : '';
     for (const peer of to === 'all' ? this.peerIndices : [to]) {
-      if (once && !this.resends.due(key, peer)) {
+      if (filtered && !this.resends.due(key, peer)) {
         this.resendsSkipped++;
         continue;
       }
-      if (this.sendFrame(kind, peer, frame) && once) this.resends.record(key, peer);
+      if (this.sendFrame(kind, peer, frame) && filtered) this.resends.record(key, peer);
     }
   }
 

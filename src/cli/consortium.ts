@@ -153,7 +153,7 @@ export class Consortium {
   /** A client of `member`'s node that verifies inclusion proofs and commit certificates. */
   client(member: ConsortiumMember): NodeClient {
     return new NodeClient(this.nodeUrl(member), {
-      validatorKeys: this.validatorKeys,
+      genesis: { chainId: this.file.chainId, validatorKeys: this.validatorKeys },
     });
   }
 

@@ -487,6 +487,18 @@ participant(
     );
   });
 
+participant(
+  program
+    .command('verify-trace')
+    .argument('<openingFile>', 'the trace opening `dpp trace` wrote (traces/<responseId>.json)')
+    .description(
+      'check a trace opening against the chain: its recorded commitment, the regulator’s certificate, the PID opening',
+    ),
+).action(async (file: string, opts: AsOptions) => {
+  const { runVerifyTrace } = await import('./commands/regulator.ts');
+  await runVerifyTrace(await Consortium.load(opts), opts.as, file, opts.json === true);
+});
+
 const dispute = program.command('dispute').description('disputes, for the regulator');
 participant(
   dispute

@@ -20,7 +20,7 @@ import {
 import type { BillRecord, ResponseRecord, Verdict } from '../contracts/records.ts';
 import type { Point, Scalar } from '../crypto/group.ts';
 import { systemRandom } from '../crypto/scalars.ts';
-import { ringTxContext } from '../ledger/ringAuth.ts';
+import { matchesRingTxContext, ringTxContext } from '../ledger/ringAuth.ts';
 import { ringTransaction, type SignedTransaction } from '../ledger/txSigning.ts';
 import { UNIQUE_ID_BYTES } from '../ledger/uniqueId.ts';
 import type { KeyPair } from '../privacy/keyPair.ts';
@@ -157,10 +157,24 @@ export function openBillResponse(
   billOf: (round: bigint, index: number) => BillRecord | undefined,
 ): OpenedResponse {
   const sc = decodeSigncryption(params.group, response.signcryption);
+  // [REJECT] a signcryption bound to another chain, kind or transaction than this response's
+  // (`verify` proves who may have made it, not for what: the context is the caller's to check)
+  const auth = { scheme: 'ring', uniqueId: response.uniqueId } as const;
+  if (!matchesRingTxContext(sc.context, { chainId, kind: 'bill.respond', auth }))
+    throw new ClientError(
+      'CLIENT_BAD_RESPONSE',
+      'the response’s signcryption is bound to another transaction',
+    );
   const plain = unsigncrypt(params, sc, ringOf(response.ring), receiving);
   if (plain === null)
     throw new ClientError('CLIENT_CANNOT_DECRYPT', 'the response does not decrypt with this receiving key');
   const r = billResponsePlaintext.decode(plain, params.group);
+  // [REJECT] a plaintext naming a bill of another round than the one whose ring it was verified in
+  if (r.round !== response.round)
+    throw new ClientError(
+      'CLIENT_BAD_RESPONSE',
+      `the response names round ${r.round} but was sent in round ${response.round}`,
+    );
   const bill = billOf(r.round, r.bill);
   if (bill === undefined)
     throw new ClientError(

@@ -124,8 +124,8 @@ export interface Subscription {
 export interface NodeClientOptions {
   /** Per-request timeout (default 10 s). */
   readonly timeoutMs?: number;
-  /** Genesis validator public keys: when given, commit certificates are verified too. */
-  readonly validatorKeys?: readonly Uint8Array[];
+  /** The chain's id and genesis validator public keys: when given, commit certificates are verified too. */
+  readonly genesis?: { readonly chainId: string; readonly validatorKeys: readonly Uint8Array[] };
 }
 
 /** A client of one node's API. */
@@ -300,16 +300,17 @@ export class NodeClient {
     if (proof.leafIndex !== b.index || !verifyInclusion(header.txRoot, fromHex(b.id), proof))
       bad('the inclusion proof does not verify against the header’s txRoot');
     let certified = false;
-    const keys = this.options.validatorKeys;
-    if (keys !== undefined) {
+    const genesis = this.options.genesis;
+    if (genesis !== undefined) {
+      const keys = genesis.validatorKeys;
       let certificate: ReturnType<typeof decodeCertificate>;
       try {
         certificate = decodeCertificate(fromHex(b.certificate));
       } catch {
         return bad('undecodable commit certificate');
       }
-      if (!verifyCommitCertificate({ header, certificate }, keys, quorumSize(keys.length)))
-        bad('the commit certificate does not verify against the validator keys');
+      if (!verifyCommitCertificate({ header, certificate }, genesis.chainId, keys, quorumSize(keys.length)))
+        bad('the commit certificate does not verify against the chain’s validator keys');
       certified = true;
     }
     return { height: header.height, index: b.index, receipt: b.receipt, blockHash: b.blockHash, certified };

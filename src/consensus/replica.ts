@@ -56,9 +56,9 @@ export interface ReplicaConfig {
   readonly fetchCount: number;
 }
 
-/** The application's verdict on a proposal, executed on top of the last committed block. */
+/** The application's verdict on a proposal made in `view`, executed on top of the last committed block. */
 export interface ReplicaApp {
-  validate(height: bigint, payload: Uint8Array): boolean;
+  validate(view: bigint, height: bigint, payload: Uint8Array): boolean;
 }
 
 /** What the replica must persist (synced) before the effects that follow it are carried out. */
@@ -319,7 +319,7 @@ export class Replica {
     }
     const mine = signed.sender === this.config.self;
     // [REJECT] a proposal the application finds invalid (wrong parent, bad transactions, wrong state root)
-    if (!mine && !this.app.validate(m.height, m.payload)) return;
+    if (!mine && !this.app.validate(m.view, m.height, m.payload)) return;
     if (!mine && !this.recordVote('prepare', m.height, m.digest)) return;
     this.slot.prePrepare = { digest: m.digest, payload: m.payload, signature: signed.signature };
     this.payloads.set(hex(m.digest), { height: m.height, payload: m.payload });

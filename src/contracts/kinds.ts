@@ -102,6 +102,25 @@ export function orgKind<P>(spec: {
   };
 }
 
+/**
+ * A ledger kind signed by an organisation key (such as the ledger's `memo`) opened to every member
+ * that is not suspended: `orgKind`'s membership and suspension checks in front of its own.
+ */
+export function membersOnly<P>(handler: OrgTxHandler<P>): OrgTxHandler<P> {
+  return {
+    ...handler,
+    authorise(ctx, tx, payload) {
+      const sender = memberOfKey(ctx, tx.auth.sender);
+      if (sender === undefined) throw new ContractError('CONTRACT_NOT_MEMBER', 'the sender is not a member');
+      // [INVALID] a suspended member
+      if (isSuspended(ctx, sender.id)) {
+        throw new ContractError('CONTRACT_SUSPENDED', `member ${sender.id} is suspended`, { id: sender.id });
+      }
+      handler.authorise?.(ctx, tx, payload);
+    },
+  };
+}
+
 /** The registration of pseudonym `y`, usable at the block's time, or a ContractError. */
 export function usablePseudonym(ctx: TxContext, y: Uint8Array): PseudonymRecord {
   const reg = readRecord(ctx.state, ctx.group, pseudonymKey(y), pseudonymRecord);

@@ -27,6 +27,9 @@ export const regulatorSetup = orgKind({
     if (draft.get(REGULATOR_KEY) !== undefined) {
       throw new ContractError('CONTRACT_EXISTS', 'the regulator keys are already set');
     }
+    // [FAIL] a certification key that can verify no signature would refuse every pseudonym forever
+    if (!isValidEd25519PublicKey(payload.certPublicKey))
+      throw new ContractError('CONTRACT_BAD_PROOF', 'invalid certification key');
     draft.put(REGULATOR_KEY, regulatorRecord, payload);
   },
 });

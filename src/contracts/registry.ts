@@ -1,12 +1,14 @@
 /**
  * Every contract kind of the chain (docs/protocol.md lists each with who may send it, what it
- * checks and what it writes). A validator's handler registry is exactly this list plus the
- * ledger's test kind `memo`.
+ * checks and what it writes). A validator's handler registry is exactly this list, which includes
+ * the ledger's `memo` (tests and the throughput benchmark), open to every member not suspended.
  */
 import type { TxHandler } from '../ledger/handler.ts';
+import { memoHandler } from '../ledger/memo.ts';
 import { billAcknowledge, billEscalate, billRespond } from './billResponses.ts';
 import { disputeResolve, traceRecordKind } from './disputes.ts';
 import { roundFinalize } from './finalize.ts';
+import { membersOnly } from './kinds.ts';
 import { memberReceivingKey, memberRegister, memberSuspend, regulatorSetup } from './membership.ts';
 import { meterSubmit } from './metering.ts';
 import { pseudonymRegister, pseudonymRevoke } from './pseudonyms.ts';
@@ -31,4 +33,5 @@ export const CONTRACT_HANDLERS: readonly TxHandler[] = [
   disputeResolve,
   traceRecordKind,
   roundFinalize,
+  membersOnly(memoHandler),
 ] as readonly TxHandler[];

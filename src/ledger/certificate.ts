@@ -69,12 +69,14 @@ export function signCommitVote(
 }
 
 /**
- * True when `block`'s certificate holds valid commit signatures over its hash by at least `quorum`
- * distinct validators of `validators` (public keys by index), cast in a view no earlier than the
- * header's. Every vote must be valid: one bad signature rejects the certificate.
+ * True when `block` is of chain `chainId` and its certificate holds valid commit signatures over its
+ * hash by at least `quorum` distinct validators of `validators` (public keys by index), cast in a
+ * view no earlier than the header's. Every vote must be valid: one bad signature rejects the
+ * certificate.
  */
 export function verifyCommitCertificate(
   block: { readonly header: BlockHeader; readonly certificate: CommitCertificate },
+  chainId: string,
   validators: readonly Uint8Array[],
   quorum: number,
 ): boolean {
@@ -82,6 +84,8 @@ export function verifyCommitCertificate(
     throw new RangeError(`quorum ${quorum} for ${validators.length} validators`);
   }
   const { header, certificate } = block;
+  // [REJECT] a block of another chain (say a staging chain run by the same validator keys)
+  if (header.chainId !== chainId) return false;
   // [REJECT] votes from a view before the block was proposed
   if (certificate.view < header.view) return false;
   // [REJECT] fewer votes than a quorum

@@ -75,7 +75,7 @@ export class ChainApp implements ReplicaApp {
   }
 
   /** Executes a proposal for `height` on the committed state; true when it is a valid next block. */
-  validate(height: bigint, payload: Uint8Array): boolean {
+  validate(view: bigint, height: bigint, payload: Uint8Array): boolean {
     const parent = this.store.head();
     if (parent === undefined || parent.height + 1n !== height) return false;
     let block: Block;
@@ -85,8 +85,11 @@ export class ChainApp implements ReplicaApp {
       return false;
     }
     const h = block.header;
-    // [REJECT] a header not proposed by its view's primary, or too far in the future
+    // [REJECT] a header not proposed by its view's primary, or stamped with a view after the one it
+    // is proposed in (its commit certificate, cast in the proposal's view, would then never verify);
+    // a block re-proposed after a view change keeps its earlier view
     if (h.proposer !== primaryOf(h.view, this.validators)) return false;
+    if (h.view > view) return false;
     if (h.timestampMs > BigInt(this.clock()) + MAX_CLOCK_DRIFT_MS) return false;
     let result: ExecutionResult;
     try {

@@ -33,7 +33,6 @@ import type { Block } from '../ledger/block.ts';
 import { verifyEd25519 } from '../ledger/ed25519Verify.ts';
 import { type Genesis, genesisState, parseGenesis } from '../ledger/genesis.ts';
 import { type BlockContext, HandlerRegistry } from '../ledger/handler.ts';
-import { memoHandler } from '../ledger/memo.ts';
 import { parseValidatorKeyFile } from '../ledger/networkKeys.ts';
 import type { Receipt } from '../ledger/receipt.ts';
 import { ensureGenesis, type LedgerStore, openStore } from '../ledger/store.ts';
@@ -136,7 +135,6 @@ export class ValidatorNode {
     }
     const group = await libsodiumGroup();
     const handlers = new HandlerRegistry();
-    handlers.register(memoHandler);
     for (const h of CONTRACT_HANDLERS) handlers.register(h);
     const env: LedgerEnv = { chainId: genesis.chainId, group, handlers };
     const store = await openStore(config.dataDir);

@@ -30,7 +30,13 @@ export function proveDecryption(
   const shared = params.group.mul(receiver.secret, sc.kemShare);
   return {
     shared,
-    proof: proveDleq(params.group, statement(params, sc, shared), receiver.secret, context(sc), random),
+    proof: proveDleq(
+      params.group,
+      statement(params, sc, shared),
+      receiver.secret,
+      decryptionContext(sc),
+      random,
+    ),
   };
 }
 
@@ -42,7 +48,8 @@ export function verifyDecryption(
   proof: DecryptionProof,
 ): Uint8Array | null {
   if (!verify(params, sc, ring)) return null;
-  if (!verifyDleq(params.group, statement(params, sc, proof.shared), proof.proof, context(sc))) return null;
+  if (!verifyDleq(params.group, statement(params, sc, proof.shared), proof.proof, decryptionContext(sc)))
+    return null;
   return openWithSharedSecret(params, sc, ring, proof.shared);
 }
 
@@ -51,7 +58,8 @@ function statement(params: RscParams, sc: Signcryption, shared: Point): DleqStat
   return { g: params.group.base, x: sc.receiver, h: sc.kemShare, y: shared };
 }
 
-function context(sc: Signcryption): Uint8Array {
+/** What a decryption proof is bound to: string "dpp/rsc/v1/decryption" ‖ SHA-256(encoding of sc). */
+export function decryptionContext(sc: Signcryption): Uint8Array {
   return new Writer()
     .string('dpp/rsc/v1/decryption')
     .fixed(sha256(encodeSigncryption(sc)), 32)

@@ -75,7 +75,7 @@ export function openPseudoIdentity(
   const statement = { g: group.base, h: pid.pid1, x: regulator.masterPublic, y: d };
   return {
     d,
-    proof: proveDleq(group, statement, regulator.masterSecret, openingContext(pid), random),
+    proof: proveDleq(group, statement, regulator.masterSecret, pidOpeningContext(pid), random),
     realIdentity,
   };
 }
@@ -88,7 +88,7 @@ export function verifyPidOpening(
   opening: PidOpening,
 ): boolean {
   const statement = { g: group.base, h: pid.pid1, x: masterPublic, y: opening.d };
-  if (!verifyDleq(group, statement, opening.proof, openingContext(pid))) return false;
+  if (!verifyDleq(group, statement, opening.proof, pidOpeningContext(pid))) return false;
   return decryptRid(opening.d, pid) === opening.realIdentity;
 }
 
@@ -131,6 +131,7 @@ function decryptRid(d: Point, pid: PseudoIdentity): string | null {
   }
 }
 
-function openingContext(pid: PseudoIdentity): Uint8Array {
+/** What a PID opening proof is bound to: string "dpp/pid/open/v1" ‖ PID1 ‖ bytes PID2. */
+export function pidOpeningContext(pid: PseudoIdentity): Uint8Array {
   return new Writer().string('dpp/pid/open/v1').fixed(pid.pid1, ELEMENT_BYTES).bytes(pid.pid2).finish();
 }

@@ -45,7 +45,8 @@ export interface PseudonymCertificate {
 export type CertificateStatus = 'valid' | 'expired' | 'bad-signature';
 
 const VERSION = 1;
-const POP_PURPOSE = 'pseudonym-pop';
+/** The Schnorr purpose of a proof of possession (tag "dpp/schnorr/v1/pseudonym-pop"). */
+export const POP_PURPOSE = 'pseudonym-pop';
 
 /** The member's request: proves possession of `secret` (whose public key is `publicKey`). */
 export function requestCertification(
@@ -61,7 +62,7 @@ export function requestCertification(
     POP_PURPOSE,
     secret,
     publicKey,
-    body(publicKey, pid, expiresAtMs),
+    certificateBody(publicKey, pid, expiresAtMs),
     random,
   );
   return { publicKey, pid, expiresAtMs, proofOfPossession };
@@ -69,7 +70,7 @@ export function requestCertification(
 
 /** True when the request's proof of possession verifies: its sender holds the secret of its key. */
 export function verifyProofOfPossession(group: Group, request: CertificationRequest): boolean {
-  const message = body(request.publicKey, request.pid, request.expiresAtMs);
+  const message = certificateBody(request.publicKey, request.pid, request.expiresAtMs);
   return schnorrVerify(group, POP_PURPOSE, request.publicKey, message, request.proofOfPossession);
 }
 
@@ -107,7 +108,7 @@ export function certifyPseudonym(
       expiresAtMs: String(expiresAtMs),
     });
   }
-  const message = signedBytes(body(publicKey, pid, expiresAtMs));
+  const message = certificateSignedBytes(certificateBody(publicKey, pid, expiresAtMs));
   return { publicKey, pid, expiresAtMs, signature: orgSign(regulator.certKey, message) };
 }
 
@@ -117,16 +118,24 @@ export function certificateStatus(
   cert: PseudonymCertificate,
   nowMs: bigint,
 ): CertificateStatus {
-  const message = signedBytes(body(cert.publicKey, cert.pid, cert.expiresAtMs));
-  if (!orgVerify(regulator.certPublicKey, message, cert.signature)) return 'bad-signature';
+  if (!certificateSigned(regulator.certPublicKey, cert)) return 'bad-signature';
   return nowMs < cert.expiresAtMs ? 'valid' : 'expired';
+}
+
+/**
+ * True when the regulator's certification key `certPublicKey` signed `cert` as it stands: key, PID
+ * and expiry (the expiry itself is not compared with any time; see `certificateStatus`).
+ */
+export function certificateSigned(certPublicKey: Uint8Array, cert: PseudonymCertificate): boolean {
+  const message = certificateSignedBytes(certificateBody(cert.publicKey, cert.pid, cert.expiresAtMs));
+  return orgVerify(certPublicKey, message, cert.signature);
 }
 
 /** The certificate's canonical bytes. */
 export function encodeCertificate(cert: PseudonymCertificate): Uint8Array {
   return new Writer()
     .u8(VERSION)
-    .fixed(body(cert.publicKey, cert.pid, cert.expiresAtMs), ELEMENT_BYTES + 112 + 8)
+    .fixed(certificateBody(cert.publicKey, cert.pid, cert.expiresAtMs), ELEMENT_BYTES + 112 + 8)
     .fixed(cert.signature, 64)
     .finish();
 }
@@ -145,7 +154,8 @@ export function decodeCertificate(group: Group, bytes: Uint8Array): PseudonymCer
   return { publicKey, pid, expiresAtMs, signature };
 }
 
-function body(publicKey: Point, pid: PseudoIdentity, expiresAtMs: bigint): Uint8Array {
+/** The certified body Y ‖ PID1 ‖ PID2 ‖ u64 expiresAtMs (152 bytes): what the proof of possession signs. */
+export function certificateBody(publicKey: Point, pid: PseudoIdentity, expiresAtMs: bigint): Uint8Array {
   return new Writer()
     .fixed(publicKey, ELEMENT_BYTES)
     .fixed(encodePseudoIdentity(pid), 112)
@@ -153,6 +163,7 @@ function body(publicKey: Point, pid: PseudoIdentity, expiresAtMs: bigint): Uint8
     .finish();
 }
 
-function signedBytes(message: Uint8Array): Uint8Array {
+/** What the regulator's Ed25519 key signs: string "dpp/pseudonym-cert/v1" ‖ the body (raw). */
+export function certificateSignedBytes(message: Uint8Array): Uint8Array {
   return new Writer().string('dpp/pseudonym-cert/v1').fixed(message, message.length).finish();
 }

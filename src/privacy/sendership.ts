@@ -25,7 +25,13 @@ export function proveSendership(
   context: Uint8Array,
   random: RandomSource = systemRandom,
 ): DleqProof {
-  return proveDleq(params.group, statement(params, sc, sender), traceSecret, bound(sc, context), random);
+  return proveDleq(
+    params.group,
+    statement(params, sc, sender),
+    traceSecret,
+    sendershipContext(sc, context),
+    random,
+  );
 }
 
 /** True when `proof` shows that the holder of `sender` sent `sc` (for this context). */
@@ -36,7 +42,7 @@ export function verifySendership(
   proof: DleqProof,
   context: Uint8Array,
 ): boolean {
-  return verifyDleq(params.group, statement(params, sc, sender), proof, bound(sc, context));
+  return verifyDleq(params.group, statement(params, sc, sender), proof, sendershipContext(sc, context));
 }
 
 /** log_B(T1) = log_P(T2 − Y). */
@@ -45,7 +51,8 @@ function statement(params: RscParams, sc: Signcryption, sender: Point): DleqStat
   return { g: group.base, x: sc.t1, h: params.regulatorKey, y: group.sub(sc.t2, sender) };
 }
 
-function bound(sc: Signcryption, context: Uint8Array): Uint8Array {
+/** What a sendership proof is bound to: string "dpp/rsc/v1/sender" ‖ SHA-256(encoding of sc) ‖ bytes context. */
+export function sendershipContext(sc: Signcryption, context: Uint8Array): Uint8Array {
   return new Writer()
     .string('dpp/rsc/v1/sender')
     .fixed(sha256(encodeSigncryption(sc)), 32)

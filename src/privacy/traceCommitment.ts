@@ -3,8 +3,9 @@
  * audit event carrying C = SHA-256(frame("dpp/trace-commitment/v1", [salt, trace])) — the identity
  * stays off chain — and gives the parties to the dispute the opening (salt, trace). Anyone holding
  * the opening checks that it matches C and that the trace is correct: the signcryption verifies,
- * the regulator's Chaum–Pedersen proof names that ring member, and the PID opening proof reveals
- * the organisation (./trace.ts). The salt keeps C from being tested against guessed identities.
+ * the regulator's Chaum–Pedersen proof names that ring member, the certificate is the regulator's
+ * (and the one registered on chain), and the PID opening proof reveals the organisation
+ * (./trace.ts). The salt keeps C from being tested against guessed identities.
  *
  * Trace encoding: u32 memberIndex ‖ Y ‖ proof (64) ‖ certificate (217) ‖ D ‖ opening proof (64).
  */
@@ -19,9 +20,8 @@ import { encodeDleqProof, readDleqProof } from './chaumPedersen.ts';
 import { encodePidOpening, readPidOpening } from './pseudoIdentity.ts';
 import { decodeCertificate, encodeCertificate } from './pseudonymCertificate.ts';
 import type { Ring } from './ring.ts';
-import type { RscParams } from './ringSigncryption.ts';
 import type { Signcryption } from './signcryptionEncoding.ts';
-import { type IdentityTrace, verifyIdentityTrace } from './trace.ts';
+import { type IdentityTrace, type IdentityTraceAnchors, verifyIdentityTrace } from './trace.ts';
 
 const CERTIFICATE_BYTES = 1 + 32 + 112 + 8 + 64;
 
@@ -70,9 +70,13 @@ export function commitTrace(
   return { opening: { salt, trace }, commitment: traceCommitment(salt, trace) };
 }
 
-/** True when `opening` matches `commitment` and its trace of `sc` in `ring` is correct. */
+/**
+ * True when `opening` matches `commitment` and its identity trace of `sc` in `ring` verifies
+ * against `anchors` (./trace.ts `verifyIdentityTrace`: the regulator's keys and, with the chain,
+ * the registered certificate).
+ */
 export function verifyTraceOpening(
-  params: RscParams,
+  anchors: IdentityTraceAnchors,
   sc: Signcryption,
   ring: Ring,
   commitment: Uint8Array,
@@ -80,5 +84,5 @@ export function verifyTraceOpening(
 ): boolean {
   if (opening.salt.length !== 32) return false;
   if (!bytesEqual(traceCommitment(opening.salt, opening.trace), commitment)) return false;
-  return verifyIdentityTrace(params, sc, ring, opening.trace);
+  return verifyIdentityTrace(anchors, sc, ring, opening.trace);
 }

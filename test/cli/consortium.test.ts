@@ -10,7 +10,7 @@
  * e.g. two `npm test` in one working tree, do not collide).
  */
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, readFileSync, renameSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -215,6 +215,20 @@ describe('dpp participant commands on a real local network', () => {
     const trace = ok('trace', disputed!.response, '--reason', 'disputed bill');
     assert.equal(trace.organisation, 'c.bus002');
     assert.ok(existsSync(trace.openingFile));
+    // Any member checks the opening against the chain; a tampered one is refused.
+    const verified = ok('verify-trace', trace.openingFile, '--as', 'g1.bus1');
+    assert.equal(verified.organisation, 'c.bus002');
+    assert.equal(verified.verified, true);
+    const opening = JSON.parse(readFileSync(trace.openingFile, 'utf8'));
+    const forgedFile = join(dir, 'forged-opening.json');
+    // one bit of the certificate's signature (its bytes follow index, Y, proof and the signed body)
+    const at = (4 + 32 + 64 + 1 + 152 + 5) * 2;
+    const flipped = (Number.parseInt(opening.trace.slice(at, at + 2), 16) ^ 1).toString(16).padStart(2, '0');
+    const forgedTrace = `${opening.trace.slice(0, at)}${flipped}${opening.trace.slice(at + 2)}`;
+    writeFileSync(forgedFile, JSON.stringify({ ...opening, trace: forgedTrace }));
+    refused(['verify-trace', forgedFile], /does not verify: it is not the regulator’s trace/);
+    writeFileSync(forgedFile, JSON.stringify({ ...opening, commitment: '00'.repeat(32) }));
+    refused(['verify-trace', forgedFile], /records no trace of response/);
     ok(
       'dispute',
       'resolve',

@@ -11,7 +11,7 @@ describe('dpp command (a real process, as npm start runs it)', () => {
     assert.match(r.stdout, /verified: .*yes/);
     assert.match(r.stdout, /plaintext: "bill 17: CONFIRMED/);
     assert.match(r.stdout, /organisation .*consumer-[ABC]\.example/);
-    assert.match(r.stdout, /PID opening against P: .*valid/);
+    assert.match(r.stdout, /the regulator's certificate and the PID opening: .*valid/);
   });
 
   it('a bad option gets a one-line error with a hint, exit 1, no stack trace', () => {

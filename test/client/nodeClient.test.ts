@@ -34,7 +34,10 @@ describe('node client', { timeout: 60_000 }, () => {
     chain = await startTestChain();
     api = await startApiServer(chain.node, { host: '127.0.0.1', port: 0 }, { processMetrics: false });
     client = new NodeClient(api.url, {
-      validatorKeys: chain.node.genesis.validators.map((v) => v.publicKey),
+      genesis: {
+        chainId: chain.node.genesis.chainId,
+        validatorKeys: chain.node.genesis.validators.map((v) => v.publicKey),
+      },
     });
   });
   after(async () => {
@@ -149,7 +152,10 @@ describe('node client', { timeout: 60_000 }, () => {
       const fake = await fakeNode((path) => (path.startsWith('/v1/tx/') ? answer(path) : {}));
       try {
         const liar = new NodeClient(fake.url, {
-          validatorKeys: chain.node.genesis.validators.map((v) => v.publicKey),
+          genesis: {
+            chainId: chain.node.genesis.chainId,
+            validatorKeys: chain.node.genesis.validators.map((v) => v.publicKey),
+          },
         });
         await assert.rejects(liar.tx(done.id), refused(code), label);
       } finally {

@@ -67,7 +67,7 @@ export class Cluster {
     node.replica = new Replica(
       this.config(i),
       this.crypto(i),
-      { validate: (h, p) => this.valid(i, h, p) },
+      { validate: (_v, h, p) => this.valid(i, h, p) },
       {
         persisted: node.persisted,
         committedHeight: BigInt(node.chain.length),

@@ -10,6 +10,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { orgContractTx, pseudonymContractTx } from '../../src/client/contractTx.ts';
 import { issueOneTimePseudonym } from '../../src/client/pseudonyms.ts';
+import { utf8 } from '../../src/codec/bytes.ts';
 import { acknowledgePayload, escalatePayload } from '../../src/contracts/billResponses.ts';
 import { resolvePayload, traceRecordPayload } from '../../src/contracts/disputes.ts';
 import { readRecord } from '../../src/contracts/draft.ts';
@@ -37,7 +38,7 @@ import type { MemberRole } from '../../src/ledger/memberRecord.ts';
 import type { SignedTransaction } from '../../src/ledger/txSigning.ts';
 import { generateKeyPair, type KeyPair } from '../../src/privacy/keyPair.ts';
 import { schnorrSign } from '../../src/privacy/schnorr.ts';
-import { CHAIN_ID, type ContractChain, group, invalidReason } from './harness.ts';
+import { CHAIN_ID, ContractChain, group, invalidReason } from './harness.ts';
 import { billsOf, OK, R, type RoundSetup, setUpRound, termsAt } from './scenario.ts';
 
 /** Who may send each org kind (docs/protocol.md): the specification the matrix checks. */
@@ -56,6 +57,8 @@ const ROLES: Readonly<Record<string, readonly MemberRole[]>> = {
   'dispute.resolve': ['trading-centre'],
   'trace.record': ['trading-centre'],
   'round.finalize': ['trading-centre'],
+  // the ledger's memo (tests, the throughput benchmark): every member not suspended
+  memo: ['trading-centre', 'generator', 'aggregator', 'consumer'],
 };
 
 /** The senders of the matrix: member id (or the outsider), role, suspended. */
@@ -71,6 +74,8 @@ const SENDERS = [
 ] as const;
 
 const zero32 = new Uint8Array(32);
+/** The memo's payload is its raw bytes. */
+const memoCodec: Codec<Uint8Array> = { name: 'memo', encode: (v) => v, decode: (b) => b };
 const zeroScalar = group.scalarFromWide(new Uint8Array(64));
 
 /** A decodable payload of each org kind (its business outcome does not matter here). */
@@ -143,6 +148,7 @@ function payloads(s: RoundSetup): Record<string, [Codec<never>, unknown]> {
     'dispute.resolve': [resolvePayload, { round: R, bill: 0, outcome: 'uphold', note: '' }],
     'trace.record': [traceRecordPayload, { response: zero32, reason: 'audit', commitment: zero32 }],
     'round.finalize': [finalizePayload, { round: R }],
+    memo: [memoCodec, utf8('a note')],
   };
   return entries as Record<string, [Codec<never>, unknown]>;
 }
@@ -207,6 +213,19 @@ describe('contracts: who may send what', () => {
       }
     }
     assert.deepEqual(table, []);
+  });
+
+  it('regulator.setup refuses a certification key that is no Ed25519 key (it could never be replaced)', () => {
+    const c = new ContractChain();
+    const setup = (certPublicKey: Uint8Array) =>
+      c.org('trading-centre', 'regulator.setup', regulatorRecord, {
+        masterPublic: c.regulator.masterPublic,
+        certPublicKey,
+      });
+    const identity = new Uint8Array(32);
+    identity[0] = 1;
+    assert.deepEqual(c.one(setup(identity)), { status: 'failed', code: 'CONTRACT_BAD_PROOF' });
+    assert.deepEqual(c.one(setup(c.regulator.certPublicKey)), OK);
   });
 
   it('a reinstated member may send again; the trading centre cannot be suspended', () => {

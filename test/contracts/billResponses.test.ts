@@ -8,6 +8,7 @@
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { openBillResponse } from '../../src/client/billResponse.ts';
 import { toHex } from '../../src/codec/bytes.ts';
 import { acknowledgePayload, respondPayload } from '../../src/contracts/billResponses.ts';
 import { resolvePayload } from '../../src/contracts/disputes.ts';
@@ -30,6 +31,7 @@ import {
   type RoundSetup,
   respondTo,
   respondWith,
+  responseOf,
   ringNow,
   tamperedResponse,
   traceSecretOf,
@@ -217,6 +219,63 @@ describe('contracts: bill.respond tamper matrix', () => {
     assert.deepEqual(fresh.c.one(onTime, toDeadline), OK, 'at the deadline itself');
     assert.equal(invalidReason(fresh.c, onTime), 'LEDGER_REPLAY');
     failsWith(fresh.c, late, 'CONTRACT_TOO_LATE', 1n);
+  });
+});
+
+describe('contracts: a response made for one bill cannot be passed off for another', () => {
+  // `verify` proves that a ring member made a signcryption, not what for: the contract binds it to
+  // its transaction (chain, kind, unique id), the payload's round picks the ring, the receiver must
+  // be the named generator's key, and the bill is named only inside, signed by the bill's pseudonym.
+  const s = issuedRound();
+  const { c, bills } = s;
+  const bill = billOfAggA(bills);
+  const sibling = bills.find(
+    (b) => b !== bill && b.aggregator === bill.aggregator && b.generator !== bill.generator,
+  );
+
+  it('its signcryption, copied into a transaction for another bill (fresh id, other generator or round): invalid', () => {
+    const made = tamperedResponse(s, bill);
+    const uniqueId = made.tx.tx.auth.scheme === 'ring' ? made.tx.tx.auth.uniqueId : new Uint8Array(32);
+    assert.equal(invalidReason(c, made.tx), undefined, 'the original is valid');
+    assert.ok(sibling !== undefined, 'a bill of the same ring to another generator');
+    // the same signcryption, carried by a transaction for the sibling bill
+    assert.equal(invalidReason(c, respondWith(s, sibling, made.signcryption, uniqueId)), BAD_SC);
+    assert.equal(
+      invalidReason(c, respondWith(s, sibling, made.signcryption, new Uint8Array(32).fill(9))),
+      BAD_SC,
+    );
+    const laterRound = { ...bill, round: bill.round + 1n };
+    assert.equal(
+      invalidReason(c, respondWith(s, laterRound, made.signcryption, uniqueId)),
+      'LEDGER_UNAUTHORISED:CONTRACT_BAD_RING',
+    );
+  });
+
+  it('committed, it settles only the bill it names: acknowledged as another bill it fails, and the client refuses a record of another transaction', () => {
+    const tx = respondTo(s, bill);
+    assert.deepEqual(c.one(tx), OK);
+    const ack = acknowledgementOf(s, tx);
+    assert.equal(ack.bill, bill.index);
+    const other = bills.find((b) => b !== bill && b.generator === bill.generator);
+    assert.ok(other !== undefined, 'another bill of the same generator');
+    assert.deepEqual(
+      c.one(c.org(bill.generator, 'bill.acknowledge', acknowledgePayload, { ...ack, bill: other.index })),
+      { status: 'failed', code: 'CONTRACT_BAD_SIGNATURE' },
+    );
+    // a response record claiming another unique id than its signcryption's context
+    const rec = responseOf(c, tx);
+    assert.throws(
+      () =>
+        openBillResponse(
+          CHAIN_ID,
+          s.params,
+          s.receiving.get(rec.generator)!,
+          transactionId(tx.bytes),
+          { ...rec, uniqueId: new Uint8Array(32).fill(7) },
+          () => bill,
+        ),
+      { code: 'CLIENT_BAD_RESPONSE' },
+    );
   });
 });
 

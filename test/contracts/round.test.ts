@@ -244,7 +244,13 @@ describe('contracts: a whole round', () => {
       });
     assert.equal(invalidReason(c, traceTx('gen-a')), 'LEDGER_UNAUTHORISED:CONTRACT_WRONG_ROLE');
     assert.deepEqual(c.one(traceTx('trading-centre')), OK);
-    assert.ok(verifyTraceOpening(params, sc, ringOf(rec.ring), commitment, opening));
+    const anchors = {
+      params,
+      certPublicKey: reg.certPublicKey,
+      registeredCertificate: (y: Uint8Array) =>
+        readRecord(c.state, group, pseudonymKey(y), pseudonymRecord)?.certificate,
+    };
+    assert.ok(verifyTraceOpening(anchors, sc, ringOf(rec.ring), commitment, opening));
     assert.deepEqual(
       c.one(
         c.org('trading-centre', 'dispute.resolve', resolvePayload, {

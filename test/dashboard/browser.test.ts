@@ -87,7 +87,7 @@ describe('dashboard in chromium on a live consortium', { timeout: 240_000 }, () 
     await driver.setUp();
     await driver.runRound(1n, true);
     browser = await launchChromium();
-    page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
+    page = await browser.newPage({ viewport: { width: 1280, height: 800 }, acceptDownloads: true });
     page.on('console', (m) => {
       if (m.type() === 'error') problems.push(`console: ${m.text()}`);
     });
@@ -253,6 +253,16 @@ describe('dashboard in chromium on a live consortium', { timeout: 240_000 }, () 
     await page.getByRole('button', { name: 'Request trace' }).click();
     await page.waitForSelector('[data-testid=trace-result] .ok', { timeout: 40_000 });
     assert.match((await page.textContent('[data-testid=trace-result]')) ?? '', /organisation/);
+    // the opening is checked in the browser against the chain and offered as a file
+    assert.match(
+      (await page.textContent('[data-testid=opening-verdict]')) ?? '',
+      /^✓ Opening checked in this browser/,
+    );
+    const download = page.waitForEvent('download');
+    await page.click('[data-testid=opening-download]');
+    const opening = JSON.parse(readFileSync(await (await download).path(), 'utf8'));
+    assert.equal(opening.type, 'dpp-trace-opening');
+    assert.equal(opening.response, target);
     await page.waitForSelector(`[data-testid=audit-log] td:has-text("browser test audit")`);
     const traces = (await get<{ traces: { response: string; reason: string }[] }>(`${base}/v1/traces`))
       .traces;

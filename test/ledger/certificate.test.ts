@@ -22,6 +22,7 @@ const env = makeEnv();
 const { keys, quorum } = validatorSet(chain.net.genesis);
 const block = blockOf(env, chain.state, chain.head, [], { view: 3n });
 const vk = chain.net.validatorKeys;
+const chainId = block.header.chainId;
 const vote = (i: number, view = 3n, header = block.header): CommitVote =>
   signCommitVote(vk[i]!.key, i, header, view);
 const withVotes = (votes: CommitVote[], view = 3n): Block => ({ ...block, certificate: { view, votes } });
@@ -71,14 +72,17 @@ describe('commit votes', () => {
 describe('commit certificate verification', () => {
   it('accepts a quorum, and every validator', () => {
     assert.equal(quorum, 3);
-    assert.equal(verifyCommitCertificate(withVotes([vote(0), vote(1), vote(2)]), keys, quorum), true);
     assert.equal(
-      verifyCommitCertificate(withVotes([vote(3), vote(1), vote(2), vote(0)]), keys, quorum),
+      verifyCommitCertificate(withVotes([vote(0), vote(1), vote(2)]), chainId, keys, quorum),
+      true,
+    );
+    assert.equal(
+      verifyCommitCertificate(withVotes([vote(3), vote(1), vote(2), vote(0)]), chainId, keys, quorum),
       true,
     );
     const later = withVotes([vote(0, 9n), vote(1, 9n), vote(2, 9n)], 9n);
     assert.equal(
-      verifyCommitCertificate(later, keys, quorum),
+      verifyCommitCertificate(later, chainId, keys, quorum),
       true,
       'committed in a later view (after a view change)',
     );
@@ -128,7 +132,8 @@ describe('commit certificate verification', () => {
         withVotes([vote(0), vote(1), vote(2), { validatorIndex: 3, signature: new Uint8Array(64) }]),
       ],
     ];
-    for (const [name, b] of cases) assert.equal(verifyCommitCertificate(b, keys, quorum), false, name);
+    for (const [name, b] of cases)
+      assert.equal(verifyCommitCertificate(b, chainId, keys, quorum), false, name);
   });
 
   it('refuses votes for another block, height, view or chain', () => {
@@ -137,16 +142,16 @@ describe('commit certificate verification', () => {
       timestampMs: block.header.timestampMs + 1n,
     });
     const forOther = [0, 1, 2].map((i) => vote(i, 3n, other.header));
-    assert.equal(verifyCommitCertificate(withVotes(forOther), keys, quorum), false, 'wrong block');
+    assert.equal(verifyCommitCertificate(withVotes(forOther), chainId, keys, quorum), false, 'wrong block');
     const otherView = [0, 1, 2].map((i) => vote(i, 4n));
     assert.equal(
-      verifyCommitCertificate(withVotes(otherView, 3n), keys, quorum),
+      verifyCommitCertificate(withVotes(otherView, 3n), chainId, keys, quorum),
       false,
       'signed for view 4, claims 3',
     );
     const earlier = [0, 1, 2].map((i) => vote(i, 2n));
     assert.equal(
-      verifyCommitCertificate(withVotes(earlier, 2n), keys, quorum),
+      verifyCommitCertificate(withVotes(earlier, 2n), chainId, keys, quorum),
       false,
       'view before the proposal',
     );
@@ -154,15 +159,24 @@ describe('commit certificate verification', () => {
     assert.equal(
       verifyCommitCertificate(
         { ...otherChain, certificate: { view: 3n, votes: [vote(0), vote(1), vote(2)] } },
+        chainId,
         keys,
         quorum,
       ),
       false,
     );
+    // A block genuinely certified on another chain run by the same validator keys (a staging
+    // chain): valid there, refused here.
+    const staging = {
+      ...otherChain,
+      certificate: { view: 3n, votes: [0, 1, 2].map((i) => vote(i, 3n, otherChain.header)) },
+    };
+    assert.equal(verifyCommitCertificate(staging, 'another-chain', keys, quorum), true);
+    assert.equal(verifyCommitCertificate(staging, chainId, keys, quorum), false, 'another chain’s block');
   });
 
   it('throws on a nonsensical quorum (a caller bug, not a verdict)', () => {
-    assert.throws(() => verifyCommitCertificate(block, keys, 0), RangeError);
-    assert.throws(() => verifyCommitCertificate(block, keys, 5), RangeError);
+    assert.throws(() => verifyCommitCertificate(block, chainId, keys, 0), RangeError);
+    assert.throws(() => verifyCommitCertificate(block, chainId, keys, 5), RangeError);
   });
 });

@@ -39,9 +39,10 @@ export function makeNetwork(seed = 'ledger-tests', validators = 4): GeneratedNet
   });
 }
 
-/** An environment with the memo kind and any extra handlers. */
+/** An environment with the memo kind and any extra handlers (the contracts bring their own memo). */
 export function makeEnv(extra: readonly TxHandler[] = []): LedgerEnv {
-  return { chainId: CHAIN_ID, group, handlers: new HandlerRegistry([memoHandler, ...extra]) };
+  const handlers = extra.some((h) => h.kind === memoHandler.kind) ? extra : [memoHandler, ...extra];
+  return { chainId: CHAIN_ID, group, handlers: new HandlerRegistry(handlers) };
 }
 
 /** A chain in memory: its network, its state, its head header. */

@@ -359,11 +359,12 @@ describe('ring signcryption: tracing to the real identity and provable decryptio
       const sc = seal(world, pi);
       const t = traceToIdentity(world.params, world.regulator, sc, world.ring, certificateOf);
       assert.equal(t.opening.realIdentity, world.members[pi]!.realIdentity);
-      assert.equal(verifyIdentityTrace(world.params, sc, world.ring, t), true);
+      const anchors = { params: world.params, certPublicKey: world.regulator.certPublicKey };
+      assert.equal(verifyIdentityTrace(anchors, sc, world.ring, t), true);
       const lie = { ...t, opening: { ...t.opening, realIdentity: 'someone-else.example' } };
-      assert.equal(verifyIdentityTrace(world.params, sc, world.ring, lie), false);
+      assert.equal(verifyIdentityTrace(anchors, sc, world.ring, lie), false);
       const wrongCert = { ...t, certificate: world.members[(pi + 1) % 5]!.certificate };
-      assert.equal(verifyIdentityTrace(world.params, sc, world.ring, wrongCert), false);
+      assert.equal(verifyIdentityTrace(anchors, sc, world.ring, wrongCert), false);
     }
   });
 

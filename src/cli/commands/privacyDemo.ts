@@ -10,7 +10,11 @@ import { toHex } from '../../codec/bytes.ts';
 import { libsodiumGroup } from '../../crypto/groupLibsodium.ts';
 import { generateKeyPair } from '../../privacy/keyPair.ts';
 import { issuePseudoIdentity } from '../../privacy/pseudoIdentity.ts';
-import { certifyPseudonym, requestCertification } from '../../privacy/pseudonymCertificate.ts';
+import {
+  certifyPseudonym,
+  encodeCertificate,
+  requestCertification,
+} from '../../privacy/pseudonymCertificate.ts';
 import { setupRegulator } from '../../privacy/regulator.ts';
 import { ringFromCertificates } from '../../privacy/ring.ts';
 import { signcrypt, unsigncrypt, verify } from '../../privacy/ringSigncryption.ts';
@@ -99,9 +103,17 @@ export async function runPrivacyDemo(options: PrivacyDemoOptions): Promise<void>
   line(
     `ring member #${found.memberIndex}, pseudonym ${short(found.pseudonym)}, organisation ${pc.bold(found.opening.realIdentity)}`,
   );
-  const checks = verifyIdentityTrace(params, received, ring, found);
+  const anchors = {
+    params,
+    certPublicKey: regulator.certPublicKey,
+    registeredCertificate: (y: Uint8Array) => {
+      const cert = byKey.get(toHex(y));
+      return cert === undefined ? undefined : encodeCertificate(cert);
+    },
+  };
+  const checks = verifyIdentityTrace(anchors, received, ring, found);
   line(
-    `anyone checks the trace and the PID opening against P: ${checks ? pc.green('valid') : pc.red('invalid')}`,
+    `anyone checks the trace, the regulator's certificate and the PID opening: ${checks ? pc.green('valid') : pc.red('invalid')}`,
   );
 
   if (!valid || opened === null || !checks || found.opening.realIdentity !== sender.name) {

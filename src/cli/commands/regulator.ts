@@ -4,10 +4,13 @@
  *   the master secret, records the audit event on chain (a commitment, never the identity) and
  *   writes the opening — salt and identity trace, which anyone checks against the commitment —
  *   to traces/<responseId>.json for the parties;
+ *   `dpp verify-trace <openingFile>` lets a party (or any auditor) check such an opening against
+ *   the chain: the commitment recorded by `trace.record`, the response's signcryption and ring, the
+ *   regulator's keys and the certificate registered for the traced pseudonym;
  *   `dpp dispute resolve <round> <index> --outcome …` settles or voids a disputed bill;
  *   `dpp pseudonym revoke <key>` revokes a pseudonym: it leaves its ring and can no longer sign.
  */
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import pc from 'picocolors';
 import { fromHex, toHex } from '../../codec/bytes.ts';
@@ -17,7 +20,12 @@ import { decodeCertificate, type PseudonymCertificate } from '../../privacy/pseu
 import { ringOf } from '../../privacy/ring.ts';
 import { decodeSigncryption } from '../../privacy/signcryptionEncoding.ts';
 import { traceToIdentity } from '../../privacy/trace.ts';
-import { commitTrace, encodeIdentityTrace } from '../../privacy/traceCommitment.ts';
+import {
+  commitTrace,
+  decodeIdentityTrace,
+  encodeIdentityTrace,
+  verifyTraceOpening,
+} from '../../privacy/traceCommitment.ts';
 import type { Consortium } from '../consortium.ts';
 import { CliError, emit, progress, receiptLine, short } from '../output.ts';
 import { responseOrFail } from './bill.ts';
@@ -87,6 +95,117 @@ export async function runTrace(
     console.log(`  audit event on chain: reason “${reason}”, commitment ${short(doc.commitment)}`);
     console.log(`  opening for the parties: ${relative(process.cwd(), file)}`);
   });
+}
+
+/**
+ * `dpp verify-trace`: checks a trace opening (the file `dpp trace` wrote) against the chain, read
+ * through `via`'s node. It fails unless the chain's audit log holds the opening's commitment for
+ * that response and the identity trace verifies with the regulator's keys and the certificate the
+ * chain registered for the traced pseudonym — so neither a forged certificate nor a trace the
+ * regulator never recorded passes.
+ */
+export async function runVerifyTrace(
+  c: Consortium,
+  as: string | undefined,
+  file: string,
+  json: boolean,
+): Promise<void> {
+  const via = as === undefined ? c.tradingCentre() : c.member(as);
+  const doc = readOpeningFile(file);
+  const reader = c.reader(via);
+  const response = await responseOrFail(reader, doc.response, 'the opening names a response not on chain');
+  const recorded = (await reader.traces()).filter(
+    (t) => t.response === doc.response && t.commitment === doc.commitment,
+  );
+  if (recorded.length === 0)
+    throw new CliError(
+      'CLI_TRACE_NOT_RECORDED',
+      `the chain records no trace of response ${short(doc.response)} with commitment ${short(doc.commitment)}`,
+      'a trace counts only once `trace.record` committed it; see `dpp chain show` or GET /v1/traces',
+    );
+  const regulator = await reader.regulator();
+  if (regulator === null)
+    throw new CliError(
+      'CLI_NO_REGULATOR',
+      'the regulator’s keys are not on chain',
+      'is this the right chain?',
+    );
+  const registered = new Map<string, Uint8Array>();
+  for (const y of response.ring) {
+    const reg = await reader.pseudonym(y);
+    if (reg !== undefined) registered.set(toHex(y), fromHex(reg.certificate));
+  }
+  let trace: ReturnType<typeof decodeIdentityTrace>;
+  try {
+    trace = decodeIdentityTrace(c.group, fromHex(doc.trace));
+  } catch (cause) {
+    throw new CliError('CLI_BAD_OPENING', `${file}: the trace does not decode (${String(cause)})`);
+  }
+  const anchors = {
+    params: { group: c.group, regulatorKey: regulator.masterPublic },
+    certPublicKey: regulator.certPublicKey,
+    registeredCertificate: (y: Uint8Array) => registered.get(toHex(y)),
+  };
+  const sc = decodeSigncryption(c.group, response.signcryption);
+  const opening = { salt: fromHex(doc.salt), trace };
+  if (!verifyTraceOpening(anchors, sc, ringOf(response.ring), fromHex(doc.commitment), opening))
+    throw new CliError(
+      'CLI_TRACE_INVALID',
+      `the opening in ${file} does not verify: it is not the regulator’s trace of this response`,
+      'ask the regulator for the opening it committed to on chain',
+    );
+  const result = {
+    response: doc.response,
+    commitment: doc.commitment,
+    traceSeq: recorded.map((t) => t.seq),
+    memberIndex: trace.memberIndex,
+    pseudonym: toHex(trace.pseudonym),
+    organisation: trace.opening.realIdentity,
+    verified: true,
+  };
+  emit(json, result, () => {
+    console.log(
+      `${pc.green('✓')} response ${short(doc.response)} was sent by ring member #${trace.memberIndex} (pseudonym ${short(result.pseudonym)}), organisation ${pc.bold(result.organisation)}`,
+    );
+    console.log(
+      `  checked: the audit event's commitment, the ring trace, the regulator's certificate as registered on chain, the PID opening`,
+    );
+  });
+}
+
+/** The fields of a `dpp-trace-opening` file; CliError naming what is wrong. */
+function readOpeningFile(file: string): {
+  response: string;
+  commitment: string;
+  salt: string;
+  trace: string;
+} {
+  let doc: unknown;
+  try {
+    doc = JSON.parse(readFileSync(file, 'utf8'));
+  } catch (cause) {
+    throw new CliError(
+      'CLI_BAD_OPENING',
+      `cannot read ${file}: ${String(cause)}`,
+      'pass the traces/<id>.json file `dpp trace` wrote',
+    );
+  }
+  const d = doc as Record<string, unknown>;
+  const hex = (name: string, length: number): string => {
+    const v = d[name];
+    if (typeof v !== 'string' || !new RegExp(`^[0-9a-f]{${length}}$`).test(v))
+      throw new CliError(
+        'CLI_BAD_OPENING',
+        `${file}: "${name}" must be ${length / 2} bytes of lowercase hex`,
+      );
+    return v;
+  };
+  if (d.type !== 'dpp-trace-opening')
+    throw new CliError('CLI_BAD_OPENING', `${file} is not a trace opening (type "dpp-trace-opening")`);
+  const trace = d.trace;
+  if (typeof trace !== 'string' || !/^([0-9a-f]{2})+$/.test(trace))
+    throw new CliError('CLI_BAD_OPENING', `${file}: "trace" must be lowercase hex`);
+  return { response: hex('response', 64), commitment: hex('commitment', 64), salt: hex('salt', 64), trace };
 }
 
 /** `dpp dispute resolve`. */

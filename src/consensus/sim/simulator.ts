@@ -157,7 +157,7 @@ export function runScenario(scenario: SimScenario): SimResult {
       .finish();
   };
   const appOf = (node: SimNode) => ({
-    validate(height: bigint, payload: Uint8Array): boolean {
+    validate(_view: bigint, height: bigint, payload: Uint8Array): boolean {
       if (payload.length < 50) return false;
       const view = new DataView(payload.buffer, payload.byteOffset);
       const parent = node.chain.at(-1)?.certificate.digest ?? new Uint8Array(32);

@@ -1,11 +1,59 @@
 /**
  * Regulator: open disputes, a trace requested through the trading centre's node (POST
  * /v1/regulator/traces with the trading centre's session: the master key stays in the node), and
- * the audit log of every trace (GET /v1/traces), updated live.
+ * the audit log of every trace (GET /v1/traces), updated live. The trace's opening is checked in
+ * this browser against the chain — the recorded commitment, the regulator's keys and the
+ * certificate registered for the traced pseudonym — and offered as the file `dpp verify-trace`
+ * reads.
  */
+import { fromHex, toHex } from '../../codec/bytes.ts';
+import type { Group } from '../../crypto/group.ts';
+import { ringOf } from '../../privacy/ring.ts';
+import { decodeSigncryption } from '../../privacy/signcryptionEncoding.ts';
+import { decodeIdentityTrace, verifyTraceOpening } from '../../privacy/traceCommitment.ts';
 import { get, send } from '../api.ts';
 import { type Page, throttle } from '../app.ts';
 import { fill, h, short, table } from '../dom.ts';
+
+/** What POST /v1/regulator/traces answers. */
+interface TraceResult {
+  traceSeq: string | null;
+  organisation: string;
+  memberIndex: number;
+  pseudonym: string;
+  commitment: string;
+  height: string;
+  opening: { salt: string; trace: string };
+}
+
+/**
+ * Checks `t`'s opening against the chain as any party would: the audit log records its commitment
+ * for `response`, and the identity trace verifies with the regulator's keys and the registered
+ * certificate of the traced pseudonym.
+ */
+async function openingVerifies(group: Group, response: string, t: TraceResult): Promise<boolean> {
+  const [{ traces }, { regulator }, stored] = await Promise.all([
+    get<{ traces: Trace[] }>('/v1/traces'),
+    get<{ regulator: { masterPublic: string; certPublicKey: string } | null }>('/v1/regulator'),
+    get<{ signcryption: string; ring: string[] }>(`/v1/responses/${response}`),
+  ]);
+  if (regulator === null) return false;
+  if (!traces.some((x) => x.response === response && x.commitment === t.commitment)) return false;
+  const trace = decodeIdentityTrace(group, fromHex(t.opening.trace));
+  const { certificate } = await get<{ certificate: string }>(`/v1/pseudonyms/${t.pseudonym}`);
+  const anchors = {
+    params: { group, regulatorKey: group.decodePoint(fromHex(regulator.masterPublic)) },
+    certPublicKey: fromHex(regulator.certPublicKey),
+    registeredCertificate: (y: Uint8Array) => (toHex(y) === t.pseudonym ? fromHex(certificate) : undefined),
+  };
+  return verifyTraceOpening(
+    anchors,
+    decodeSigncryption(group, fromHex(stored.signcryption)),
+    ringOf(stored.ring.map((y) => group.decodePoint(fromHex(y)))),
+    fromHex(t.commitment),
+    { salt: fromHex(t.opening.salt), trace },
+  );
+}
 
 interface Trace {
   seq: string;
@@ -60,18 +108,27 @@ export const regulatorPage: Page = async (root, app) => {
         button.disabled = true;
         fill(result, 'tracing…');
         try {
-          const t = await send<{
-            traceSeq: string | null;
-            organisation: string;
-            memberIndex: number;
-            pseudonym: string;
-            commitment: string;
-            height: string;
-          }>(
+          const response = responseInput.value.trim();
+          const t = await send<TraceResult>(
             'POST',
             '/v1/regulator/traces',
-            { response: responseInput.value.trim(), reason: reasonInput.value },
+            { response, reason: reasonInput.value },
             viewer?.token,
+          );
+          const verified = await openingVerifies(app.group, response, t).catch(() => false);
+          const file = JSON.stringify(
+            {
+              type: 'dpp-trace-opening',
+              response,
+              commitment: t.commitment,
+              salt: t.opening.salt,
+              trace: t.opening.trace,
+              memberIndex: t.memberIndex,
+              pseudonym: t.pseudonym,
+              organisation: t.organisation,
+            },
+            null,
+            2,
           );
           fill(
             result,
@@ -86,6 +143,25 @@ export const regulatorPage: Page = async (root, app) => {
               short(t.commitment),
               ' is on chain; the opening stays with you.',
             ),
+            h(
+              'p',
+              { class: verified ? 'ok' : 'bad', 'data-testid': 'opening-verdict' },
+              verified
+                ? '✓ Opening checked in this browser: the recorded commitment, the ring trace, the regulator’s certificate as registered on chain, the PID opening.'
+                : '✗ The opening does not verify against the chain: do not rely on this trace.',
+            ),
+            h(
+              'a',
+              {
+                href: URL.createObjectURL(new Blob([file], { type: 'application/json' })),
+                download: `trace-${response}.json`,
+                'data-testid': 'opening-download',
+              },
+              'Download the opening',
+            ),
+            ' (for the parties to the dispute; anyone checks it with ',
+            h('code', {}, 'dpp verify-trace <file>'),
+            ')',
           );
           await showLog();
         } catch (err) {

@@ -1,5 +1,5 @@
 /**
- * `npm run bench:crypto [-- --json] [-- --quick]`: the cost claim of docs/privacy.md §6.
+ * `npm run bench:crypto [-- --json] [-- --quick]`: the cost claim of docs/privacy.md §7.
  *
  * For ring sizes 2..64 and every scheme — ours, the untraceable composition, and each pairing-based
  * baseline on BLS12-381 and BN254 — prints the median milliseconds of signcrypt and of

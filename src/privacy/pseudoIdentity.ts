@@ -125,7 +125,7 @@ function decryptRid(d: Point, pid: PseudoIdentity): string | null {
   const len = padded[0]!;
   if (len === 0 || len > MAX_RID_BYTES || padded.subarray(1 + len).some((b) => b !== 0)) return null;
   try {
-    return new TextDecoder('utf-8', { fatal: true }).decode(padded.subarray(1, 1 + len));
+    return new TextDecoder('utf-8', { fatal: true, ignoreBOM: true }).decode(padded.subarray(1, 1 + len));
   } catch {
     return null;
   }

@@ -8,7 +8,7 @@
  * Trace tag (ElGamal of Y_π to P):  T1 = a·B,  T2 = Y_π + a·P.
  * KEM/DEM: K = k·B, key = HKDF(k·Z, salt K ‖ Z, "dpp/rsc/v1/kem"),
  *          c = ChaCha20-Poly1305(key, 0¹², m, ad = SHA-256 of (context, P, L, Z, K, T1, T2)).
- * One Fiat–Shamir transcript h = SHA-512 of (context, P, L, Z, K, c, T1, T2, A1, A2) binds:
+ * One Fiat–Shamir transcript h = SHA-512 of (0x01, context, P, L, Z, K, c, T1, T2, A1, A2) binds:
  *   (a) a proof of representation: knowledge of (y, a) with T1 = a·B, T2 = y·B + a·P
  *       (A1 = ka·B, A2 = ky·B + ka·P, e = H(h), zY = ky − e·y, zA = ka − e·a);
  *   (b) an Abe–Ohkubo–Suzuki OR proof that for some i, log_B(T1) = log_P(T2 − Y_i), with the two

@@ -6,7 +6,7 @@
  * Signature (e, z): R = k·B, e = H(tag, Y, R, message), z = k − e·y. Verify: R = z·B + e·Y.
  * The tag names the purpose, so a proof of possession is never a valid bill signature.
  */
-import { bytesEqual } from '../codec/bytes.ts';
+import { bytesEqual, utf8 } from '../codec/bytes.ts';
 import type { Reader } from '../codec/reader.ts';
 import { Writer } from '../codec/writer.ts';
 import { decodeScalar, ELEMENT_BYTES, type Group, type Point, type Scalar } from '../crypto/group.ts';
@@ -27,7 +27,8 @@ export function schnorrSign(
   message: Uint8Array,
   random: RandomSource = systemRandom,
 ): SchnorrSignature {
-  const k = hedgedScalar(group, random, `dpp/schnorr/v1/nonce`, y, message);
+  // hedged over everything that makes the signature: a repeated random source never reuses k
+  const k = hedgedScalar(group, random, `dpp/schnorr/v1/nonce`, y, publicKey, utf8(purpose), message);
   const e = hashToScalar(group, `dpp/schnorr/v1/${purpose}`, publicKey, group.mulBase(k), message);
   return { e, z: group.scalarSub(k, group.scalarMul(e, y)) };
 }

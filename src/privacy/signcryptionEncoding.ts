@@ -28,7 +28,7 @@ export interface SigncryptionContext {
   readonly nonce: Uint8Array;
 }
 
-/** A traceable ring signcryption (docs/privacy.md §3). */
+/** A traceable ring signcryption (docs/privacy.md §4). */
 export interface Signcryption {
   readonly context: SigncryptionContext;
   /** The receiver's key Z. */

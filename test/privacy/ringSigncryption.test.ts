@@ -206,7 +206,7 @@ describe('ring signcryption: tamper matrix (every case rejected)', () => {
   it('an outsider who knows only public keys cannot forge: the OR proof alone is not enough', () => {
     // The outsider encrypts member j's public key in the trace tag (it knows a, not y_j), proves the
     // OR statement honestly, and fills the representation proof with guesses. The transcript below
-    // follows docs/privacy.md §3 exactly; verify must refuse because e ≠ H(h).
+    // follows docs/privacy.md §4 exactly; verify must refuse because e ≠ H(h).
     const g = sodium;
     const P = world.params.regulatorKey;
     const r = seededRandom('forger');

@@ -14,10 +14,9 @@
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Writer } from '../src/codec/writer.ts';
-import { verifyEd25519 } from '../src/ledger/ed25519Verify.ts';
+import { verifyEd25519 } from '../src/crypto/ed25519Strict.ts';
+import { LoadGenerator, signMemoLoad } from '../src/experiments/loadGenerator.ts';
 import { type MemberSpec, parseMemberKeyFile } from '../src/ledger/networkKeys.ts';
-import { signOrgTransaction } from '../src/ledger/txSigning.ts';
 import { type LocalNetwork, launchNetwork } from '../src/node/launcher.ts';
 import { machineLine, median } from './machine.ts';
 
@@ -54,15 +53,7 @@ async function main(): Promise<void> {
     const total = RATES.reduce((a, r) => a + r * STEP_SECONDS, 0);
     const perSender = Math.ceil(total / SENDERS);
     log(`signing ${perSender * SENDERS} transactions before the timed window …`);
-    const signed = keys.map((key, s) =>
-      Array.from({ length: perSender }, (_, k) =>
-        signOrgTransaction(
-          { chainId: CHAIN, kind: 'memo', payload: new TextEncoder().encode(`sender ${s} memo ${k + 1}`) },
-          BigInt(k + 1),
-          key,
-        ),
-      ),
-    );
+    const signed = signMemoLoad(CHAIN, keys, perSender);
     // The verification bound, measured now, on this machine, with the verifier validators use.
     const sample = signed[0]!.slice(0, 2_000);
     const t0 = performance.now();
@@ -78,43 +69,20 @@ async function main(): Promise<void> {
     const committedAt = new Map<string, number>();
     let stop = false;
     const poller = pollCommits(net.validators[0]!.apiUrl, committedAt, () => stop);
-    const cursor = new Array<number>(SENDERS).fill(0);
+    const load = new LoadGenerator(
+      signed,
+      net.validators.map((v) => v.apiUrl),
+    );
     const steps: { rate: number; tps: number; p50Ms: number; p99Ms: number }[] = [];
     for (const rate of RATES) {
       const ids: string[] = [];
       const start = performance.now();
-      const tickMs = 50;
-      for (let t = 0; t < STEP_SECONDS * 1000; t += tickMs) {
-        const due = Math.round((rate * tickMs) / 1000);
-        const batches = new Map<number, Uint8Array[]>();
-        for (let k = 0; k < due; k++) {
-          const s = (t / tickMs + k) % SENDERS;
-          const st = signed[s]![cursor[s]!++];
-          if (st === undefined) continue;
-          const list = batches.get(s) ?? [];
-          list.push(st.bytes);
-          batches.set(s, list);
+      await load.offer(rate, STEP_SECONDS, (accepted, sentAt) => {
+        for (const id of accepted) {
+          submittedAt.set(id, sentAt);
+          ids.push(id);
         }
-        const now = performance.now();
-        await Promise.all(
-          [...batches].map(async ([s, txs]) => {
-            const w = new Writer();
-            for (const tx of txs) w.bytes(tx);
-            const res = await fetch(`${net.validators[s % VALIDATORS]!.apiUrl}/v1/txs`, {
-              method: 'POST',
-              headers: { 'content-type': 'application/octet-stream' },
-              body: w.finish(),
-            });
-            const body = (await res.json()) as { ids: string[]; errors: unknown[] };
-            for (const id of body.ids) {
-              submittedAt.set(id, now);
-              ids.push(id);
-            }
-          }),
-        );
-        const wait = start + t + tickMs - performance.now();
-        if (wait > 0) await new Promise((r) => setTimeout(r, wait));
-      }
+      });
       // Let the step drain (at most 5 s), then count what committed.
       const drainUntil = performance.now() + 5_000;
       while (performance.now() < drainUntil && ids.some((id) => !committedAt.has(id)))

@@ -4,7 +4,7 @@ import type { OrgKeyPair } from '../crypto/ed25519.ts';
 import type { ValidatorNode } from '../node/validatorNode.ts';
 import type { RegulatorKeys } from '../privacy/regulator.ts';
 import type { EventBus } from './eventBus.ts';
-import type { ApiMetrics } from './metrics.ts';
+import type { ApiMetrics } from './prometheus.ts';
 import type { SessionStore } from './sessions.ts';
 
 /** Limits a route module may need. */

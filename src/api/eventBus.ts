@@ -9,11 +9,13 @@
  *
  * Events are JSON: integers that may exceed 2^53 (heights, timestamps, amounts) are decimal strings.
  */
+import type { z } from 'zod';
 import { toHex } from '../codec/bytes.ts';
 import type { Block } from '../ledger/block.ts';
 import { blockHash } from '../ledger/blockHeader.ts';
 import type { Receipt } from '../ledger/receipt.ts';
 import { transactionId } from '../ledger/transaction.ts';
+import type { BlockEvent } from './schemas.ts';
 
 /** A JSON value. */
 export type JsonValue =
@@ -51,7 +53,7 @@ export type EventDeriver = (committed: CommittedBlock) => readonly ApiEvent[];
 export type EventListener = (event: SequencedEvent) => void;
 
 /** The `block` event: published first for each committed block. */
-export function blockEvent(c: CommittedBlock): ApiEvent {
+export function blockEvent(c: CommittedBlock): z.output<typeof BlockEvent> {
   const h = c.block.header;
   return {
     type: 'block',

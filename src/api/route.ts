@@ -5,6 +5,11 @@
  * API_BAD_REQUEST with the first issue's path and message); the same schemas, converted with
  * `z.toJSONSchema`, are the route's documentation in /openapi.json. Fastify's own validator and
  * serializer are switched off in server.ts, so zod is the only source of truth.
+ *
+ * The response schema is a promise, kept: handlers are typed against it, and every answer is checked
+ * against it before it is sent — a field of the wrong type, a missing one, or one the schema does not
+ * declare is a bug of the route, answered 500 API_INTERNAL and logged, so a test that calls the route
+ * fails rather than a client learning of it. The market views' schemas are `contracts/views.ts`.
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
@@ -15,7 +20,12 @@ import { ErrorBody } from './schemas.ts';
 export type RouteMethod = 'GET' | 'POST' | 'PUT' | 'DELETE';
 
 /** What a route accepts and answers. */
-export interface RouteSpec<P extends z.ZodType, Q extends z.ZodType, B extends z.ZodType> {
+export interface RouteSpec<
+  P extends z.ZodType,
+  Q extends z.ZodType,
+  B extends z.ZodType,
+  R extends z.ZodType = z.ZodType,
+> {
   readonly method: RouteMethod;
   /** Fastify path pattern, e.g. `/v1/blocks/:height`. */
   readonly url: string;
@@ -32,8 +42,8 @@ export interface RouteSpec<P extends z.ZodType, Q extends z.ZodType, B extends z
   readonly bodyLimit?: number;
   /** Success status (default 200). */
   readonly status?: number;
-  /** Success body (JSON) — documentation; handlers are typed against it. */
-  readonly response?: z.ZodType;
+  /** Success body (JSON): documented in /openapi.json, typed for the handler, checked on every answer. */
+  readonly response?: R;
   /** Media type of a non-JSON success body (e.g. text/plain for /metrics). */
   readonly produces?: string;
 }
@@ -50,14 +60,22 @@ export interface RouteInput<P extends z.ZodType, Q extends z.ZodType, B extends 
   readonly reply: FastifyReply;
 }
 
+/** What a handler returns: its route's response (or anything, for a route without one). */
+export type RouteAnswer<R extends z.ZodType> = z.output<R> | Promise<z.output<R>>;
+
 const EMPTY = z.object({}).strict();
 
-/** Registers a route whose inputs are validated by its zod schemas. */
+/** Registers a route whose inputs are validated by its zod schemas and whose answers by its response schema. */
 export function defineRoute<
   P extends z.ZodType = typeof EMPTY,
   Q extends z.ZodType = typeof EMPTY,
   B extends z.ZodType = z.ZodNever,
->(app: FastifyInstance, spec: RouteSpec<P, Q, B>, handler: (input: RouteInput<P, Q, B>) => unknown): void {
+  R extends z.ZodType = z.ZodUnknown,
+>(
+  app: FastifyInstance,
+  spec: RouteSpec<P, Q, B, R>,
+  handler: (input: RouteInput<P, Q, B>) => RouteAnswer<R>,
+): void {
   const params = (spec.params ?? EMPTY) as P;
   const query = (spec.query ?? EMPTY) as Q;
   const accepts = spec.body !== undefined || spec.bytes === true;
@@ -90,9 +108,63 @@ export function defineRoute<
         throw new ApiError('API_BAD_REQUEST', 'a request body is required');
       }
       reply.code(spec.status ?? 200); // the handler may set another
-      return handler(input);
+      return checkAnswer(spec, await handler(input));
     },
   });
+}
+
+/** A route answered other than its response schema says: a bug of the route (500, logged). */
+export class ResponseSchemaError extends Error {
+  constructor(
+    readonly route: string,
+    readonly problem: string,
+  ) {
+    super(`${route} answered other than its response schema: ${problem}`);
+    this.name = 'ResponseSchemaError';
+  }
+}
+
+/** `answer` when it matches the route's response schema exactly, else a ResponseSchemaError. */
+export function checkAnswer(spec: RouteSpec<z.ZodType, z.ZodType, z.ZodType>, answer: unknown): unknown {
+  if (spec.response === undefined || spec.produces !== undefined) return answer;
+  const problem = mismatch(spec.response, answer);
+  if (problem !== undefined) throw new ResponseSchemaError(`${spec.method} ${spec.url}`, problem);
+  return answer; // sent as the handler built it (zod's copy would reorder keys)
+}
+
+/**
+ * What keeps `value` from matching `schema` exactly — a field missing or of the wrong type, or one
+ * the schema does not declare (zod would silently strip it) — or undefined when it matches.
+ */
+export function mismatch(schema: z.ZodType, value: unknown): string | undefined {
+  const r = schema.safeParse(value);
+  if (!r.success) {
+    const issue = r.error.issues[0]!;
+    return `${['answer', ...issue.path.map(String)].join('.')}: ${issue.message}`;
+  }
+  const extra = undeclared(value, r.data, 'answer');
+  return extra === undefined ? undefined : `${extra} is not in the schema`;
+}
+
+/** The path of a field of `value` that parsing dropped (zod strips what a schema does not declare). */
+function undeclared(value: unknown, parsed: unknown, path: string): string | undefined {
+  if (value === parsed || value === null || typeof value !== 'object') return undefined;
+  if (parsed === null || typeof parsed !== 'object') return path;
+  if (Array.isArray(value)) {
+    for (const [i, v] of value.entries()) {
+      const p = undeclared(v, (parsed as unknown[])[i], `${path}[${i}]`);
+      if (p !== undefined) return p;
+    }
+    return undefined;
+  }
+  const out = parsed as Record<string, unknown>;
+  for (const [k, v] of Object.entries(value)) {
+    if (v === undefined) continue; // JSON drops it too
+    if (!Object.hasOwn(out, k)) return `${path}.${k}`;
+    const p = undeclared(v, out[k], `${path}.${k}`);
+    if (p !== undefined) return p;
+  }
+  return undefined;
 }
 
 function unsupported(spec: RouteSpec<z.ZodType, z.ZodType, z.ZodType>): ApiError {

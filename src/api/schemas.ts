@@ -1,9 +1,12 @@
 /**
- * zod schemas shared by the routes: inputs (ids, heights, paging) and the JSON shapes answered.
- * Integers that may exceed 2^53 (heights, views, timestamps) travel as decimal strings; bytes as
- * lower-case hex.
+ * zod schemas shared by the routes: inputs (ids, heights, paging) and the JSON shapes the chain and
+ * node routes answer (blocks, transactions, status, the event stream's own frames). The market's
+ * views — rounds, bills, responses, modes, reputation, traces, members — are declared once in
+ * ../contracts/views.ts, where the client and the dashboard read them too. Integers that may exceed
+ * 2^53 (heights, views, timestamps) travel as decimal strings; bytes as lower-case hex.
  */
 import { z } from 'zod';
+import { Decimal, Hex } from '../contracts/views.ts';
 
 /** Every error response. */
 export const ErrorBody = z.object({
@@ -19,8 +22,8 @@ export const U64Text = z
   .transform((s) => BigInt(s))
   .refine((v) => v < 2n ** 64n, 'at most 2^64 − 1');
 
-/** A u64 answered as a decimal string. */
-export const U64Out = z.string().regex(/^\d+$/);
+/** A u64 answered as a decimal string (the views' `Decimal`, ../contracts/views.ts). */
+export const U64Out = Decimal;
 
 /** 32 bytes as 64 hex characters (input accepts upper case; output is lower case). */
 export const Hash32 = z
@@ -28,8 +31,8 @@ export const Hash32 = z
   .regex(/^[0-9a-fA-F]{64}$/, '64 hex characters')
   .transform((s) => s.toLowerCase());
 
-/** Hex bytes as answered. */
-export const HexOut = z.string().regex(/^([0-9a-f]{2})*$/);
+/** Hex bytes as answered (the views' `Hex`). */
+export const HexOut = Hex;
 
 /** A transaction's receipt. */
 export const ReceiptView = z.union([
@@ -86,4 +89,37 @@ export const StatusView = z.object({
   inViewChange: z.boolean(),
   mempool: z.number().int(),
   peers: z.array(z.number().int()),
+});
+
+/** GET /v1/network: every validator's status as this node reaches it. */
+export const NetworkView = z.object({
+  self: z.number().int().describe('this node’s validator index'),
+  validators: z.array(
+    z.object({
+      index: z.number().int(),
+      api: z.string().nullable().describe('the peer’s API as configured; null for this node'),
+      status: StatusView.nullable().describe('its GET /v1/status; null when unreachable'),
+    }),
+  ),
+});
+
+/** The first frame of WS /v1/events. */
+export const SubscribedFrame = z.object({
+  type: z.literal('subscribed'),
+  chainId: z.string(),
+  height: U64Out,
+  types: z.array(z.string()).nullable().describe('the `types` filter, null for every event'),
+});
+
+/** The `block` event, published first for each committed block (./eventBus.ts). */
+export const BlockEvent = z.object({
+  type: z.literal('block'),
+  height: U64Out,
+  hash: HexOut,
+  timestampMs: U64Out,
+  view: U64Out,
+  proposer: z.number().int(),
+  txs: z.number().int(),
+  failed: z.number().int().describe('transactions with a failed receipt'),
+  txIds: z.array(HexOut),
 });

@@ -13,14 +13,16 @@
  * - Errors are always `{code, message, details}`; the status follows from the code alone
  *   (`httpStatusOf`): 400 by default, 404, 409, 413, 415, 426, 429, 503; 500 only for a bug.
  * - Events: the server feeds `ValidatorNode.onCommit` into an EventBus (./eventBus.ts), which
- *   publishes a `block` event per commit and then the events of every registered deriver
- *   (`options.derivers`, or `server.events.addDeriver(name, fn)`); WS /v1/events streams them.
+ *   publishes a `block` event per commit and then the events of every registered deriver — the
+ *   market's, declared by the contracts (../contracts/events.ts), then `options.derivers` or
+ *   `server.events.addDeriver(name, fn)`; WS /v1/events streams them.
  * - Every request first takes a token from its client IP's bucket (./rateLimit.ts); bodies are
  *   size-limited per route before they are read.
  */
 import swagger from '@fastify/swagger';
 import websocket from '@fastify/websocket';
 import Fastify, { type FastifyError, type FastifyInstance, LogController } from 'fastify';
+import { contractEventDeriver } from '../contracts/events.ts';
 import { ContractQueries } from '../contracts/queries.ts';
 import { libsodiumGroup } from '../crypto/groupLibsodium.ts';
 import { DppError } from '../errors.ts';
@@ -28,9 +30,8 @@ import type { Logger } from '../node/logger.ts';
 import type { ValidatorNode } from '../node/validatorNode.ts';
 import type { ApiContext, ApiLimits, RegulatorService } from './apiContext.ts';
 import { ApiError, httpStatusOf } from './apiError.ts';
-import { contractEventDeriver } from './contractEvents.ts';
 import { EventBus, type EventDeriver } from './eventBus.ts';
-import { ApiMetrics } from './metrics.ts';
+import { ApiMetrics } from './prometheus.ts';
 import { type RateLimitOptions, TokenBuckets } from './rateLimit.ts';
 import { authRoutes, memberRecordOf } from './routes/auth.ts';
 import { chainRoutes } from './routes/chain.ts';

@@ -13,9 +13,9 @@
  * malformed, unknown or expired token) — all 401; API_FORBIDDEN (403) for a member whose role may
  * not do what it asked.
  */
-import { randomBytes } from 'node:crypto';
 import { fromHex, toHex } from '../codec/bytes.ts';
 import { orgVerify } from '../crypto/ed25519.ts';
+import { type RandomSource, systemRandom } from '../crypto/scalars.ts';
 import type { MemberRecord, MemberRole } from '../ledger/memberRecord.ts';
 import { SESSION_CHALLENGE_BYTES, sessionChallengeBytes } from '../ledger/sessionChallenge.ts';
 import { ApiError } from './apiError.ts';
@@ -52,7 +52,7 @@ export class SessionStore {
     private readonly memberOf: (id: string) => MemberRecord | undefined,
     private readonly limits: SessionLimits = DEFAULT_SESSION_LIMITS,
     private readonly now: () => number = Date.now,
-    private readonly random: (n: number) => Uint8Array = (n) => new Uint8Array(randomBytes(n)),
+    private readonly random: RandomSource = systemRandom,
   ) {}
 
   /** A fresh one-time challenge. */

@@ -3,10 +3,13 @@
  * the genesis (for the validator keys that certify commits), the scenario, and each member's key
  * store — opened with its passphrase, or, for a store written with `--insecure`, only when the
  * command is also given `--insecure`. Every mistake (no folder, unknown member, wrong role, wrong
- * passphrase) is a CliError with a hint.
+ * passphrase) is a CliError with a hint. A member acts through its own node (`as`: the participant
+ * client the protocol's actions take, ../client/sender.ts), one Sender per command, which keeps a
+ * transaction it sent but did not see committed in the outbox (./outbox.ts) for `dpp tx resend`.
  */
 import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+import type { Command } from 'commander';
 import {
   type ConsortiumFile,
   type ConsortiumMember,
@@ -16,10 +19,11 @@ import {
 import type { ChainParams } from '../client/contractTx.ts';
 import { type KeyStoreEntry, type OpenedKeyStore, readKeyStore, writeKeyStore } from '../client/keyStore.ts';
 import { MarketReader } from '../client/marketReader.ts';
-import { type CommittedTx, NodeClient } from '../client/nodeClient.ts';
-import { type SignedTransaction, type SubmitOptions, sendOrgTx, sendTx } from '../client/txSubmitter.ts';
-import type { Codec } from '../contracts/schema.ts';
-import { type OrgKeyPair, orgKeyPair } from '../crypto/ed25519.ts';
+import { keptOrgKey, keptRegulatorKeys } from '../client/memberSecrets.ts';
+import { NodeClient } from '../client/nodeClient.ts';
+import type { ParticipantClient } from '../client/participantClient.ts';
+import { Sender } from '../client/sender.ts';
+import type { OrgKeyPair } from '../crypto/ed25519.ts';
 import { decodeScalar, type Group } from '../crypto/group.ts';
 import { libsodiumGroup } from '../crypto/groupLibsodium.ts';
 import { isDppError } from '../errors.ts';
@@ -27,8 +31,11 @@ import { scenarioFromJson } from '../market/scenarioJson.ts';
 import type { Scenario } from '../market/types.ts';
 import type { KeyPair } from '../privacy/keyPair.ts';
 import type { RegulatorKeys } from '../privacy/regulator.ts';
+import { Outbox } from './outbox.ts';
 import { CliError, type Progress, type TxReceipt } from './output.ts';
+import { duration } from './parse.ts';
 import { askPassphrase } from './passphrase.ts';
+import { folderKind } from './workFolder.ts';
 
 /** The default consortium folder. */
 export const DEFAULT_DIR = '.dpp/consortium';
@@ -38,6 +45,23 @@ export interface ParticipantOptions {
   readonly dir: string;
   readonly insecure?: boolean;
   readonly json?: boolean;
+}
+
+/** …with the member to act as and the round, as given on the command line. */
+export interface AsOptions extends ParticipantOptions {
+  readonly as?: string;
+  readonly round?: string;
+}
+
+/** Adds the options every participant command takes to `cmd` (and `--round` when `withRound`). */
+export function participantCommand(cmd: Command, withRound = false): Command {
+  cmd
+    .option('-d, --dir <dir>', 'consortium folder (made by `dpp init`)', DEFAULT_DIR)
+    .option('--as <member>', 'act as this member (its key store signs)')
+    .option('--insecure', 'allow plaintext key stores (made by `dpp init --insecure`)')
+    .option('--json', 'print the result as JSON');
+  if (withRound) cmd.option('-r, --round <id>', 'round (default: the latest)');
+  return cmd;
 }
 
 /** An opened member key store and how to write it back. */
@@ -52,9 +76,7 @@ export interface MemberStore {
 /** An initialised consortium folder. */
 export class Consortium {
   private readonly passphrases = new Map<string, string>();
-  private readonly nonces = new Map<string, bigint>();
-  /** The highest block this process saw one of its transactions commit in (later ones may depend on it). */
-  private committedHeight = 0n;
+  private sending: Sender | undefined;
 
   private constructor(
     readonly dir: string,
@@ -71,12 +93,7 @@ export class Consortium {
     try {
       file = readConsortiumFile(join(dir, 'consortium.json'));
     } catch (err) {
-      if (isDppError(err, 'CLIENT_NOT_FOUND'))
-        throw new CliError(
-          'CLI_NO_CONSORTIUM',
-          `no consortium in ${opts.dir}`,
-          `create one with \`dpp init --dir ${opts.dir}\`, or pass --dir`,
-        );
+      if (isDppError(err, 'CLIENT_NOT_FOUND')) throw noConsortium(dir, opts.dir);
       throw err;
     }
     return new Consortium(
@@ -212,11 +229,10 @@ export class Consortium {
         'the consortium folder was altered; re-create it with `dpp init`',
       );
     if (passphrase !== undefined) this.passphrases.set(member.id, passphrase);
-    const seed = store.entry('org').bytes;
     return {
       member,
       store,
-      orgKey: orgKeyPair(seed),
+      orgKey: keptOrgKey(store),
       save: (entries) => {
         const names = new Set(entries.map((e) => e.name));
         const all = [...store.entries.filter((e) => !names.has(e.name)), ...entries];
@@ -233,14 +249,7 @@ export class Consortium {
 
   /** The regulator's keys from the trading centre's store. */
   regulatorKeys(tc: MemberStore): RegulatorKeys {
-    const masterSecret = decodeScalar(tc.store.entry('regulator-master').bytes);
-    const certKey = orgKeyPair(tc.store.entry('regulator-cert').bytes);
-    return {
-      masterSecret,
-      masterPublic: this.group.mulBase(masterSecret),
-      certKey,
-      certPublicKey: certKey.publicKey,
-    };
+    return keptRegulatorKeys(this.group, tc.store);
   }
 
   /** A scalar key pair stored under `name`, or undefined. */
@@ -251,58 +260,75 @@ export class Consortium {
     return { secret, publicKey: this.group.mulBase(secret) };
   }
 
-  /** Sends an org transaction of `s`'s member through its node and waits for the commit. */
-  async sendOrg<T>(
-    s: MemberStore,
-    kind: string,
-    codec: Codec<T>,
-    value: T,
-    p?: Progress,
-  ): Promise<TxReceipt> {
-    const hint = this.nonces.get(s.member.id);
-    const opts: SubmitOptions & { nonceHint?: bigint } = {
-      ...this.submitOptions(p),
-      ...(hint === undefined ? {} : { nonceHint: hint }),
-    };
-    const r = await sendOrgTx(this.client(s.member), this.chain, s.orgKey, kind, codec, value, opts);
-    this.nonces.set(s.member.id, r.nonce + 1n);
-    return this.committed(kind, r.committed);
+  /**
+   * `s`'s member acting through its node (../client/actions/ take it): its store's organisation key
+   * signs; what it waits for goes to `p`.
+   */
+  as(s: MemberStore, p?: Progress): ParticipantClient {
+    const signer = { id: s.member.id, node: this.nodeUrl(s.member), key: s.orgKey };
+    return this.sender().participant(signer, p === undefined ? undefined : (m) => p.update(m));
   }
 
-  /** Submits a pseudonym or ring transaction through `via`'s node and waits for the commit. */
-  async send(via: ConsortiumMember, tx: SignedTransaction, p?: Progress): Promise<TxReceipt> {
-    const r = await sendTx(this.client(via), tx, this.submitOptions(p));
-    return this.committed(tx.tx.kind, r.committed);
+  /** Sends a transaction kept in the outbox again; idempotent (see ../client/txSubmitter.ts `resendTx`). */
+  async resend(id: string, p?: Progress): Promise<TxReceipt & { readonly alreadySent: boolean }> {
+    const kept = this.outbox().get(id);
+    const via = this.member(kept.via);
+    const r = await this.sender().resend(
+      { id: via.id, node: this.nodeUrl(via) },
+      kept.tx,
+      kept.kind,
+      p === undefined ? undefined : (m) => p.update(m),
+    );
+    this.outbox().remove(id);
+    return r;
   }
 
-  /** Each submission waits until its node has what this process committed before (another node, maybe). */
-  private submitOptions(p: Progress | undefined): SubmitOptions {
-    return {
-      ...(this.committedHeight === 0n ? {} : { afterHeight: this.committedHeight }),
-      ...(p === undefined ? {} : { onWait: (m: string) => p.update(m) }),
-    };
+  /** The transactions sent but not seen committed (outbox/ in the consortium folder). */
+  outbox(): Outbox {
+    return new Outbox(join(this.dir, 'outbox'));
   }
 
-  private committed(kind: string, c: CommittedTx): TxReceipt {
-    if (c.height > this.committedHeight) this.committedHeight = c.height;
-    return receiptOf(kind, c);
+  /** Waits until the chain's time, read through `via`'s node, reaches `t` (blocks carry the agreed time). */
+  waitForChainTime(via: ConsortiumMember, t: bigint, p: Progress, what: string): Promise<void> {
+    return this.sender().waitForChainTime(this.nodeUrl(via), t, what, (m) => p.update(m));
   }
 
-  /** Waits until the chain's time reaches `t` (blocks carry the agreed time). */
-  async waitForChainTime(via: ConsortiumMember, t: bigint, p: Progress, what: string): Promise<void> {
-    const reader = this.reader(via);
-    for (;;) {
-      const now = await reader.chainTimeMs();
-      if (now >= t) return;
-      p.update(`${what}: ${Math.ceil(Number(t - now) / 1000)} s to go (chain time)`);
-      await new Promise((r) => setTimeout(r, 250));
+  /**
+   * The one Sender of this process: each submission waits until its node has what this process
+   * committed before (another node, maybe), and for its commit as long as DPP_COMMIT_TIMEOUT says
+   * (default 30 s); a transaction whose commit is not known is kept in the outbox for `dpp tx resend`.
+   */
+  private sender(): Sender {
+    if (this.sending === undefined) {
+      const timeout = process.env.DPP_COMMIT_TIMEOUT;
+      this.sending = new Sender({
+        chain: this.chain,
+        nodeClient: (url) =>
+          new NodeClient(url, { genesis: { chainId: this.file.chainId, validatorKeys: this.validatorKeys } }),
+        ...(timeout === undefined
+          ? {}
+          : { commitTimeoutMs: Number(duration(timeout, 'DPP_COMMIT_TIMEOUT')) }),
+        onUnsure: (tx, via) => this.outbox().keep(tx, via),
+      });
     }
+    return this.sending;
   }
 }
 
-function receiptOf(
-  kind: string,
-  c: { id: string; height: bigint; blockHash: string; certified: boolean },
-): TxReceipt {
-  return { kind, txId: c.id, height: c.height.toString(), blockHash: c.blockHash, certified: c.certified };
+/** CLI_NO_CONSORTIUM for `dir`, with a hint that never leads to replacing what it holds. */
+function noConsortium(dir: string, shown: string): CliError {
+  const kind = folderKind(dir);
+  if (kind === 'demo')
+    return new CliError(
+      'CLI_NO_CONSORTIUM',
+      `${shown} holds the demo of \`dpp start\` (or \`dpp network up\`), not a consortium made by \`dpp init\``,
+      `the participant commands need one: \`dpp init\` makes it in ${DEFAULT_DIR} (its own folder), then \`dpp network up\``,
+    );
+  return new CliError(
+    'CLI_NO_CONSORTIUM',
+    `no consortium in ${shown}`,
+    kind === 'absent' || kind === 'empty'
+      ? `create one with \`dpp init --dir ${shown}\`, or pass --dir`
+      : `${shown} holds other files: create a consortium in another folder (\`dpp init --dir …\`), or pass --dir`,
+  );
 }

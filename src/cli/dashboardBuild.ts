@@ -23,7 +23,7 @@ const BROWSER_SHIMS = new Map([
   [join(SRC, 'crypto/aead.ts'), join(SRC, 'dashboard/browser/aead.ts')],
   [join(SRC, 'crypto/ed25519.ts'), join(SRC, 'dashboard/browser/ed25519.ts')],
   [join(SRC, 'codec/bytes.ts'), join(SRC, 'dashboard/browser/bytes.ts')],
-  [join(SRC, 'ledger/ed25519Verify.ts'), join(SRC, 'dashboard/browser/ed25519Verify.ts')],
+  [join(SRC, 'crypto/ed25519Strict.ts'), join(SRC, 'dashboard/browser/ed25519Strict.ts')],
 ]);
 
 /** Folders whose files end up in the bundle (a change in any of them triggers a rebuild). */

@@ -5,7 +5,10 @@
  * scripts reading stdout are never disturbed.
  */
 import pc from 'picocolors';
+import type { TxReceipt } from '../client/participantClient.ts';
 import { DppError } from '../errors.ts';
+
+export type { TxReceipt };
 
 /** A mistake the user can fix: the message says what is wrong, the hint what to do. */
 export class CliError extends DppError {
@@ -96,18 +99,8 @@ export function plural(n: number, thing: string, things = `${thing}s`): string {
   return `${n.toLocaleString('en-US')} ${n === 1 ? thing : things}`;
 }
 
-/** A committed transaction as the commands report it. */
-export interface TxReceipt {
-  readonly kind: string;
-  readonly txId: string;
-  readonly height: string;
-  readonly blockHash: string;
-  /** True when the commit certificate was checked against the genesis validator keys. */
-  readonly certified: boolean;
-}
-
-/** "✓ round.open committed in block 12 (tx 1a2b…, proof and certificate verified)". */
+/** "✓ round.open committed in block 12 (tx <64 hex>, proof and certificate verified)": the full id, for `dpp tx show`. */
 export function receiptLine(r: TxReceipt): string {
   const proof = r.certified ? 'inclusion proof and certificate verified' : 'inclusion proof verified';
-  return `${pc.green('✓')} ${r.kind} committed in block ${r.height} (tx ${short(r.txId)}, ${proof})`;
+  return `${pc.green('✓')} ${r.kind} committed in block ${r.height} (tx ${r.txId}, ${proof})`;
 }

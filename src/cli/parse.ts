@@ -1,10 +1,12 @@
 /**
- * Parsing command-line values into the chain's integer units, refusing anything else with a
- * CliError that names the option and shows a valid example.
+ * The one parser of the `dpp` command's values: whole numbers, round ids, decimal amounts scaled to
+ * the chain's integer units, durations and ids. Anything else — `1e3`, `0x10`, `1.0`, ` 7`, a
+ * number out of range — is refused with a CliError that names the option and shows a valid
+ * example; nothing is rounded or guessed.
  */
 import { CliError } from './output.ts';
 
-/** A whole number in min..max. */
+/** A whole number in min..max, written in decimal digits only. */
 export function wholeNumber(text: string, name: string, min: number, max: number, example?: string): number {
   const n = Number(text);
   if (!/^\d+$/.test(text) || !Number.isSafeInteger(n) || n < min || n > max)
@@ -37,15 +39,28 @@ export function scaledDecimal(text: string, name: string, decimals: number, exam
 
 const UNIT_MS: Record<string, number> = { ms: 1, s: 1_000, m: 60_000, h: 3_600_000, d: 86_400_000 };
 
-/** A duration such as 500ms, 30s, 5m, 2h or 1d, in ms (at least 1 ms, at most a year). */
+const MAX_DURATION_MS = 366 * 86_400_000;
+
+/**
+ * A duration such as 500ms, 30s, 5m, 2h or 1d, in ms (at least 1 ms, at most a year): a zero or
+ * negative one, or one over a year, is refused with its own message, not as "not a duration".
+ */
 export function duration(text: string, name: string): bigint {
-  const m = /^(\d{1,9})(ms|s|m|h|d)$/.exec(text);
-  const ms = m === null ? Number.NaN : Number(m[1]) * UNIT_MS[m[2]!]!;
-  if (!(ms >= 1 && ms <= 366 * 86_400_000))
+  const m = /^(-?)(\d{1,9})(ms|s|m|h|d)$/.exec(text.trim());
+  if (m === null)
     throw new CliError(
       'CLI_BAD_DURATION',
       `${name} must be a duration like 30s, 5m or 2h, got "${text}"`,
       `e.g. ${name} 30s`,
+    );
+  const ms = Number(m[2]) * UNIT_MS[m[3]!]!;
+  if (m[1] === '-' || ms === 0)
+    throw new CliError('CLI_BAD_DURATION', `${name} must be positive, got "${text}"`, `e.g. ${name} 30s`);
+  if (ms > MAX_DURATION_MS)
+    throw new CliError(
+      'CLI_BAD_DURATION',
+      `${name} must be at most a year (366d), got "${text}"`,
+      `e.g. ${name} 30d`,
     );
   return BigInt(ms);
 }
@@ -59,4 +74,9 @@ export function txId(
   if (!/^[0-9a-fA-F]{64}$/.test(text))
     throw new CliError('CLI_BAD_ID', `${what} is 64 hex characters, got "${text.slice(0, 70)}"`, hint);
   return text.toLowerCase();
+}
+
+/** `parse(text)` when the option was given, else undefined. */
+export function ifGiven<T>(text: string | undefined, parse: (text: string) => T): T | undefined {
+  return text === undefined ? undefined : parse(text);
 }

@@ -21,6 +21,10 @@ export type ClientErrorCode =
   | 'CLIENT_NETWORK'
   | 'CLIENT_PROOF_INVALID';
 
+/** What an error about a sent but not (yet) committed transaction says about sending it again. */
+export const SAFE_TO_RESEND =
+  'safe to resend: it has the same id and is refused as a duplicate if it was already committed';
+
 /** A client operation failed, or a node refused it (then `code` is the node's); nothing changed. */
 export class ClientError extends DppError {
   override readonly name = 'ClientError';

@@ -1,8 +1,8 @@
 /**
- * Writing a new local consortium's files (`dpp init`): from a market scenario, the genesis (the
- * trading centre, one aggregator per consumer group, the generators and the large consumers) and
- * each validator's key file — validator 0 is the trading centre's, validator i the i-th
- * aggregator's, on loopback ports base + 2i (p2p) and base + 2i + 1 (API; the caller writes the
+ * Writing a new local consortium's files (`dpp init`): from a market scenario laid out by
+ * ./consortiumLayout.ts, the genesis (the trading centre, one aggregator per consumer group, the
+ * generators and the large consumers) and each validator's key file — validator 0 is the trading
+ * centre's, validator i the i-th aggregator's, on loopback ports base + 2i (p2p) and base + 2i + 1 (API; the caller writes the
  * validators' configurations, ../node/config.ts `loopbackConfig`) — then one key
  * store per member (its organisation seed; for the trading centre the regulator's master secret and
  * certificate-key seed; for a generator its receiving key), the scenario's copy and consortium.json.
@@ -16,8 +16,9 @@ import { generateGenesis, writeNetworkFiles } from '../ledger/networkKeys.ts';
 import { scenarioToJson } from '../market/scenarioJson.ts';
 import type { Scenario } from '../market/types.ts';
 import { type ConsortiumFile, consortiumFileText } from './consortiumFile.ts';
+import { consortiumLayout, defaultValidators } from './consortiumLayout.ts';
 import { type KeyStoreProtection, writeKeyStore } from './keyStore.ts';
-import { consortiumMembers } from './localConsortium.ts';
+import { orgSeedEntry, receivingEntry, regulatorEntries } from './memberSecrets.ts';
 
 /** What to create. */
 export interface ConsortiumSetup {
@@ -33,17 +34,11 @@ export interface ConsortiumSetup {
   readonly onProgress?: (message: string) => void;
 }
 
-/** The default number of validators for a scenario: the trading centre's and one per aggregator (at least 4). */
-export function defaultValidators(scenario: Scenario): number {
-  return Math.max(4, 1 + consortiumMembers(scenario).filter((m) => m.role === 'aggregator').length);
-}
-
 /** Writes every file of a new consortium and returns its consortium.json. */
 export async function createConsortium(opts: ConsortiumSetup): Promise<ConsortiumFile> {
   const { dir, scenario } = opts;
-  const members = consortiumMembers(scenario);
-  const aggregators = members.filter((m) => m.role === 'aggregator');
   const validators = opts.validators ?? defaultValidators(scenario);
+  const layout = consortiumLayout(scenario, validators);
   const protection = opts.protection;
   const p = { update: opts.onProgress ?? (() => {}) };
   if (opts.replace) rmSync(dir, { recursive: true, force: true });
@@ -52,29 +47,18 @@ export async function createConsortium(opts: ConsortiumSetup): Promise<Consortiu
     chainId: opts.chainId,
     validators,
     genesisTimeMs: BigInt(Date.now()),
-    members,
+    members: layout.members,
   });
   // Genesis and validator keys only: member secrets go into their key stores, below.
   writeNetworkFiles(dir, { ...net, memberKeys: [] });
   const endpoint = (i: number) => ({ p2p: opts.basePort + 2 * i, api: opts.basePort + 2 * i + 1 });
-  const operator = (i: number): string | null =>
-    i === 0 ? 'trading-centre' : (aggregators[i - 1]?.id ?? null);
 
   const group = await libsodiumGroup();
-  const nodeOf = (m: { id: string; role: string; aggregator?: string }): number => {
-    const agg = m.role === 'aggregator' ? m.id : m.aggregator;
-    const i = agg === undefined ? -1 : aggregators.findIndex((a) => a.id === agg);
-    return i >= 0 && i + 1 < validators ? i + 1 : 0;
-  };
   net.memberKeys.forEach((m, k) => {
     p.update(`key store ${k + 1}/${net.memberKeys.length}: ${m.id}`);
-    const entries = [{ name: 'org', type: 'org-seed', bytes: m.seed }];
-    if (m.role === 'trading-centre') {
-      entries.push({ name: 'regulator-master', type: 'regulator-master', bytes: randomScalar(group) });
-      entries.push({ name: 'regulator-cert', type: 'regulator-cert-seed', bytes: systemRandom(32) });
-    }
-    if (m.role === 'generator')
-      entries.push({ name: 'receiving', type: 'receiving-secret', bytes: randomScalar(group) });
+    const entries = [orgSeedEntry(m.seed)];
+    if (m.role === 'trading-centre') entries.push(...regulatorEntries(randomScalar(group), systemRandom(32)));
+    if (m.role === 'generator') entries.push(receivingEntry(randomScalar(group)));
     writeKeyStore(
       join(dir, 'keys', `${m.id}.json`),
       { metadata: { memberId: m.id, role: m.role, chainId: opts.chainId }, entries },
@@ -96,13 +80,13 @@ export async function createConsortium(opts: ConsortiumSetup): Promise<Consortiu
       api: `http://127.0.0.1:${endpoint(i).api}`,
       p2pPort: endpoint(i).p2p,
       config: `validator-${i}.config.json`,
-      operator: operator(i),
+      operator: layout.operatorOf(i),
     })),
-    members: members.map((m) => ({
+    members: layout.members.map((m) => ({
       id: m.id,
       role: m.role,
       ...(m.aggregator === undefined ? {} : { aggregator: m.aggregator }),
-      node: nodeOf(m),
+      node: layout.nodeOf(m),
       keyStore: `keys/${m.id}.json`,
     })),
   };

@@ -16,6 +16,7 @@ import { randomScalar, systemRandom } from '../crypto/scalars.ts';
 import type { GeneratedNetwork } from '../ledger/networkKeys.ts';
 import type { RegulatorKeys } from '../privacy/regulator.ts';
 import { type KeyStoreEntry, writeKeyStore } from './keyStore.ts';
+import { orgSeedEntry, regulatorEntries } from './memberSecrets.ts';
 
 /** Where the trading centre's key store is, relative to the demo's folder. */
 export const DEMO_REGULATOR_KEY_STORE = 'keys/trading-centre.json';
@@ -40,11 +41,9 @@ export class DemoKeyStores {
     const stores = new DemoKeyStores(dir, network.genesis.chainId);
     for (const m of network.memberKeys) {
       stores.roles.set(m.id, m.role);
-      const entries: KeyStoreEntry[] = [{ name: 'org', type: 'org-seed', bytes: m.seed }];
-      if (m.role === 'trading-centre') {
-        entries.push({ name: 'regulator-master', type: 'regulator-master', bytes: regulator.masterSecret });
-        entries.push({ name: 'regulator-cert', type: 'regulator-cert-seed', bytes: regulator.certSeed });
-      }
+      const entries: KeyStoreEntry[] = [orgSeedEntry(m.seed)];
+      if (m.role === 'trading-centre')
+        entries.push(...regulatorEntries(regulator.masterSecret, regulator.certSeed));
       stores.add(m.id, ...entries);
     }
     return stores;

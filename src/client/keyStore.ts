@@ -19,13 +19,13 @@
  * Parsing is strict: unknown fields, wrong lengths, bad labels → CLIENT_BAD_KEY_STORE; a wrong
  * passphrase or any altered authenticated field → CLIENT_BAD_PASSPHRASE.
  */
-import { randomBytes, scryptSync } from 'node:crypto';
 import { closeSync, fsyncSync, openSync, readFileSync, renameSync, rmSync, writeSync } from 'node:fs';
 import { bytesEqual, fromHex, toHex } from '../codec/bytes.ts';
 import { Reader } from '../codec/reader.ts';
 import { Writer } from '../codec/writer.ts';
 import { AEAD_NONCE_BYTES, aeadOpen, aeadSeal } from '../crypto/aead.ts';
-import type { RandomSource } from '../crypto/scalars.ts';
+import { scrypt } from '../crypto/kdf.ts';
+import { type RandomSource, systemRandom } from '../crypto/scalars.ts';
 import { ClientError } from './clientError.ts';
 
 /** The file's `type` and the only version written and read. */
@@ -40,15 +40,6 @@ const NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
 const LABEL = /^[a-z][a-z0-9-]{0,31}$/;
 const META = /^[A-Za-z0-9][A-Za-z0-9._:-]{0,63}$/;
 const INSECURE_WARNING = 'INSECURE: secrets in plaintext — for the local demo only';
-
-/** Type labels of the secrets the platform uses (other lower-case labels are accepted). */
-export const ENTRY_TYPES = [
-  'org-seed',
-  'regulator-master',
-  'regulator-cert-seed',
-  'pseudonym-secret',
-  'receiving-secret',
-] as const;
 
 /** scrypt cost parameters. */
 export interface ScryptParams {
@@ -111,7 +102,7 @@ export interface OpenOptions {
 export function sealKeyStore(
   contents: KeyStoreContents,
   protection: KeyStoreProtection,
-  random: RandomSource = (n) => new Uint8Array(randomBytes(n)),
+  random: RandomSource = systemRandom,
 ): string {
   const metadata = checkMetadata(contents.metadata);
   const entries = checkEntries(contents.entries);
@@ -230,7 +221,7 @@ export function writeKeyStore(
   protection: KeyStoreProtection,
 ): void {
   const text = sealKeyStore(contents, protection);
-  const temp = `${path}.${process.pid}.${toHex(randomBytes(4))}.tmp`;
+  const temp = `${path}.${process.pid}.${toHex(systemRandom(4))}.tmp`;
   try {
     const fd = openSync(temp, 'wx', 0o600);
     try {
@@ -260,8 +251,7 @@ export function readKeyStore(path: string, options: OpenOptions): OpenedKeyStore
 // ─── internals ────────────────────────────────────────────────────────────────────────────────
 
 function deriveKey(passphrase: string, salt: Uint8Array, s: ScryptParams): Uint8Array {
-  const maxmem = 128 * s.n * s.r * s.p + 128 * s.r * 2 + (1 << 20);
-  return new Uint8Array(scryptSync(passphrase, salt, 32, { N: s.n, r: s.r, p: s.p, maxmem }));
+  return scrypt(passphrase, salt, s);
 }
 
 function associatedData(s: ScryptParams, salt: Uint8Array, m: KeyStoreMetadata): Uint8Array {

@@ -7,53 +7,46 @@
  * demand, closes (every validator clears it identically), meters delivery, has every consumer
  * confirm its bill by ring signcryption (one disputes in every third round), lets the generators
  * find the responses addressed to them on chain, decrypt and acknowledge them, has the regulator
- * trace and resolve the dispute, finalizes and reports.
+ * trace and resolve the dispute, finalizes and reports. Each step is a protocol action
+ * (./actions/), the same the `dpp` command runs.
  *
- * Every participant sends its own transactions to its own node and reads through it: the trading
- * centre and the generators through the trading centre's validator, each consumer (under its
- * pseudonym) and each aggregator through that aggregator's validator. Nothing is read from a
- * validator's disk. A node that is restarting (connection refused) is waited for, up to a minute,
- * and a transaction it lost is sent again.
+ * Every participant sends its own transactions to its own node and reads through it (the layout
+ * of ./consortiumLayout.ts): the trading centre and the generators through the trading centre's
+ * validator, each consumer (under its pseudonym) and each aggregator through that aggregator's
+ * validator. Nothing is read from a validator's disk. A node that is restarting (connection
+ * refused) is waited for, up to a minute, and a transaction it lost is sent again (./sender.ts).
  */
-import { fromHex, toHex } from '../codec/bytes.ts';
-import { acknowledgePayload } from '../contracts/billResponses.ts';
-import { resolvePayload, traceRecordPayload } from '../contracts/disputes.ts';
-import { finalizePayload } from '../contracts/finalize.ts';
-import { receivingKeyPayload, receivingKeyProofBytes } from '../contracts/membership.ts';
-import { meterPayload } from '../contracts/metering.ts';
-import { pseudonymRegisterPayload } from '../contracts/pseudonyms.ts';
-import { type BillRecord, regulatorRecord } from '../contracts/records.ts';
-import {
-  demandPayload,
-  disputesCloseAtMs,
-  offerPayload,
-  roundClosePayload,
-  roundOpenPayload,
-} from '../contracts/rounds.ts';
-import type { Codec } from '../contracts/schema.ts';
+import { toHex } from '../codec/bytes.ts';
+import type { BillRecord, RoundTerms } from '../contracts/records.ts';
+import { disputesCloseAtMs } from '../contracts/rounds.ts';
 import type { OrgKeyPair } from '../crypto/ed25519.ts';
 import type { Group, Point } from '../crypto/group.ts';
 import { seededRandom } from '../crypto/scalars.ts';
-import { isDppError } from '../errors.ts';
-import type { MemberSpec } from '../ledger/networkKeys.ts';
-import type { SignedTransaction } from '../ledger/txSigning.ts';
 import type { Scenario } from '../market/types.ts';
 import { generateKeyPair, type KeyPair } from '../privacy/keyPair.ts';
-import { decodeCertificate } from '../privacy/pseudonymCertificate.ts';
 import type { RegulatorKeys } from '../privacy/regulator.ts';
-import { ringOf } from '../privacy/ring.ts';
-import { schnorrSign } from '../privacy/schnorr.ts';
-import { decodeSigncryption } from '../privacy/signcryptionEncoding.ts';
-import { traceToIdentity } from '../privacy/trace.ts';
-import { commitTrace } from '../privacy/traceCommitment.ts';
-import { buildBillResponse, openBillResponse } from './billResponse.ts';
+import { acknowledgeResponse } from './actions/acknowledgeResponse.ts';
+import { closeRound } from './actions/closeRound.ts';
+import { demand } from './actions/demand.ts';
+import { finalizeRound } from './actions/finalizeRound.ts';
+import { obtainPseudonym, pseudonymRoundScores } from './actions/obtainPseudonym.ts';
+import { offer } from './actions/offer.ts';
+import { openResponse } from './actions/openResponse.ts';
+import { openRound } from './actions/openRound.ts';
+import { publishReceivingKey } from './actions/publishReceivingKey.ts';
+import { publishRegulatorKeys } from './actions/publishRegulatorKeys.ts';
+import { resolveDispute } from './actions/resolveDispute.ts';
+import { respondToBill } from './actions/respondToBill.ts';
+import { submitMeterReadings } from './actions/submitMeterReadings.ts';
+import { traceResponse } from './actions/traceResponse.ts';
 import { ClientError } from './clientError.ts';
-import { type ChainParams, pseudonymContractTx } from './contractTx.ts';
+import { consortiumLayout, TRADING_CENTRE } from './consortiumLayout.ts';
 import type { KeyStoreEntry } from './keyStore.ts';
-import { MarketReader } from './marketReader.ts';
-import { NodeClient } from './nodeClient.ts';
-import { consumerReputationPpm, issueOneTimePseudonym, reputationLevel } from './pseudonyms.ts';
-import { sendOrgTx, txIdOf, waitCommitted, waitForHeight } from './txSubmitter.ts';
+import { receivingEntry } from './memberSecrets.ts';
+import type { ParticipantClient } from './participantClient.ts';
+import { Sender } from './sender.ts';
+
+export { consortiumMembers } from './consortiumLayout.ts';
 
 /** A member's organisation key and where it sends its transactions. */
 export interface Participant {
@@ -89,46 +82,48 @@ export interface RoundSummary {
   readonly settled: number;
   readonly disputes: number;
   readonly traces: number;
+  /** Bill responses a generator acknowledged after the round's acknowledgement window. */
+  readonly lateAcknowledgements: number;
+  /** Bills left unanswered at finalization (overdue) or escalated to the regulator. */
+  readonly overdue: number;
+  readonly escalated: number;
   readonly height: bigint;
 }
 
-/** Round timing (ms after the round opens). */
+/** Round windows of the local driver, in ms (docs/protocol.md §6). */
 export interface RoundTiming {
-  readonly deliveryStartMs: number;
-  readonly deliveryEndMs: number;
-  readonly responseDeadlineMs: number;
+  /** Offers, demand and pseudonyms are taken for this long after the round opens. */
+  readonly gateClosureMs: number;
+  /** From gate closure to the start of delivery: the close must commit within it. */
+  readonly deliveryLeadMs: number;
+  readonly deliveryLengthMs: number;
+  /** From the end of delivery to the response deadline: metering and the consumers' answers. */
+  readonly responseWindowMs: number;
+  /** A generator acknowledges a response within this long. */
   readonly ackWindowMs: number;
 }
 
-/** Short windows for the local demo: a "delivery hour" compressed to a few seconds. */
+/**
+ * Short windows for the local demo: a "delivery hour" compressed to a few seconds. The driver widens
+ * any of them that a loaded machine used more than half of (./localConsortium.ts `adapt`).
+ */
 export const DEMO_TIMING: RoundTiming = {
-  deliveryStartMs: 1_000,
-  deliveryEndMs: 2_000,
-  responseDeadlineMs: 15_000,
-  ackWindowMs: 3_000,
+  gateClosureMs: 6_000,
+  deliveryLeadMs: 3_000,
+  deliveryLengthMs: 1_000,
+  responseWindowMs: 12_000,
+  ackWindowMs: 8_000,
 };
 
-/** The members of a scenario's consortium: the trading centre, an aggregator per consumer group, generators, consumers. */
-export function consortiumMembers(scenario: Scenario): MemberSpec[] {
-  const groups = [...new Set(scenario.consumers.map((c) => c.group))].sort();
-  return [
-    { id: 'trading-centre', role: 'trading-centre' },
-    ...groups.map((g): MemberSpec => ({ id: aggregatorOf(g), role: 'aggregator' })),
-    ...scenario.generators.map((g): MemberSpec => ({ id: g.id, role: 'generator' })),
-    ...scenario.consumers.map(
-      (c): MemberSpec => ({ id: c.id, role: 'consumer', aggregator: aggregatorOf(c.group) }),
-    ),
-  ];
-}
+/** The longest any demo window is widened to. */
+const MAX_WINDOW_MS = 300_000;
 
-/** The aggregator of a scenario's consumer group. */
-export function aggregatorOf(group: string): string {
-  return `aggregator-${group.toLowerCase()}`;
-}
+/** How long a participant waits for a node that is restarting. */
+const RETRY_MS = 60_000;
 
 /**
- * The consortium as the driver sees it: node 0 is the trading centre's validator, node i + 1 the
- * i-th aggregator's (groups sorted); generators use the trading centre's node.
+ * The consortium as the driver sees it: each member with its key and the API of the node it uses
+ * (`nodes[i]` is validator i's; ./consortiumLayout.ts says who uses which).
  */
 export function localConsortium(
   scenario: Scenario,
@@ -138,136 +133,154 @@ export function localConsortium(
   memberKeys: readonly { readonly id: string; readonly key: OrgKeyPair }[],
   nodes: readonly string[],
 ): LocalConsortium {
-  const groups = [...new Set(scenario.consumers.map((c) => c.group))].sort();
-  const key = (id: string): OrgKeyPair => {
-    const k = memberKeys.find((m) => m.id === id);
-    if (k === undefined) throw new ClientError('CLIENT_NOT_FOUND', `no key for member ${id}`);
-    return k.key;
+  const layout = consortiumLayout(scenario, nodes.length);
+  const participant = (spec: (typeof layout.members)[number]): Participant => {
+    const k = memberKeys.find((m) => m.id === spec.id);
+    if (k === undefined) throw new ClientError('CLIENT_NOT_FOUND', `no key for member ${spec.id}`);
+    return { id: spec.id, key: k.key, node: nodes[layout.nodeOf(spec)] ?? nodes[0]! };
   };
-  const nodeOf = (i: number): string => nodes[i] ?? nodes[0]!;
+  const withRole = (role: string) => layout.members.filter((m) => m.role === role);
   return {
     chainId,
     group,
     regulator,
-    tradingCentre: { id: 'trading-centre', key: key('trading-centre'), node: nodeOf(0) },
-    generators: scenario.generators.map((g) => ({ id: g.id, key: key(g.id), node: nodeOf(0) })),
-    aggregators: groups.map((g, i) => ({
-      id: aggregatorOf(g),
-      key: key(aggregatorOf(g)),
-      node: nodeOf(i + 1),
-    })),
-    consumers: scenario.consumers.map((c) => ({
-      id: c.id,
-      key: key(c.id),
-      aggregator: aggregatorOf(c.group),
-      node: nodeOf(groups.indexOf(c.group) + 1),
-    })),
+    tradingCentre: participant({ id: TRADING_CENTRE, role: 'trading-centre' }),
+    generators: withRole('generator').map(participant),
+    aggregators: withRole('aggregator').map(participant),
+    consumers: withRole('consumer').map((m) => ({ ...participant(m), aggregator: m.aggregator! })),
     scenario,
   };
 }
 
 /** Drives the consortium round after round through its nodes' APIs. */
 export class ConsortiumDriver {
-  private readonly nonces = new Map<string, bigint>();
-  private committedHeight = 0n;
-  private readonly gates = new Map<string, { readonly height: bigint; readonly ready: Promise<void> }>();
+  private readonly sender: Sender;
+  private readonly tc: ParticipantClient;
   private readonly receiving = new Map<string, KeyPair>();
   private readonly random = seededRandom('dpp-local-meters');
   /** Each consumer's round scores so far, as the regulator tracks them. */
   private readonly scores = new Map<string, number[]>();
-  private readonly chain: ChainParams;
-  /** The response window of the next round: the timing's, widened when a loaded machine nears it. */
-  private responseWindowMs: number;
+  /** The windows of the next round: the timing's, each widened when a loaded machine neared it. */
+  private windows: RoundTiming;
 
   constructor(
     private readonly c: LocalConsortium,
-    private readonly timing: RoundTiming = DEMO_TIMING,
+    timing: RoundTiming = DEMO_TIMING,
     private readonly progress: (message: string) => void = () => {},
     /** Told of each secret a participant creates (receiving keys, pseudonyms), to keep it in its key store. */
     private readonly onSecret: (member: string, entry: KeyStoreEntry) => void = () => {},
   ) {
-    this.chain = { chainId: c.chainId, group: c.group };
-    this.responseWindowMs = timing.responseDeadlineMs;
+    this.sender = new Sender({ chain: { chainId: c.chainId, group: c.group }, retryMs: RETRY_MS });
+    this.tc = this.as(c.tradingCentre);
+    this.windows = timing;
+  }
+
+  /** The windows the next round opens with. */
+  get timing(): RoundTiming {
+    return this.windows;
   }
 
   /** Publishes the regulator's keys and the generators' receiving keys (once, before round 1). */
   async setUp(): Promise<void> {
     const { c } = this;
-    const txs: Promise<void>[] = [];
-    txs.push(
-      this.sendOrg(c.tradingCentre, 'regulator.setup', regulatorRecord, {
-        masterPublic: c.regulator.masterPublic,
-        certPublicKey: c.regulator.certPublicKey,
+    await Promise.all([
+      publishRegulatorKeys(this.tc, { regulator: c.regulator }),
+      ...c.generators.map((g) => {
+        const key = generateKeyPair(c.group);
+        this.receiving.set(g.id, key);
+        this.onSecret(g.id, receivingEntry(key.secret));
+        return publishReceivingKey(this.as(g), { key });
       }),
-    );
-    for (const g of c.generators) {
-      const z = generateKeyPair(c.group);
-      this.receiving.set(g.id, z);
-      this.onSecret(g.id, { name: 'receiving', type: 'receiving-secret', bytes: z.secret });
-      const message = receivingKeyProofBytes(c.chainId, g.id, z.publicKey);
-      const proof = schnorrSign(c.group, 'receiving-key', z.secret, z.publicKey, message);
-      txs.push(this.sendOrg(g, 'member.receiving-key', receivingKeyPayload, { key: z.publicKey, proof }));
-    }
-    await Promise.all(txs);
+    ]);
   }
 
   /** Runs round `id` from opening to finalization; one consumer disputes (default: every third round). */
   async runRound(id: bigint, withDispute = id % 3n === 0n): Promise<RoundSummary> {
-    const { c, timing } = this;
-    const tc = c.tradingCentre;
-    const reader = this.reader(tc);
-    const tariffs = c.scenario.consumers[0]!;
-    const market = c.scenario.parameters;
-    const now = await this.retry(() => reader.chainTimeMs());
+    const { tc } = this;
     this.progress(`round ${id}: opening`);
-    const terms = {
+    const { terms, openedAtMs } = await openRound(tc, {
+      id,
+      scenario: this.c.scenario,
+      windows: windowsOf(this.windows),
       period: `local round ${id}`,
-      deliveryStartMs: now + BigInt(timing.deliveryStartMs),
-      deliveryEndMs: now + BigInt(timing.deliveryEndMs),
-      responseDeadlineMs: now + BigInt(this.responseWindowMs),
-      ackWindowMs: BigInt(timing.ackWindowMs),
-      catalogMicroYuanPerKWh: tariffs.catalogMicroYuanPerKWh,
-      transmissionMicroYuanPerKWh: tariffs.transmissionMicroYuanPerKWh,
-      fundsMicroYuanPerKWh: tariffs.fundsMicroYuanPerKWh,
-      benchmarkMicroYuanPerKWh: market.benchmarkMicroYuanPerKWh,
-      reputationWeightMicroYuanPerKWh: market.reputationWeightMicroYuanPerKWh,
-      substitutionPpm: market.substitutionPpm,
-      outsideOption: market.outsideOption,
-      tolerancePpm: 50_000,
-      penaltyMicroYuanPerKWh: tariffs.catalogMicroYuanPerKWh / 10n,
-    };
-    await this.sendOrg(tc, 'round.open', roundOpenPayload, { id, terms });
-    const closesAt = disputesCloseAtMs(terms);
+    });
 
-    // One-time pseudonyms: the consumer makes the key, the regulator certifies and registers it.
-    this.progress(`round ${id}: issuing ${c.consumers.length} one-time pseudonyms`);
-    const pseudonyms = new Map<string, KeyPair>();
-    const issuedAt = await this.retry(() => reader.chainTimeMs());
-    await Promise.all(
-      c.consumers.map((consumer) => {
-        const { key, payload } = issueOneTimePseudonym(
-          c.group,
-          c.regulator,
-          consumer.id,
-          issuedAt,
-          closesAt + 3_600_000n,
-          id,
-          consumer.aggregator,
-          reputationLevel(consumerReputationPpm(this.scores.get(consumer.id) ?? [])),
-        );
-        pseudonyms.set(consumer.id, key);
-        this.onSecret(consumer.id, { name: `pseudonym-r${id}`, type: 'pseudonym-secret', bytes: key.secret });
-        return this.sendOrg(tc, 'pseudonym.register', pseudonymRegisterPayload, payload);
-      }),
-    );
+    this.progress(`round ${id}: issuing ${this.c.consumers.length} one-time pseudonyms`);
+    const pseudonyms = await this.issuePseudonyms(id, terms);
 
     this.progress(`round ${id}: offers and pseudonymous demand`);
+    await this.offersAndDemand(id, pseudonyms);
+    this.adapt(
+      id,
+      'gateClosureMs',
+      Number((await this.chainTime()) - openedAtMs),
+      'pseudonyms, offers and demand',
+    );
+
+    this.progress(
+      `round ${id}: waiting for gate closure, then closing — every validator computes the equilibrium`,
+    );
+    await tc.waitForChainTime({ until: terms.gateClosureMs, what: 'waiting for gate closure' });
+    const closed = await closeRound(tc, { round: id });
+    this.adapt(id, 'deliveryLeadMs', Number((await this.chainTime()) - terms.gateClosureMs), 'closing');
+    if (closed.round.phase === 'cancelled')
+      throw new ClientError(
+        'CLIENT_ROUND_CANCELLED',
+        `round ${id} was cancelled: ${closed.round.cancelReason}`,
+        {
+          round: id.toString(),
+        },
+      );
+    const bills = await tc.read((r) => r.bills(id));
+
+    this.progress(`round ${id}: ${bills.length} energy contracts; waiting for the delivery window to end`);
+    await tc.waitForChainTime({ until: terms.deliveryEndMs, what: 'waiting for the delivery window to end' });
+    await this.meterDelivery(id, bills);
+
+    this.progress(`round ${id}: consumers confirm their bills by ring signcryption; generators acknowledge`);
+    const disputed = await this.respondAndAcknowledge(id, terms, bills, pseudonyms, withDispute);
+
+    for (const responseId of disputed) {
+      this.progress(`round ${id}: the regulator traces a disputed response`);
+      await this.traceAndResolve(id, responseId);
+    }
+
+    this.progress(`round ${id}: finalizing — reputations move`);
+    await tc.waitForChainTime({ until: disputesCloseAtMs(terms), what: 'waiting for the disputes to close' });
+    await finalizeRound(tc, { round: id });
+    await this.keepScores(pseudonyms);
+    return this.summary(id, disputed.length);
+  }
+
+  /** One-time pseudonyms: each consumer makes its key, the regulator certifies it, the trading centre registers it. */
+  private async issuePseudonyms(id: bigint, terms: RoundTerms): Promise<Map<string, KeyPair>> {
+    const nowMs = await this.chainTime();
+    const issued = await Promise.all(
+      this.c.consumers.map((consumer) =>
+        obtainPseudonym(this.tc, {
+          member: consumer.id,
+          aggregator: consumer.aggregator,
+          round: id,
+          terms,
+          regulator: this.c.regulator,
+          roundScores: this.scores.get(consumer.id) ?? [],
+          nowMs,
+          keep: (entry) => this.onSecret(consumer.id, entry),
+        }),
+      ),
+    );
+    return new Map(this.c.consumers.map((consumer, i) => [consumer.id, issued[i]!.key]));
+  }
+
+  /** The generators offer what the scenario says; each consumer demands under its pseudonym, through its aggregator's node. */
+  private async offersAndDemand(id: bigint, pseudonyms: ReadonlyMap<string, KeyPair>): Promise<void> {
+    const { c } = this;
     const specs = new Map(c.scenario.generators.map((g) => [g.id, g]));
     const demands = new Map(c.scenario.consumers.map((d) => [d.id, d]));
     await Promise.all([
       ...c.generators.map((g) => {
         const s = specs.get(g.id)!;
-        return this.sendOrg(g, 'market.offer', offerPayload, {
+        return offer(this.as(g), {
           round: id,
           capacityWh: s.capacityWh,
           costQuadraticMicroYuanPerMWh2: s.costQuadraticMicroYuanPerMWh2,
@@ -277,32 +290,20 @@ export class ConsortiumDriver {
       }),
       ...c.consumers.map((consumer) => {
         const d = demands.get(consumer.id)!;
-        const demand = {
+        return demand(this.as(consumer), {
           round: id,
           demandWh: d.demandWh,
           diversificationMicroYuanPerKWh: d.diversificationMicroYuanPerKWh,
-        };
-        return this.send(
-          consumer,
-          pseudonymContractTx(
-            this.chain,
-            'market.demand',
-            demandPayload,
-            demand,
-            pseudonyms.get(consumer.id)!,
-          ),
-        );
+          pseudonym: pseudonyms.get(consumer.id)!,
+        });
       }),
     ]);
+  }
 
-    this.progress(`round ${id}: closing — every validator computes the equilibrium`);
-    await this.sendOrg(tc, 'round.close', roundClosePayload, { round: id });
-    const bills = await this.retry(() => reader.bills(id));
-
-    this.progress(`round ${id}: ${bills.length} energy contracts; waiting for the delivery window to end`);
-    await this.waitForChainTime(terms.deliveryEndMs);
+  /** Each aggregator meters its consumers' contracts (seeded deviations: ±2 % delivered, ±10 % consumed). */
+  private async meterDelivery(id: bigint, bills: readonly BillRecord[]): Promise<void> {
     await Promise.all(
-      c.aggregators.map((agg) => {
+      this.c.aggregators.map((agg) => {
         const readings = bills
           .filter((b) => b.aggregator === agg.id)
           .map((b) => ({
@@ -310,118 +311,162 @@ export class ConsortiumDriver {
             deliveredWh: this.meter(b.contractedWh, 0.02),
             consumedWh: this.meter(b.contractedWh, 0.1),
           }));
-        return readings.length === 0
-          ? undefined
-          : this.sendOrg(agg, 'meter.submit', meterPayload, { round: id, readings });
+        return readings.length === 0 ? undefined : submitMeterReadings(this.as(agg), { round: id, readings });
       }),
     );
+  }
 
-    // Private bill responses: every consumer signcrypts its verdict to the generator, through its aggregator.
-    this.progress(`round ${id}: consumers confirm their bills by ring signcryption`);
+  /**
+   * Private bill responses: every consumer signcrypts its verdict to the generator, through its
+   * aggregator; meanwhile each generator watches its inbox and acknowledges what arrives. Returns
+   * the disputed responses.
+   */
+  private async respondAndAcknowledge(
+    id: bigint,
+    terms: RoundTerms,
+    bills: readonly BillRecord[],
+    pseudonyms: ReadonlyMap<string, KeyPair>,
+    withDispute: boolean,
+  ): Promise<string[]> {
+    const { c } = this;
     const owner = new Map([...pseudonyms].map(([member, key]) => [toHex(key.publicKey), member]));
-    const params = { group: c.group, regulatorKey: c.regulator.masterPublic };
-    const rings = new Map<string, Promise<Point[]>>();
-    await Promise.all(
-      bills.map(async (bill, k) => {
-        const consumer = c.consumers.find((x) => x.id === owner.get(toHex(bill.consumer)))!;
-        let ring = rings.get(bill.aggregator);
-        if (ring === undefined) {
-          ring = this.retry(() => this.reader(consumer).ring(id, bill.aggregator));
-          rings.set(bill.aggregator, ring);
-        }
-        const dispute = withDispute && k === 0;
-        const { tx } = buildBillResponse({
-          chainId: c.chainId,
-          params,
-          pseudonym: pseudonyms.get(consumer.id)!,
-          ring: await ring,
-          round: id,
-          bill: bill.index,
-          aggregator: bill.aggregator,
-          generator: bill.generator,
-          receiver: this.receiving.get(bill.generator)!.publicKey,
-          verdict: dispute ? 'dispute' : 'confirm',
-          remarks: dispute ? 'metered consumption looks too high' : 'confirmed',
-        });
-        await this.send(consumer, tx);
-      }),
-    );
-    // On a loaded machine everything before the responses takes longer: when they used more than half
-    // the window, the next round gets twice what they used (at most 5 minutes), so none comes too late.
-    const used = Number((await this.retry(() => reader.chainTimeMs())) - now);
-    if (used > this.responseWindowMs / 2) {
-      this.responseWindowMs = Math.min(300_000, Math.max(this.responseWindowMs, 2 * used));
-      this.progress(
-        `round ${id}: responses took ${(used / 1000).toFixed(1)} s; the next round allows ${(this.responseWindowMs / 1000).toFixed(0)} s`,
-      );
-    }
-
-    // Generators find the responses addressed to them on chain, decrypt, check and acknowledge.
-    this.progress(`round ${id}: generators decrypt and acknowledge`);
-    const metered = new Map((await this.retry(() => reader.bills(id))).map((b) => [b.index, b]));
+    const metered = new Map((await this.tc.read((r) => r.bills(id))).map((b) => [b.index, b]));
     const disputed: string[] = [];
-    for (const generator of c.generators) {
-      const greader = this.reader(generator);
-      for (const summary of await this.retry(() => greader.inbox(generator.id))) {
-        const response = (await this.retry(() => greader.response(summary.id)))!;
-        const receiving = this.receiving.get(generator.id)!;
-        const opened = openBillResponse(
-          c.chainId,
-          params,
-          receiving,
-          fromHex(summary.id),
-          response,
-          (r, i) => (r === id ? metered.get(i) : undefined),
-        );
-        if (opened.verdict === 'dispute') disputed.push(summary.id);
-        await this.sendOrg(generator, 'bill.acknowledge', acknowledgePayload, opened.acknowledgement);
-      }
-    }
-
-    // The regulator traces each disputed response (audit event on chain) and resolves the bill.
-    for (const rid of disputed) {
-      this.progress(`round ${id}: the regulator traces a disputed response`);
-      const response = (await this.retry(() => reader.response(rid)))!;
-      const certificates = new Map<string, ReturnType<typeof decodeCertificate>>();
-      for (const y of response.ring) {
-        const reg = (await this.retry(() => reader.pseudonym(y)))!;
-        certificates.set(toHex(y), decodeCertificate(c.group, fromHex(reg.certificate)));
-      }
-      const sc = decodeSigncryption(c.group, response.signcryption);
-      const trace = traceToIdentity(params, c.regulator, sc, ringOf(response.ring), (y) =>
-        certificates.get(toHex(y)),
+    const watch = { stopped: false, lagMs: 0 };
+    const acknowledgements = Promise.all(
+      c.generators.map((generator) =>
+        this.acknowledgeAsTheyCome(id, generator, metered, terms, watch, disputed),
+      ),
+    );
+    const rings = new Map<string, Promise<Point[]>>();
+    try {
+      await Promise.all(
+        bills.map(async (bill, k) => {
+          const consumer = this.as(c.consumers.find((x) => x.id === owner.get(toHex(bill.consumer)))!);
+          let ring = rings.get(bill.aggregator);
+          if (ring === undefined) {
+            ring = consumer.read((r) => r.ring(id, bill.aggregator));
+            rings.set(bill.aggregator, ring);
+          }
+          const dispute = withDispute && k === 0;
+          // the consumer keeps what it sent, as `dpp bill confirm|dispute` does (the response id and
+          // the trace secret that proves it sent it): its dashboard marks its own responses
+          await respondToBill(consumer, {
+            bill,
+            pseudonym: pseudonyms.get(consumer.id)!,
+            verdict: dispute ? 'dispute' : 'confirm',
+            remarks: dispute ? 'metered consumption looks too high' : 'confirmed',
+            regulatorKey: c.regulator.masterPublic,
+            receiver: this.receiving.get(bill.generator)!.publicKey,
+            ring: await ring,
+            keep: (entry) => this.onSecret(consumer.id, entry),
+          });
+        }),
       );
-      const { commitment } = commitTrace(trace);
-      await this.sendOrg(tc, 'trace.record', traceRecordPayload, {
-        response: fromHex(rid),
-        reason: 'disputed bill',
-        commitment,
-      });
-      const bill = (await this.retry(() => reader.bills(id))).find(
-        (b) => b.response !== null && toHex(b.response) === rid,
-      )!;
-      await this.sendOrg(tc, 'dispute.resolve', resolvePayload, {
-        round: id,
-        bill: bill.index,
-        outcome: 'waive-penalties',
-        note: 'meter reading within the accuracy class; penalties waived',
-      });
+    } catch (err) {
+      watch.stopped = true;
+      throw err;
     }
+    // Metering and responses both fall in the response window (from the end of delivery).
+    this.adapt(
+      id,
+      'responseWindowMs',
+      Number((await this.chainTime()) - terms.deliveryEndMs),
+      'metering and responses',
+    );
+    await acknowledgements;
+    this.adapt(id, 'ackWindowMs', watch.lagMs, 'acknowledging a response');
+    return disputed;
+  }
 
-    this.progress(`round ${id}: finalizing — reputations move`);
-    await this.waitForChainTime(closesAt);
-    await this.sendOrg(tc, 'round.finalize', finalizePayload, { round: id });
-    // The regulator (which alone links a consumer's pseudonyms) keeps each consumer's round scores.
-    for (const [member, key] of pseudonyms) {
-      const score = (await this.retry(() => reader.pseudonym(key.publicKey)))?.roundScorePpm;
-      if (score !== null && score !== undefined)
-        this.scores.set(member, [...(this.scores.get(member) ?? []), score]);
+  /**
+   * `generator` watches its inbox until it has acknowledged one response per bill of its in round
+   * `id`: it decrypts and checks each response as it arrives and acknowledges it at once (its
+   * nonces in order, the batch in flight together). `watch.lagMs` keeps the longest time from a
+   * response's inclusion to its acknowledgement's commit; disputed responses go to `disputed`.
+   */
+  private async acknowledgeAsTheyCome(
+    id: bigint,
+    generator: Participant,
+    metered: ReadonlyMap<number, BillRecord>,
+    terms: Pick<RoundTerms, 'responseDeadlineMs' | 'ackWindowMs'>,
+    watch: { stopped: boolean; lagMs: number },
+    disputed: string[],
+  ): Promise<void> {
+    const expected = [...metered.values()].filter((b) => b.generator === generator.id).length;
+    const client = this.as(generator);
+    const receiving = this.receiving.get(generator.id)!;
+    const done = new Set<string>();
+    while (done.size < expected && !watch.stopped) {
+      const fresh = (await client.read((r) => r.inbox(generator.id))).filter((r) => !done.has(r.id));
+      if (fresh.length === 0) {
+        if ((await client.read((r) => r.chainTimeMs())) > terms.responseDeadlineMs + terms.ackWindowMs)
+          throw new ClientError(
+            'CLIENT_TIMEOUT',
+            `${generator.id} received ${done.size} of its ${expected} responses by the response deadline`,
+            { round: id.toString() },
+          );
+        await sleep(250);
+        continue;
+      }
+      const opened = [];
+      for (const summary of fresh) {
+        done.add(summary.id);
+        const o = await openResponse(client, {
+          id: summary.id,
+          receiving,
+          regulatorKey: this.c.regulator.masterPublic,
+          billOf: (r, i) => (r === id ? metered.get(i) : undefined),
+        });
+        if (o.verdict === 'dispute') disputed.push(summary.id);
+        opened.push(o);
+      }
+      await Promise.all(opened.map((o) => acknowledgeResponse(client, { opened: o })));
+      const committed = await client.read((r) => r.chainTimeMs());
+      const earliest = fresh.reduce(
+        (t, r) => (BigInt(r.receivedAtMs) < t ? BigInt(r.receivedAtMs) : t),
+        committed,
+      );
+      watch.lagMs = Math.max(watch.lagMs, Number(committed - earliest));
     }
-    const final: BillRecord[] = await this.retry(() => reader.bills(id));
-    const clearing = (await this.retry(() => reader.round(id)))!.clearing!;
-    const status = await this.retry(() => new NodeClient(tc.node).status());
+  }
+
+  /** The regulator traces a disputed response (an audit event on chain) and resolves its bill. */
+  private async traceAndResolve(id: bigint, responseId: string): Promise<void> {
+    await traceResponse(this.tc, { responseId, reason: 'disputed bill', regulator: this.c.regulator });
+    const bill = (await this.tc.read((r) => r.bills(id))).find(
+      (b) => b.response !== null && toHex(b.response) === responseId,
+    )!;
+    await resolveDispute(this.tc, {
+      round: id,
+      bill: bill.index,
+      outcome: 'waive-penalties',
+      note: 'meter reading within the accuracy class; penalties waived',
+    });
+  }
+
+  /** The regulator (which alone links a consumer's pseudonyms) keeps each consumer's round scores. */
+  private async keepScores(pseudonyms: ReadonlyMap<string, KeyPair>): Promise<void> {
+    for (const [member, key] of pseudonyms) {
+      const scores = await pseudonymRoundScores(this.tc, { pseudonyms: [key.publicKey] });
+      if (scores.length > 0) this.scores.set(member, [...(this.scores.get(member) ?? []), ...scores]);
+    }
+  }
+
+  /** The round as the chain recorded it, in one line's numbers. */
+  private async summary(id: bigint, disputes: number): Promise<RoundSummary> {
+    const { tc } = this;
+    const final = await tc.read((r) => r.bills(id));
+    const clearing = (await tc.read((r) => r.round(id)))!.clearing!;
+    const status = await tc.status();
     const cost = BigInt(clearing.costMicroYuan);
     const catalog = BigInt(clearing.catalogCostMicroYuan);
+    // What the chain recorded for the generators' acknowledgements (their round's score records).
+    let lateAcknowledgements = 0;
+    for (const generator of this.c.generators) {
+      const scored = await tc.read((r) => r.roundScore(generator.id, id));
+      if (scored !== undefined) lateAcknowledgements += scored.billsDue - scored.billsOnTime;
+    }
     return {
       round: id,
       prices: clearing.prices.map((p) => BigInt(p.priceMicroYuanPerKWh)),
@@ -430,93 +475,38 @@ export class ConsortiumDriver {
       certified: clearing.certified,
       savingPpm: catalog === 0n ? 0 : Number(((catalog - cost) * 1_000_000n) / catalog),
       settled: final.filter((b) => b.status === 'settled').length,
-      disputes: disputed.length,
-      traces: disputed.length,
+      disputes,
+      traces: disputes,
+      lateAcknowledgements,
+      overdue: final.filter((b) => b.status === 'overdue').length,
+      escalated: final.filter((b) => b.status === 'escalated').length,
       height: BigInt(status.height),
     };
   }
 
-  // ─── transport ───────────────────────────────────────────────────────────────────────────────
-
-  private reader(who: Participant): MarketReader {
-    return new MarketReader(who.node, this.c.group);
-  }
-
-  /** An org transaction with the sender's next nonce (tracked here: this driver is its only sender). */
-  private async sendOrg<T>(who: Participant, kind: string, codec: Codec<T>, value: T): Promise<void> {
-    const nonceHint = (this.nonces.get(who.id) ?? 0n) + 1n;
-    this.nonces.set(who.id, nonceHint);
-    const client = new NodeClient(who.node);
-    await this.caughtUp(who.node);
-    const { nonce, committed } = await this.retry(() =>
-      sendOrgTx(client, this.chain, who.key, kind, codec, value, { nonceHint }),
+  /**
+   * Widens window `name` for the next round when this round used more than half of it (`usedMs`):
+   * to twice what it used, at most MAX_WINDOW_MS — so a loaded machine does not make the demo's
+   * deadlines, and the reputations they feed, an artefact of its own slowness.
+   */
+  private adapt(round: bigint, name: keyof RoundTiming, usedMs: number, what: string): void {
+    const now = this.windows[name];
+    if (usedMs <= now / 2) return;
+    const next = Math.min(MAX_WINDOW_MS, Math.max(now, Math.ceil(2 * usedMs)));
+    if (next === now) return;
+    this.windows = { ...this.windows, [name]: next };
+    this.progress(
+      `round ${round}: ${what} took ${(usedMs / 1000).toFixed(1)} s; the next round allows ${(next / 1000).toFixed(0)} s`,
     );
-    if (nonce > (this.nonces.get(who.id) ?? 0n)) this.nonces.set(who.id, nonce);
-    this.sawCommit(committed.height);
   }
 
-  /**
-   * A pseudonym- or ring-authorised transaction, through `who`'s node. Sent again after a restart
-   * of that node, it may already be pending or on chain (a duplicate or a used unique id): then it
-   * is only waited for.
-   */
-  private async send(who: Participant, tx: SignedTransaction): Promise<void> {
-    const client = new NodeClient(who.node);
-    await this.caughtUp(who.node);
-    const committed = await this.retry(async () => {
-      try {
-        await client.submit(tx.bytes);
-      } catch (err) {
-        if (!isDppError(err, 'NODE_DUPLICATE_TX') && !isDppError(err, 'LEDGER_REPLAY')) throw err;
-      }
-      return waitCommitted(client, txIdOf(tx), tx.tx.kind);
-    });
-    this.sawCommit(committed.height);
+  /** `p` acting through its node. */
+  private as(p: Participant): ParticipantClient {
+    return this.sender.participant(p);
   }
 
-  /**
-   * Remembers the highest block one of the driver's transactions committed in: every later
-   * submission waits until its node has committed it too, so a transaction never reaches a node
-   * that has not yet seen what it depends on (a demand whose pseudonym another node registered).
-   */
-  private sawCommit(height: bigint): void {
-    if (height > this.committedHeight) this.committedHeight = height;
-  }
-
-  /**
-   * Resolves once `node` has committed `committedHeight`. The sends of one phase start together and
-   * share one wait per node, so they go on in the order they were made — one sender's nonces reach
-   * its node in order, as they did with no wait at all.
-   */
-  private caughtUp(node: string): Promise<void> {
-    const height = this.committedHeight;
-    const gate = this.gates.get(node);
-    if (gate !== undefined && gate.height >= height) return gate.ready;
-    const ready = this.retry(() => waitForHeight(new NodeClient(node), { afterHeight: height }));
-    this.gates.set(node, { height, ready });
-    return ready;
-  }
-
-  /**
-   * Runs `op`, again while the node is unreachable (restarting) or lost the transaction it was
-   * given; a minute at most. Any other error is the operation's answer.
-   */
-  private async retry<T>(op: () => Promise<T>): Promise<T> {
-    const until = Date.now() + 60_000;
-    for (;;) {
-      try {
-        return await op();
-      } catch (err) {
-        const transient = isDppError(err, 'CLIENT_NETWORK') || isDppError(err, 'CLIENT_TX_DROPPED');
-        if (!transient || Date.now() > until) throw err;
-        await sleep(250);
-      }
-    }
-  }
-
-  private async waitForChainTime(t: bigint): Promise<void> {
-    const reader = this.reader(this.c.tradingCentre);
-    while ((await this.retry(() => reader.chainTimeMs())) < t) await sleep(200);
+  private chainTime(): Promise<bigint> {
+    return this.tc.read((r) => r.chainTimeMs());
   }
 
   /** A metered energy within ±`spread` of the contract (seeded, so runs repeat). */
@@ -526,6 +516,17 @@ export class ConsortiumDriver {
     const factor = 1 - spread + 2 * spread * u;
     return (contractedWh * BigInt(Math.round(factor * 1_000_000))) / 1_000_000n;
   }
+}
+
+/** The driver's windows as the round's terms take them. */
+function windowsOf(t: RoundTiming) {
+  return {
+    gateClosureMs: BigInt(t.gateClosureMs),
+    deliveryLeadMs: BigInt(t.deliveryLeadMs),
+    deliveryLengthMs: BigInt(t.deliveryLengthMs),
+    responseWindowMs: BigInt(t.responseWindowMs),
+    ackWindowMs: BigInt(t.ackWindowMs),
+  };
 }
 
 function sleep(ms: number): Promise<void> {

@@ -1,70 +1,45 @@
 /**
  * Typed reads of a node's contract query routes (docs/api.md "Market", src/api/routes/market.ts):
  * the regulator's keys, rounds, bills, rings, pseudonyms, responses, receiving keys, balances,
- * reputation and the trace log. Bills and responses are decoded strictly from the canonical
- * `record` bytes the node sends beside the JSON, with the contracts' own schemas; a missing item
- * is `undefined`; a node's refusal becomes a ClientError with the node's code.
+ * reputation and the trace log. Every answer is parsed with its view's schema — the one the node's
+ * route answers with (../contracts/views.ts) — so what this returns has the types inferred from
+ * them, and an answer of another shape is CLIENT_BAD_RESPONSE. Bills and responses are decoded
+ * strictly from the canonical `record` bytes the node sends beside the JSON, with the contracts'
+ * own schemas; a missing item is `undefined`; a node's refusal becomes a ClientError with the
+ * node's code.
  */
+import { z } from 'zod';
 import { fromHex } from '../codec/bytes.ts';
 import { type BillRecord, billRecord, type ResponseRecord, responseRecord } from '../contracts/records.ts';
 import type { Codec } from '../contracts/schema.ts';
+import {
+  BalanceView,
+  BillsView,
+  Decimal,
+  LatestRoundView,
+  MembersView,
+  PseudonymView,
+  ReceivingKeyView,
+  RegulatorView,
+  ReputationHistoryView,
+  ReputationView,
+  type ResponseSummaryView,
+  ResponsesView,
+  ResponseView,
+  RingView,
+  RoundView,
+  TracesView,
+  type TraceView,
+} from '../contracts/views.ts';
 import type { Group, Point } from '../crypto/group.ts';
 import { ClientError } from './clientError.ts';
 
-/** A round as GET /v1/rounds/:id returns it (integers as decimal strings, bytes as hex). */
-export interface RoundView {
-  readonly id: string;
-  readonly phase: 'open' | 'cleared' | 'finalized';
-  readonly openedAtMs: string;
-  readonly terms: Readonly<Record<string, string | number | boolean>> & {
-    readonly period: string;
-    readonly deliveryStartMs: string;
-    readonly deliveryEndMs: string;
-    readonly responseDeadlineMs: string;
-    readonly ackWindowMs: string;
-    readonly catalogMicroYuanPerKWh: string;
-  };
-  readonly offers: readonly { readonly generator: string; readonly capacityWh: string }[];
-  readonly demands: readonly { readonly pseudonym: string; readonly demandWh: string }[];
-  readonly contracts: number;
-  readonly clearing: {
-    readonly prices: readonly { readonly generator: string; readonly priceMicroYuanPerKWh: string }[];
-    readonly certified: boolean;
-    readonly energyWh: string;
-    readonly costMicroYuan: string;
-    readonly catalogCostMicroYuan: string;
-  } | null;
-}
-
+export type { PseudonymView, ReputationView, RoundView, TraceView };
 /** A bill response as GET /v1/rounds/:id/responses lists it. */
-export interface ResponseSummary {
-  readonly id: string;
-  readonly aggregator: string;
-  readonly generator: string;
-  readonly status: 'pending' | 'acknowledged' | 'escalated';
-  readonly receivedAtMs: string;
-  readonly bill: number | null;
-  readonly verdict: 'confirm' | 'dispute' | null;
-}
+export type ResponseSummary = ResponseSummaryView;
 
-/** A pseudonym's registration as the node returns it. */
-export interface PseudonymView {
-  readonly round: string;
-  readonly aggregator: string;
-  readonly expiresAtMs: string;
-  readonly reputationPpm: number;
-  readonly certificate: string;
-  readonly revoked: boolean;
-  readonly roundScorePpm: number | null;
-}
-
-/** A member's reputation (`status: "newcomer"` and null ppm before its first round). */
-export interface ReputationView {
-  readonly reputationPpm: number | null;
-  readonly status: string;
-  readonly roundsInStatus?: number;
-  readonly lastRound?: string;
-}
+/** The one field of GET /v1/blocks this reader needs (the chain's views are the API's, not a contract's). */
+const LatestBlockTime = z.object({ blocks: z.array(z.object({ timestampMs: Decimal })) });
 
 /** Reads of one node's contract state. */
 export class MarketReader {
@@ -76,9 +51,7 @@ export class MarketReader {
 
   /** The regulator's public keys, or null before `regulator.setup`. */
   async regulator(): Promise<{ masterPublic: Point; certPublicKey: Uint8Array } | null> {
-    const r = (await this.get<{ regulator: { masterPublic: string; certPublicKey: string } | null }>(
-      '/v1/regulator',
-    ))!;
+    const r = (await this.get('/v1/regulator', RegulatorView))!;
     if (r.regulator === null) return null;
     return {
       masterPublic: this.group.decodePoint(fromHex(r.regulator.masterPublic)),
@@ -88,40 +61,40 @@ export class MarketReader {
 
   /** The latest round's id (0 before any). */
   async latestRound(): Promise<bigint> {
-    return BigInt((await this.get<{ latest: string }>('/v1/rounds'))!.latest);
+    return BigInt((await this.get('/v1/rounds', LatestRoundView))!.latest);
   }
 
   /** Round `id`, or undefined. */
   async round(id: bigint): Promise<RoundView | undefined> {
-    return this.get<RoundView>(`/v1/rounds/${id}`, true);
+    return this.get(`/v1/rounds/${id}`, RoundView, true);
   }
 
   /** The bills of round `id`, decoded from their canonical records. */
   async bills(id: bigint): Promise<BillRecord[]> {
-    const r = (await this.get<{ bills: { record: string }[] }>(`/v1/rounds/${id}/bills`))!;
+    const r = (await this.get(`/v1/rounds/${id}/bills`, BillsView))!;
     return r.bills.map((b) => this.decode(b.record, billRecord));
   }
 
   /** The ring of (round, aggregator), sorted. */
   async ring(id: bigint, aggregator: string): Promise<Point[]> {
-    const r = (await this.get<{ members: string[] }>(`/v1/rounds/${id}/rings/${aggregator}`))!;
+    const r = (await this.get(`/v1/rounds/${id}/rings/${aggregator}`, RingView))!;
     return r.members.map((h) => this.group.decodePoint(fromHex(h)));
   }
 
   /** A pseudonym's registration, or undefined. */
   async pseudonym(key: Uint8Array): Promise<PseudonymView | undefined> {
-    return this.get<PseudonymView>(`/v1/pseudonyms/${toHexLower(key)}`, true);
+    return this.get(`/v1/pseudonyms/${toHexLower(key)}`, PseudonymView, true);
   }
 
   /** The bill response stored under transaction id `id`, or undefined. */
   async response(id: string): Promise<ResponseRecord | undefined> {
-    const r = await this.get<{ record: string }>(`/v1/responses/${id}`, true);
+    const r = await this.get(`/v1/responses/${id}`, ResponseView, true);
     return r === undefined ? undefined : this.decode(r.record, responseRecord);
   }
 
   /** The bill responses of a round, in order of arrival (who they are for, never who sent them). */
   async responses(round: bigint): Promise<ResponseSummary[]> {
-    return (await this.get<{ responses: ResponseSummary[] }>(`/v1/rounds/${round}/responses`))!.responses;
+    return (await this.get(`/v1/rounds/${round}/responses`, ResponsesView))!.responses;
   }
 
   /**
@@ -141,41 +114,49 @@ export class MarketReader {
 
   /** The ids of the members the trading centre has suspended. */
   async suspendedMembers(): Promise<Set<string>> {
-    const r = (await this.get<{ members: { id: string; suspended: boolean }[] }>('/v1/members'))!;
+    const r = (await this.get('/v1/members', MembersView))!;
     return new Set(r.members.filter((m) => m.suspended).map((m) => m.id));
   }
 
   /** A generator's receiving key, or undefined. */
   async receivingKey(member: string): Promise<Point | undefined> {
-    const r = await this.get<{ key: string }>(`/v1/members/${member}/receiving-key`, true);
+    const r = await this.get(`/v1/members/${member}/receiving-key`, ReceivingKeyView, true);
     return r === undefined ? undefined : this.group.decodePoint(fromHex(r.key));
   }
 
   /** An account's balance in µ¥. */
   async balance(account: string): Promise<bigint> {
-    return BigInt((await this.get<{ microYuan: string }>(`/v1/balances/${account}`))!.microYuan);
+    return BigInt((await this.get(`/v1/balances/${account}`, BalanceView))!.microYuan);
   }
 
   /** A member's reputation. */
   async reputation(member: string): Promise<ReputationView> {
-    return (await this.get<ReputationView>(`/v1/reputation/${member}`))!;
+    return (await this.get(`/v1/reputation/${member}`, ReputationView))!;
+  }
+
+  /** The score round `round` recorded for generator or aggregator `member`, or undefined. */
+  async roundScore(
+    member: string,
+    round: bigint,
+  ): Promise<{ billsDue: number; billsOnTime: number; roundScorePpm: number } | undefined> {
+    const r = (await this.get(`/v1/reputation/${member}/history`, ReputationHistoryView))!;
+    return r.points.find((p) => p.round === round.toString());
   }
 
   /** The trace audit log. */
-  async traces(): Promise<Record<string, unknown>[]> {
-    return (await this.get<{ traces: Record<string, unknown>[] }>('/v1/traces'))!.traces;
+  async traces(): Promise<TraceView[]> {
+    return (await this.get('/v1/traces', TracesView))!.traces;
   }
 
   /** The agreed time of the latest block (ms). */
   async chainTimeMs(): Promise<bigint> {
-    const r = (await this.get<{ blocks: { timestampMs: string }[] }>('/v1/blocks?limit=1'))!;
+    const r = (await this.get('/v1/blocks?limit=1', LatestBlockTime))!;
     const last = r.blocks.at(-1);
     if (last === undefined) throw new ClientError('CLIENT_BAD_RESPONSE', 'the node has no blocks');
     return BigInt(last.timestampMs);
   }
 
-  private decode<T>(hex: unknown, codec: Codec<T>): T {
-    if (typeof hex !== 'string') throw new ClientError('CLIENT_BAD_RESPONSE', `no ${codec.name} record`);
+  private decode<T>(hex: string, codec: Codec<T>): T {
     try {
       return codec.decode(fromHex(hex), this.group);
     } catch (cause) {
@@ -183,7 +164,12 @@ export class MarketReader {
     }
   }
 
-  private async get<T>(path: string, allowMissing = false): Promise<T | undefined> {
+  /** GET `path`, parsed with `view`; undefined for a 404 when `allowMissing`. */
+  private async get<V extends z.ZodType>(
+    path: string,
+    view: V,
+    allowMissing = false,
+  ): Promise<z.output<V> | undefined> {
     let res: Response;
     try {
       res = await fetch(`${this.base}${path}`, { signal: AbortSignal.timeout(this.timeoutMs) });
@@ -211,7 +197,16 @@ export class MarketReader {
         { status: res.status },
       );
     }
-    return json as T;
+    const parsed = view.safeParse(json);
+    if (!parsed.success) {
+      const issue = parsed.error.issues[0]!;
+      throw new ClientError(
+        'CLIENT_BAD_RESPONSE',
+        `GET ${path}: the node's answer is not the view it documents (${[...issue.path.map(String)].join('.') || 'answer'}: ${issue.message})`,
+        { path },
+      );
+    }
+    return parsed.data;
   }
 }
 

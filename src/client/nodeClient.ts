@@ -12,9 +12,9 @@ import { z } from 'zod';
 import { fromHex, toHex } from '../codec/bytes.ts';
 import { Writer } from '../codec/writer.ts';
 import { blockHash, decodeHeader } from '../ledger/blockHeader.ts';
-import { decodeCertificate, quorumSize, verifyCommitCertificate } from '../ledger/certificate.ts';
+import { decodeCommitCertificate, quorumSize, verifyCommitCertificate } from '../ledger/certificate.ts';
 import { verifyInclusion } from '../ledger/merkle.ts';
-import { ClientError } from './clientError.ts';
+import { ClientError, SAFE_TO_RESEND } from './clientError.ts';
 
 const Hex = z.string().regex(/^([0-9a-f]{2})*$/);
 const U64 = z.string().regex(/^\d+$/);
@@ -174,10 +174,11 @@ export class NodeClient {
       const st = await this.tx(id);
       if (st.status === 'committed') return st;
       if (Date.now() + pollMs > until)
-        throw new ClientError('CLIENT_TIMEOUT', `transaction ${id} not committed after ${timeoutMs} ms`, {
-          id,
-          status: st.status,
-        });
+        throw new ClientError(
+          'CLIENT_TIMEOUT',
+          `transaction ${id} not committed after ${timeoutMs} ms (${st.status}); ${SAFE_TO_RESEND}`,
+          { id, txId: id, status: st.status, safeToResend: true },
+        );
       await new Promise((r) => setTimeout(r, pollMs));
     }
   }
@@ -303,9 +304,9 @@ export class NodeClient {
     const genesis = this.options.genesis;
     if (genesis !== undefined) {
       const keys = genesis.validatorKeys;
-      let certificate: ReturnType<typeof decodeCertificate>;
+      let certificate: ReturnType<typeof decodeCommitCertificate>;
       try {
-        certificate = decodeCertificate(fromHex(b.certificate));
+        certificate = decodeCommitCertificate(fromHex(b.certificate));
       } catch {
         return bad('undecodable commit certificate');
       }

@@ -64,7 +64,7 @@ export function reputationLevel(reputationPpm: number): number {
   return Math.floor(reputationPpm / REPUTATION_LEVEL_PPM) * REPUTATION_LEVEL_PPM;
 }
 
-/** Both halves in one place (the local demo, where one process acts for every participant). */
+/** Both halves in one place, nothing sent (./actions/obtainPseudonym.ts also registers it; the contract tests use this). */
 export function issueOneTimePseudonym(
   group: Group,
   regulator: RegulatorKeys,

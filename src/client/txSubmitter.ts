@@ -1,5 +1,6 @@
 /**
- * Sending a member's transactions from a short-lived process (the `dpp` command): an org-signed
+ * Submitting one transaction to one node and waiting for it — the steps ./sender.ts (the
+ * participants' transport) is built from. An org-signed
  * transaction needs the sender's next nonce, which no route reports, so the submitter starts from
  * a hint (1 by default) and, when the node refuses the nonce (NODE_NONCE_GAP, NODE_DUPLICATE_TX or
  * LEDGER_NONCE with `details.expected`), signs again with the nonce the node expects — a refused
@@ -14,13 +15,20 @@
  * pseudonym the trading centre's node registered) is submitted with `afterHeight`: the node admits
  * against its own committed state, which may be a block behind, so the submitter first waits until
  * that node has committed the height.
+ *
+ * A transaction that was sent but is not seen committed in time (no quorum, a node that does not
+ * answer) may still commit. The error (CLIENT_TIMEOUT, CLIENT_NETWORK) carries its id in
+ * `details.txId` with `details.safeToResend`: sending the same signed bytes again (`resendTx`) is
+ * idempotent, because the id is the hash of those bytes and every validator refuses a committed one
+ * again — by its org nonce (NODE_DUPLICATE_TX, then LEDGER_NONCE in execution) or its unique id
+ * (LEDGER_REPLAY) — and refuses a pending one as a duplicate.
  */
 import type { Codec } from '../contracts/schema.ts';
 import type { OrgKeyPair } from '../crypto/ed25519.ts';
 import { isDppError } from '../errors.ts';
 import { transactionId } from '../ledger/transaction.ts';
 import type { SignedTransaction } from '../ledger/txSigning.ts';
-import { ClientError } from './clientError.ts';
+import { ClientError, SAFE_TO_RESEND } from './clientError.ts';
 import { type ChainParams, orgContractTx } from './contractTx.ts';
 import type { CommittedTx, NodeClient } from './nodeClient.ts';
 
@@ -28,10 +36,17 @@ export type { SignedTransaction };
 
 /** The transaction's id (SHA-256 of its encoding), hex. */
 export function txIdOf(tx: SignedTransaction): string {
-  return Buffer.from(transactionId(tx.bytes)).toString('hex');
+  return txIdOfBytes(tx.bytes);
+}
+
+/** The id of an encoded transaction, hex. */
+export function txIdOfBytes(bytes: Uint8Array): string {
+  return Buffer.from(transactionId(bytes)).toString('hex');
 }
 
 const NONCE_CODES = new Set(['NODE_NONCE_GAP', 'NODE_DUPLICATE_TX', 'LEDGER_NONCE']);
+/** Codes of a failure after which the transaction may still be committed. */
+const UNSURE_CODES = new Set(['CLIENT_TIMEOUT', 'CLIENT_NETWORK']);
 
 /** How long to wait for a commit, and what to call while waiting. */
 export interface SubmitOptions {
@@ -39,6 +54,10 @@ export interface SubmitOptions {
   readonly onWait?: (message: string) => void;
   /** Submit only once the node has committed this height (what the transaction depends on). */
   readonly afterHeight?: bigint;
+  /** Called with each signed transaction just before it is submitted (to keep it for a resend). */
+  readonly onSigned?: (tx: SignedTransaction) => void;
+  /** Called once the node admitted the transaction (before its commit is waited for). */
+  readonly onAdmitted?: (id: string) => void;
 }
 
 /** Signs and submits an org transaction with the right nonce; resolves when it committed ok. */
@@ -55,6 +74,7 @@ export async function sendOrgTx<T>(
   let nonce = opts.nonceHint ?? 1n;
   for (let attempt = 0; ; attempt++) {
     const tx = orgContractTx(chain, kind, codec, value, key, nonce);
+    opts.onSigned?.(tx);
     let id: string;
     try {
       id = await client.submit(tx.bytes);
@@ -64,10 +84,22 @@ export async function sendOrgTx<T>(
         nonce = BigInt(expected);
         continue;
       }
-      throw err;
+      throw unsure(err, kind, txIdOf(tx));
     }
+    opts.onAdmitted?.(id);
     return { tx, committed: await waitCommitted(client, id, kind, opts), nonce };
   }
+}
+
+/** A request about a sent transaction that got no answer: it may commit, so say so, with its id. */
+function unsure(err: unknown, kind: string, id: string): unknown {
+  if (!isDppError(err) || !UNSURE_CODES.has(err.code)) return err;
+  return new ClientError(
+    err.code,
+    `${kind} ${id} was sent, but its commit is not known (${err.message}); ${SAFE_TO_RESEND}`,
+    { txId: id, safeToResend: true },
+    { cause: err },
+  );
 }
 
 /** Submits a pseudonym- or ring-authorised transaction and waits until it committed ok. */
@@ -77,8 +109,35 @@ export async function sendTx(
   opts: SubmitOptions = {},
 ): Promise<{ tx: SignedTransaction; committed: CommittedTx }> {
   await waitForHeight(client, opts);
-  const id = await client.submit(tx.bytes);
+  opts.onSigned?.(tx);
+  const id = await client.submit(tx.bytes).catch((err: unknown) => {
+    throw unsure(err, tx.tx.kind, txIdOf(tx));
+  });
   return { tx, committed: await waitCommitted(client, id, tx.tx.kind, opts) };
+}
+
+/**
+ * Sends `tx` again and waits for its commit: a node that refuses it because it is pending or already
+ * committed (the same id) is answered by waiting for that commit, so resending is idempotent.
+ * `alreadySent` is true when the node had it.
+ */
+export async function resendTx(
+  client: NodeClient,
+  tx: Uint8Array,
+  kind: string,
+  opts: SubmitOptions = {},
+): Promise<{ committed: CommittedTx; alreadySent: boolean }> {
+  const id = txIdOfBytes(tx);
+  let alreadySent = false;
+  try {
+    await client.submit(tx);
+  } catch (err) {
+    // refused: judge by where the id stands, not by the refusal's code
+    if (!isDppError(err) || UNSURE_CODES.has(err.code) || (await client.tx(id)).status === 'unknown')
+      throw err;
+    alreadySent = true;
+  }
+  return { committed: await waitCommitted(client, id, kind, opts), alreadySent };
 }
 
 /** Polls `id` until committed: ok → the commit, failed receipt → ClientError(code), dropped → CLIENT_TX_DROPPED. */
@@ -88,11 +147,14 @@ export async function waitCommitted(
   kind: string,
   opts: SubmitOptions = {},
 ): Promise<CommittedTx> {
-  const until = Date.now() + (opts.timeoutMs ?? 30_000);
+  const timeoutMs = opts.timeoutMs ?? 30_000;
+  const until = Date.now() + timeoutMs;
   let unknownInARow = 0;
   opts.onWait?.(`${kind} ${id.slice(0, 12)}… waiting for commit`);
   for (;;) {
-    const st = await client.tx(id);
+    const st = await client.tx(id).catch((err: unknown) => {
+      throw unsure(err, kind, id);
+    });
     if (st.status === 'committed') {
       if (st.receipt.status === 'failed') {
         throw new ClientError(st.receipt.code, `${kind} was committed, but the contract refused it`, {
@@ -111,9 +173,11 @@ export async function waitCommitted(
       );
     }
     if (Date.now() > until)
-      throw new ClientError('CLIENT_TIMEOUT', `${kind} ${id.slice(0, 12)}… not committed in time`, {
-        txId: id,
-      });
+      throw new ClientError(
+        'CLIENT_TIMEOUT',
+        `${kind} ${id} not committed within ${timeoutMs / 1000} s; ${SAFE_TO_RESEND}`,
+        { txId: id, safeToResend: true },
+      );
     await new Promise((r) => setTimeout(r, 60));
   }
 }
@@ -127,10 +191,11 @@ export async function waitForHeight(client: NodeClient, opts: SubmitOptions): Pr
     const height = BigInt((await client.status()).height);
     if (height >= target) return;
     if (Date.now() > until)
-      throw new ClientError('CLIENT_TIMEOUT', `the node is still at height ${height}, behind ${target}`, {
-        height: height.toString(),
-        afterHeight: target.toString(),
-      });
+      throw new ClientError(
+        'CLIENT_TIMEOUT',
+        `the node is still at height ${height}, behind ${target}: nothing was sent`,
+        { height: height.toString(), afterHeight: target.toString() },
+      );
     opts.onWait?.(`waiting for the node to catch up to height ${target} (at ${height})`);
     await new Promise((r) => setTimeout(r, 100));
   }

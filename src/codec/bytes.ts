@@ -1,5 +1,4 @@
 /** Small byte-string helpers shared by every layer: hex, concatenation, constant-time equality. */
-import { timingSafeEqual } from 'node:crypto';
 import { DecodeError } from './decodeError.ts';
 
 /** Lower-case hex of `b`. */
@@ -26,9 +25,12 @@ export function concatBytes(...parts: readonly Uint8Array[]): Uint8Array {
   return out;
 }
 
-/** Equality of two byte strings, in time independent of where they differ. */
+/** Equality of two byte strings, in time independent of where they differ (no early exit). */
 export function bytesEqual(a: Uint8Array, b: Uint8Array): boolean {
-  return a.length === b.length && timingSafeEqual(a, b);
+  if (a.length !== b.length) return false;
+  let diff = 0;
+  for (let i = 0; i < a.length; i++) diff |= a[i]! ^ b[i]!;
+  return diff === 0;
 }
 
 /** Lexicographic order of byte strings (shorter first on a common prefix). */

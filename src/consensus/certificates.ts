@@ -1,19 +1,14 @@
 /**
- * Checks of the certificates PBFT carries between replicas: a commit certificate (Q commit votes:
- * the block is final) and a prepared certificate (the primary's pre-prepare and Q − 1 prepares:
- * the payload may have been committed in that view, so a new view must re-propose it).
+ * The certificates PBFT carries between replicas. A commit certificate (Q commit votes: the block is
+ * final) is the ledger's, checked by its `verifyCommitCertificate` with this replica's injected
+ * signature check (`votersOf`). A prepared certificate (the primary's pre-prepare and Q − 1
+ * prepares: the payload may have been committed in that view, so a new view must re-propose it) is
+ * consensus's own, checked here.
  */
-import { bytesEqual } from '../codec/bytes.ts';
+import { quorumSize, type Voters } from '../ledger/certificate.ts';
 import type { ConsensusCrypto } from './consensusCrypto.ts';
-import {
-  type CommitCertificate,
-  commitVoteBytes,
-  type PreparedCertificate,
-  prePrepareVoteBytes,
-  prepareVoteBytes,
-  type Vote,
-} from './messages.ts';
-import { primaryOf, quorum } from './quorum.ts';
+import { type PreparedCertificate, prePrepareVoteBytes, prepareVoteBytes, type Vote } from './messages.ts';
+import { primaryOf } from './primary.ts';
 
 /** The validator set as a replica sees it. */
 export interface ValidatorSet {
@@ -40,15 +35,12 @@ function enoughVotes(
   return seen.size >= needed;
 }
 
-/** [REJECT] unless Q distinct validators signed the commit vote for (view, height, digest). */
-export function verifyCommitCertificate(
-  crypto: ConsensusCrypto,
-  set: ValidatorSet,
-  cert: CommitCertificate,
-): boolean {
-  if (cert.digest.length !== 32) return false;
-  const bytes = commitVoteBytes(set.chainId, cert.view, cert.height, cert.digest);
-  return enoughVotes(crypto, set, cert.votes, quorum(set.n), () => bytes);
+/** The validator set as the ledger's certificate check takes it: n validators, votes checked by `crypto`. */
+export function votersOf(crypto: ConsensusCrypto, set: ValidatorSet): Voters {
+  return {
+    count: set.n,
+    verify: (validator, bytes, signature) => crypto.verify(validator, bytes, signature),
+  };
 }
 
 /** [REJECT] unless the primary of `view` pre-prepared the digest and Q − 1 other validators prepared it. */
@@ -65,13 +57,8 @@ export function verifyPreparedCertificate(
     crypto,
     set,
     cert.prepares,
-    quorum(set.n) - 1,
+    quorumSize(set.n) - 1,
     (v) => prepareVoteBytes(set.chainId, v, cert.view, cert.height, cert.digest),
     primary,
   );
-}
-
-/** True when two certificates name the same digest. */
-export function sameDigest(a: { digest: Uint8Array }, b: { digest: Uint8Array }): boolean {
-  return bytesEqual(a.digest, b.digest);
 }

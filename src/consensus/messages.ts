@@ -4,29 +4,24 @@
  * Wire: u8 version (1) ‖ u8 type ‖ u16 sender ‖ body ‖ 64-byte signature. The signature covers
  * frame("dpp/pbft/<type>/v1", chainId, sender, body), so a message cannot be replayed on another chain
  * or attributed to another sender. A commit's signed bytes are the block's commit vote
- * (`commitVoteBytes`), so the commits a replica collects are the block's commit certificate.
+ * (`commitVoteBytes`), so the commits a replica collects are the block's commit certificate — the
+ * ledger's `CommitCertificate`, carried here with the height and digest it certifies.
  */
 import { DecodeError } from '../codec/decodeError.ts';
 import { Reader } from '../codec/reader.ts';
 import { Writer } from '../codec/writer.ts';
 import { frame } from '../crypto/hash.ts';
-import { commitVoteBytes } from '../ledger/certificate.ts';
+import { type CertifiedDigest, type CommitVote, commitVoteBytes } from '../ledger/certificate.ts';
 
-/** The bytes a commit vote signs: also what a block's commit certificate verifies (ledger/certificate.ts). */
-export { commitVoteBytes };
-
-/** A validator's signature over a vote or message: who, and the 64 signature bytes. */
+/** A validator's signature over a prepare (in a prepared certificate): who, and the 64 signature bytes. */
 export interface Vote {
   readonly validator: number;
   readonly signature: Uint8Array;
 }
 
-/** Q commit votes for (view, height, digest): proof that the block at `height` is final. */
-export interface CommitCertificate {
-  readonly view: bigint;
-  readonly height: bigint;
-  readonly digest: Uint8Array;
-  readonly votes: readonly Vote[];
+/** A committed payload with its commit certificate: what the replica commits and state transfer carries. */
+export interface CertifiedPayload extends CertifiedDigest {
+  readonly payload: Uint8Array;
 }
 
 /** The primary's proposal of `payload` (a block) for `height` in `view`. */
@@ -79,7 +74,7 @@ export interface ViewChange {
   readonly newView: bigint;
   readonly committedHeight: bigint;
   /** Certificate of the block at committedHeight (absent at height 0, the genesis). */
-  readonly committed: CommitCertificate | null;
+  readonly committed: CertifiedDigest | null;
   /** The highest-view prepared certificate for committedHeight + 1, if any. */
   readonly prepared: PreparedCertificate | null;
   /**
@@ -108,7 +103,7 @@ export interface FetchBlocks {
 /** Committed blocks with their certificates (state transfer). */
 export interface Blocks {
   readonly type: 'blocks';
-  readonly blocks: readonly { payload: Uint8Array; certificate: CommitCertificate }[];
+  readonly blocks: readonly CertifiedPayload[];
 }
 
 /** Every consensus message. */
@@ -249,7 +244,7 @@ function encodeBody(m: Message): Uint8Array {
     case 'view-change':
       w.u64(m.newView).u64(m.committedHeight);
       w.u8(m.committed === null ? 0 : 1);
-      if (m.committed !== null) writeCertificate(w, m.committed);
+      if (m.committed !== null) writeCertified(w, m.committed);
       w.u8(m.prepared === null ? 0 : 1);
       if (m.prepared !== null) {
         const p = m.prepared;
@@ -275,7 +270,7 @@ function encodeBody(m: Message): Uint8Array {
       w.u16(m.blocks.length);
       for (const b of m.blocks) {
         w.bytes(b.payload);
-        writeCertificate(w, b.certificate);
+        writeCertified(w, b);
       }
       break;
   }
@@ -298,7 +293,7 @@ function readBody(type: Message['type'], r: Reader, limits: MessageLimits): Mess
     case 'view-change': {
       const newView = r.u64();
       const committedHeight = r.u64();
-      const committed = readFlag(r) ? readCertificate(r, limits) : null;
+      const committed = readFlag(r) ? readCertified(r, limits) : null;
       let prepared: PreparedCertificate | null = null;
       if (readFlag(r)) {
         prepared = {
@@ -330,10 +325,10 @@ function readBody(type: Message['type'], r: Reader, limits: MessageLimits): Mess
     case 'blocks': {
       const count = r.u16();
       if (count > limits.maxBlocksPerMessage) throw new DecodeError('DECODE_OUT_OF_RANGE', `${count} blocks`);
-      const blocks = Array.from({ length: count }, () => ({
-        payload: r.bytes(limits.maxPayloadBytes),
-        certificate: readCertificate(r, limits),
-      }));
+      const blocks = Array.from({ length: count }, () => {
+        const payload = r.bytes(limits.maxPayloadBytes);
+        return { payload, ...readCertified(r, limits) };
+      });
       return { type, blocks };
     }
   }
@@ -351,27 +346,46 @@ function decodeNested<T extends Message['type']>(
   return signed as Signed<Extract<Message, { type: T }>>;
 }
 
-function writeCertificate(w: Writer, c: CommitCertificate): void {
-  w.u64(c.view).u64(c.height).fixed(c.digest, DIGEST_BYTES);
-  writeVotes(w, c.votes);
+/** A commit certificate on the wire: u64 view ‖ u64 height ‖ digest ‖ u16 k ‖ k × (u16 validator ‖ signature). */
+function writeCertified(w: Writer, c: CertifiedDigest): void {
+  const { view, votes } = c.certificate;
+  w.u64(view).u64(c.height).fixed(c.digest, DIGEST_BYTES).u16(votes.length);
+  for (const v of votes) w.u16(v.validatorIndex).fixed(v.signature, SIGNATURE_BYTES);
 }
 
-function readCertificate(r: Reader, limits: MessageLimits): CommitCertificate {
-  return { view: r.u64(), height: r.u64(), digest: r.fixed(DIGEST_BYTES), votes: readVotes(r, limits) };
+function readCertified(r: Reader, limits: MessageLimits): CertifiedDigest {
+  const view = r.u64();
+  const height = r.u64();
+  const digest = r.fixed(DIGEST_BYTES);
+  const votes = readList(
+    r,
+    limits,
+    (): CommitVote => ({
+      validatorIndex: readValidator(r, limits),
+      signature: r.fixed(SIGNATURE_BYTES),
+    }),
+  );
+  return { height, digest, certificate: { view, votes } };
 }
 
+/** Prepares on the wire: u16 k ‖ k × (u16 validator ‖ signature). */
 function writeVotes(w: Writer, votes: readonly Vote[]): void {
   w.u16(votes.length);
   for (const v of votes) w.u16(v.validator).fixed(v.signature, SIGNATURE_BYTES);
 }
 
 function readVotes(r: Reader, limits: MessageLimits): Vote[] {
-  const count = r.u16();
-  if (count > limits.maxValidators) throw new DecodeError('DECODE_OUT_OF_RANGE', `${count} votes`);
-  return Array.from({ length: count }, () => ({
+  return readList(r, limits, () => ({
     validator: readValidator(r, limits),
     signature: r.fixed(SIGNATURE_BYTES),
   }));
+}
+
+/** u16 k ‖ k entries, at most one per validator. */
+function readList<T>(r: Reader, limits: MessageLimits, read: () => T): T[] {
+  const count = r.u16();
+  if (count > limits.maxValidators) throw new DecodeError('DECODE_OUT_OF_RANGE', `${count} votes`);
+  return Array.from({ length: count }, read);
 }
 
 function readValidator(r: Reader, limits: MessageLimits): number {

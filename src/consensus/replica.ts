@@ -14,13 +14,21 @@
  * docs/consensus.md states the rules with their safety argument.
  */
 import { bytesEqual, toHex } from '../codec/bytes.ts';
-import { type ValidatorSet, verifyCommitCertificate } from './certificates.ts';
+import {
+  type CertifiedDigest,
+  type CommitVote,
+  faultTolerance,
+  quorumSize,
+  type Voters,
+  verifyCommitCertificate,
+} from '../ledger/certificate.ts';
+import { type ValidatorSet, votersOf } from './certificates.ts';
 import type { ConsensusCrypto } from './consensusCrypto.ts';
 import {
   type Blocks,
+  type CertifiedPayload,
   type Checkpoint,
   type Commit,
-  type CommitCertificate,
   type FetchBlocks,
   type Message,
   type NewView,
@@ -32,7 +40,7 @@ import {
   type ViewChange,
   type Vote,
 } from './messages.ts';
-import { faultsTolerated, primaryOf, quorum } from './quorum.ts';
+import { primaryOf } from './primary.ts';
 import { checkNewView, checkViewChange, decideNewView } from './viewChange.ts';
 
 /** Static configuration of one replica. */
@@ -83,7 +91,7 @@ export interface VoteRecord {
 export type Effect =
   | { readonly type: 'send'; readonly to: number | 'all'; readonly signed: Signed }
   | { readonly type: 'persist'; readonly state: PersistedState }
-  | { readonly type: 'commit'; readonly payload: Uint8Array; readonly certificate: CommitCertificate }
+  | { readonly type: 'commit'; readonly block: CertifiedPayload }
   | { readonly type: 'propose'; readonly view: bigint; readonly height: bigint }
   | {
       readonly type: 'serve-blocks';
@@ -98,18 +106,24 @@ export type Effect =
 export interface ReplicaRestore {
   readonly persisted: PersistedState | null;
   readonly committedHeight: bigint;
-  readonly lastCommit: CommitCertificate | null;
+  readonly lastCommit: CertifiedDigest | null;
 }
 
-/** Sensible defaults for a validator on a LAN or loopback. */
-export const DEFAULT_REPLICA_TIMING = {
-  viewTimeoutMs: 2_000,
+/** A replica's timing and window: its configuration apart from who it is. */
+export type ReplicaTiming = Omit<ReplicaConfig, 'chainId' | 'n' | 'self'>;
+
+/**
+ * The timing of a validator on a LAN or loopback: the one definition the node starts from (its
+ * config may set the view timeout and the retransmission period, node/config.ts).
+ */
+export const DEFAULT_REPLICA_TIMING: ReplicaTiming = {
+  viewTimeoutMs: 4_000,
   maxBackoff: 5,
   retransmitMs: 500,
   checkpointInterval: 16n,
   window: 16n,
   fetchCount: 32,
-} as const;
+};
 
 /** The slot of the next height in the current view. */
 interface Slot {
@@ -129,19 +143,20 @@ const MAX_VIEWS_AHEAD = 64n;
 /** One PBFT replica. */
 export class Replica {
   readonly set: ValidatorSet;
+  private readonly voters: Voters;
   private readonly f: number;
   private readonly q: number;
   private view = 0n;
   private inViewChange = false;
   private committedHeight: bigint;
-  private lastCommit: CommitCertificate | null;
+  private lastCommit: CertifiedDigest | null;
   private votes: VoteRecord;
   private prepared: { cert: PreparedCertificate; payload: Uint8Array } | null = null;
   private slot: Slot = emptySlot();
   /** Payloads seen in valid pre-prepares for heights not yet committed, by digest. */
   private payloads = new Map<string, { height: bigint; payload: Uint8Array }>();
   /** Commit votes for pending heights, of any view: height → "view:digest" → validator → vote. */
-  private commitVotes = new Map<bigint, Map<string, Map<number, Vote>>>();
+  private commitVotes = new Map<bigint, Map<string, Map<number, CommitVote>>>();
   /** Messages for later heights or views, replayed when they become current. */
   private buffered: Signed[] = [];
   /** View changes by target view, then sender, for views from the current one to MAX_VIEWS_AHEAD above. */
@@ -172,8 +187,9 @@ export class Replica {
     restore: ReplicaRestore = { persisted: null, committedHeight: 0n, lastCommit: null },
   ) {
     this.set = { chainId: config.chainId, n: config.n };
-    this.f = faultsTolerated(config.n);
-    this.q = quorum(config.n);
+    this.voters = votersOf(crypto, this.set);
+    this.f = faultTolerance(config.n);
+    this.q = quorumSize(config.n);
     this.committedHeight = restore.committedHeight;
     this.lastCommit = restore.lastCommit;
     this.votes = { view: 0n, height: 0n, prePrepare: null, prepare: null, commit: null };
@@ -333,7 +349,7 @@ export class Replica {
         height: m.height,
         digest: m.digest,
       });
-      this.addVote(this.slot.prepares, hex(m.digest), {
+      this.addVote(this.slot.prepares, hex(m.digest), this.config.self, {
         validator: this.config.self,
         signature: prepare.signature,
       });
@@ -352,7 +368,7 @@ export class Replica {
       return;
     }
     if (m.view !== this.view || this.inViewChange) return;
-    this.addVote(this.slot.prepares, hex(m.digest), {
+    this.addVote(this.slot.prepares, hex(m.digest), signed.sender, {
       validator: signed.sender,
       signature: signed.signature,
     });
@@ -366,16 +382,16 @@ export class Replica {
       return;
     }
     // Every commit vote for a pending height counts toward a certificate, whatever its view.
-    this.addCommitVote(m, { validator: signed.sender, signature: signed.signature });
+    this.addCommitVote(m, { validatorIndex: signed.sender, signature: signed.signature });
     // [CATCH UP] others are voting beyond our next height: we missed blocks, ask for them
     if (m.height > this.committedHeight + 1n) this.requestBlocks(signed.sender);
     this.advance();
     this.tryCatchUp();
   }
 
-  private addCommitVote(m: { view: bigint; height: bigint; digest: Uint8Array }, vote: Vote): void {
+  private addCommitVote(m: { view: bigint; height: bigint; digest: Uint8Array }, vote: CommitVote): void {
     const byKey = getOrCreate(this.commitVotes, m.height, () => new Map());
-    this.addVote(byKey, `${m.view}:${hex(m.digest)}`, vote);
+    this.addVote(byKey, `${m.view}:${hex(m.digest)}`, vote.validatorIndex, vote);
   }
 
   /** Moves the slot forward: prepared → vote to commit; Q commit votes → commit the block. */
@@ -398,24 +414,31 @@ export class Replica {
       if (!this.recordVote('commit', height, pp.digest)) return;
       this.slot.commitVoted = true;
       const commit = this.sign<Commit>({ type: 'commit', view: this.view, height, digest: pp.digest });
-      this.addCommitVote(commit.message, { validator: this.config.self, signature: commit.signature });
+      this.addCommitVote(commit.message, { validatorIndex: this.config.self, signature: commit.signature });
       this.slot.sent.push(commit);
       this.send('all', commit);
     }
     const commits = this.commitVotes.get(height)?.get(`${this.view}:${hex(pp.digest)}`);
     if (this.slot.commitVoted && commits !== undefined && commits.size >= this.q) {
       // [COMMITTED] prepared locally and Q commit votes: the block is final
-      const votes = [...commits.values()].slice(0, this.q);
-      this.commit(pp.payload, { view: this.view, height, digest: pp.digest, votes });
+      const certificate = { view: this.view, votes: [...commits.values()] };
+      this.commit({ payload: pp.payload, height, digest: pp.digest, certificate });
     }
   }
 
-  /** Commits the next block; `certificate` proves it. */
-  private commit(payload: Uint8Array, certificate: CommitCertificate): void {
-    const height = certificate.height;
-    this.out.push({ type: 'commit', payload, certificate });
+  /**
+   * Commits the next block; its certificate proves it. The certificate keeps Q of the votes, in
+   * validator order (the order a block stores them in).
+   */
+  private commit(block: CertifiedPayload): void {
+    const { height, digest } = block;
+    const votes = block.certificate.votes
+      .slice(0, this.q)
+      .sort((a, b) => a.validatorIndex - b.validatorIndex);
+    const certificate = { view: block.certificate.view, votes };
+    this.out.push({ type: 'commit', block: { payload: block.payload, height, digest, certificate } });
     this.committedHeight = height;
-    this.lastCommit = certificate;
+    this.lastCommit = { height, digest, certificate };
     this.prepared = null;
     this.slot = emptySlot();
     if (!this.inViewChange) {
@@ -425,7 +448,7 @@ export class Replica {
     for (const h of [...this.commitVotes.keys()]) if (h <= height) this.commitVotes.delete(h);
     for (const [d, p] of [...this.payloads]) if (p.height <= height) this.payloads.delete(d);
     if (height % this.config.checkpointInterval === 0n) {
-      const cp = this.sign<Checkpoint>({ type: 'checkpoint', height, digest: certificate.digest });
+      const cp = this.sign<Checkpoint>({ type: 'checkpoint', height, digest });
       this.recordCheckpoint(this.config.self, cp.message);
       this.send('all', cp);
     }
@@ -456,21 +479,15 @@ export class Replica {
       for (const [key, votes] of byKey) {
         if (votes.size < this.q) continue;
         const [viewText, digestHex] = key.split(':') as [string, string];
-        const view = BigInt(viewText);
-        const cert: CommitCertificate = {
-          view,
-          height,
-          digest: fromHexDigest(digestHex),
-          votes: [...votes.values()],
-        };
         const known = this.payloads.get(digestHex);
         if (known === undefined) {
-          this.requestBlocks(cert.votes[0]!.validator);
+          this.requestBlocks(votes.keys().next().value!);
           return;
         }
         // Votes were checked one by one on receipt; a certificate from Q distinct validators is final,
         // whatever view it was cast in. The view itself is joined only through its new-view message.
-        this.commit(known.payload, { ...cert, votes: cert.votes.slice(0, this.q) });
+        const certificate = { view: BigInt(viewText), votes: [...votes.values()] };
+        this.commit({ payload: known.payload, height, digest: fromHexDigest(digestHex), certificate });
         done = true;
         break;
       }
@@ -661,15 +678,14 @@ export class Replica {
 
   private onBlocks(signed: Signed<Blocks>): void {
     for (const b of signed.message.blocks) {
-      const c = b.certificate;
-      if (c.height !== this.committedHeight + 1n) continue;
+      if (b.height !== this.committedHeight + 1n) continue;
       // [REJECT] a block whose payload is not the certified digest, or whose certificate lacks a quorum
       if (
-        !bytesEqual(this.crypto.digest(b.payload), c.digest) ||
-        !verifyCommitCertificate(this.crypto, this.set, c)
+        !bytesEqual(this.crypto.digest(b.payload), b.digest) ||
+        !verifyCommitCertificate(b, this.set.chainId, this.voters, this.q)
       )
         break;
-      this.commit(b.payload, { ...c, votes: c.votes.slice(0, this.q) });
+      this.commit(b);
     }
     if (signed.message.blocks.length > 0) this.nextFetch = 0;
   }
@@ -771,9 +787,9 @@ export class Replica {
     return true;
   }
 
-  private addVote(map: Map<string, Map<number, Vote>>, key: string, vote: Vote): void {
+  private addVote<V>(map: Map<string, Map<number, V>>, key: string, validator: number, vote: V): void {
     const votes = getOrCreate(map, key, () => new Map());
-    votes.set(vote.validator, vote);
+    votes.set(validator, vote);
   }
 
   private verifySignature(signed: Signed): boolean {

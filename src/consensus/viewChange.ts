@@ -7,11 +7,12 @@
  * member of every Q set reports it, with the highest view of any prepared certificate for it.
  */
 import { bytesEqual } from '../codec/bytes.ts';
-import { type ValidatorSet, verifyCommitCertificate, verifyPreparedCertificate } from './certificates.ts';
+import { quorumSize, verifyCommitCertificate } from '../ledger/certificate.ts';
+import { type ValidatorSet, verifyPreparedCertificate, votersOf } from './certificates.ts';
 import type { ConsensusCrypto } from './consensusCrypto.ts';
 import type { NewView, PreparedCertificate, Signed, ViewChange } from './messages.ts';
 import { signingBytes } from './messages.ts';
-import { primaryOf, quorum } from './quorum.ts';
+import { primaryOf } from './primary.ts';
 
 /** What a new view obliges: the last certified height, and the payload (digest) to re-propose at H + 1. */
 export interface NewViewDecision {
@@ -35,7 +36,11 @@ export function checkViewChange(
   // [REJECT] a claimed commit height without a certificate for exactly that height
   if (vc.committedHeight === 0n ? vc.committed !== null : vc.committed === null) return null;
   if (vc.committed !== null) {
-    if (vc.committed.height !== vc.committedHeight || !verifyCommitCertificate(crypto, set, vc.committed))
+    const voters = votersOf(crypto, set);
+    if (
+      vc.committed.height !== vc.committedHeight ||
+      !verifyCommitCertificate(vc.committed, set.chainId, voters, quorumSize(set.n))
+    )
       return null;
   }
   // [REJECT] a prepared certificate for another height, from a later view, or not valid
@@ -91,7 +96,7 @@ export function checkNewView(
     senders.add(s.sender);
     vcs.push(ok.message);
   }
-  if (senders.size < quorum(set.n)) return null;
+  if (senders.size < quorumSize(set.n)) return null;
   const decision = decideNewView(vcs);
   const pp = nv.prePrepare;
   if (decision.required === null) return pp === null ? decision : null;

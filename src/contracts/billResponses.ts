@@ -15,7 +15,8 @@
  * regulator under its pseudonym (`bill.escalate`), proving that the response is its own
  * (../privacy/sendership.ts) — so no ring mate can pass another member's response off as its own.
  */
-import { bytesEqual } from '../codec/bytes.ts';
+import { z } from 'zod';
+import { bytesEqual, toHex } from '../codec/bytes.ts';
 import { Writer } from '../codec/writer.ts';
 import type { Point } from '../crypto/group.ts';
 import { sha256 } from '../crypto/hash.ts';
@@ -30,6 +31,7 @@ import { ContractError } from './contractError.ts';
 import { Draft, readRecord } from './draft.ts';
 import { billKey, receivingKey, responseKey, roundResponsesKey } from './keys.ts';
 import { notFound, orgKind, pseudonymKind } from './kinds.ts';
+import { kindEvents, marketEvent } from './marketEvent.ts';
 import { receivingKeyRecord } from './membership.ts';
 import { activeRing, regulatorOf } from './pseudonyms.ts';
 import {
@@ -47,6 +49,7 @@ import { billResponsePlaintext } from './responsePlaintext.ts';
 import { roundOf } from './rounds.ts';
 import { bytes, fixed, oneOf, record, scalar, struct, u32, u64 } from './schema.ts';
 import { settleBill } from './settlement.ts';
+import { Decimal, Hex32, MemberId } from './views.ts';
 
 /** The Schnorr purpose of a pseudonym's signature on its bill response. */
 export const BILL_RESPONSE_PURPOSE = 'bill-response';
@@ -300,4 +303,76 @@ export const billEscalate = pseudonymKind({
       resolution: p.reason,
     });
   },
+});
+
+/**
+ * `bill-response`: a response arrived — only its ring (round, aggregator) and addressee; the
+ * signcryption hides the sender, the bill and the verdict.
+ */
+export const BillResponseEvent = marketEvent('bill-response', {
+  response: Hex32.describe('= txId: the id GET /v1/responses/:id and bill.acknowledge use'),
+  round: Decimal,
+  aggregator: MemberId,
+  generator: MemberId,
+});
+
+const billAndResponse = {
+  round: Decimal,
+  bill: z.number().int().describe('the bill’s index in its round'),
+  response: Hex32,
+};
+/** `bill-confirmed`: the generator acknowledged a confirmation (the bill is settled). */
+export const BillConfirmedEvent = marketEvent('bill-confirmed', billAndResponse);
+/** `bill-disputed`: the generator acknowledged a dispute (the bill awaits the regulator). */
+export const BillDisputedEvent = marketEvent('bill-disputed', billAndResponse);
+/** `bill-escalated`: a consumer escalated an unacknowledged response. */
+export const BillEscalatedEvent = marketEvent('bill-escalated', billAndResponse);
+
+/** The events of `bill.respond`. */
+export const respondEvents = kindEvents({
+  kind: billRespond.kind,
+  payload: respondPayload,
+  events: [BillResponseEvent],
+  derive: ({ payload: { round, aggregator, generator }, at }) => [
+    {
+      type: 'bill-response' as const,
+      ...at,
+      response: at.txId,
+      round: round.toString(),
+      aggregator,
+      generator,
+    },
+  ],
+});
+
+/** The events of `bill.acknowledge`, by verdict. */
+export const acknowledgeEvents = kindEvents({
+  kind: billAcknowledge.kind,
+  payload: acknowledgePayload,
+  events: [BillConfirmedEvent, BillDisputedEvent],
+  derive: ({ payload: p, at }) => [
+    {
+      type: p.verdict === 'confirm' ? ('bill-confirmed' as const) : ('bill-disputed' as const),
+      ...at,
+      round: p.round.toString(),
+      bill: p.bill,
+      response: toHex(p.response),
+    },
+  ],
+});
+
+/** The events of `bill.escalate`. */
+export const escalateEvents = kindEvents({
+  kind: billEscalate.kind,
+  payload: escalatePayload,
+  events: [BillEscalatedEvent],
+  derive: ({ payload: p, at }) => [
+    {
+      type: 'bill-escalated' as const,
+      ...at,
+      round: p.round.toString(),
+      bill: p.bill,
+      response: toHex(p.response),
+    },
+  ],
 });

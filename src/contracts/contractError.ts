@@ -6,28 +6,32 @@
  */
 import { DppError, type ErrorDetails } from '../errors.ts';
 
+/** Why a contract refused a transaction: every code a contract raises. */
+export const CONTRACT_ERROR_CODES = [
+  'CONTRACT_NOT_MEMBER',
+  'CONTRACT_WRONG_ROLE',
+  'CONTRACT_SUSPENDED',
+  'CONTRACT_EXISTS',
+  'CONTRACT_NOT_FOUND',
+  'CONTRACT_NO_REGULATOR',
+  'CONTRACT_BAD_PROOF',
+  'CONTRACT_BAD_PSEUDONYM',
+  'CONTRACT_WRONG_PHASE',
+  'CONTRACT_TOO_EARLY',
+  'CONTRACT_TOO_LATE',
+  'CONTRACT_BAD_ROUND',
+  'CONTRACT_EXCLUDED',
+  'CONTRACT_BAD_RING',
+  'CONTRACT_BAD_SIGNCRYPTION',
+  'CONTRACT_BAD_SIGNATURE',
+  'CONTRACT_BAD_STATUS',
+  'CONTRACT_DISPUTES_OPEN',
+  'CONTRACT_CLEARING_FAILED',
+  'CONTRACT_LIMIT',
+] as const;
+
 /** Why a contract refused a transaction. */
-export type ContractErrorCode =
-  | 'CONTRACT_NOT_MEMBER'
-  | 'CONTRACT_WRONG_ROLE'
-  | 'CONTRACT_SUSPENDED'
-  | 'CONTRACT_EXISTS'
-  | 'CONTRACT_NOT_FOUND'
-  | 'CONTRACT_NO_REGULATOR'
-  | 'CONTRACT_BAD_PROOF'
-  | 'CONTRACT_BAD_PSEUDONYM'
-  | 'CONTRACT_WRONG_PHASE'
-  | 'CONTRACT_TOO_EARLY'
-  | 'CONTRACT_TOO_LATE'
-  | 'CONTRACT_BAD_ROUND'
-  | 'CONTRACT_EXCLUDED'
-  | 'CONTRACT_BAD_RING'
-  | 'CONTRACT_BAD_SIGNCRYPTION'
-  | 'CONTRACT_BAD_SIGNATURE'
-  | 'CONTRACT_BAD_STATUS'
-  | 'CONTRACT_DISPUTES_OPEN'
-  | 'CONTRACT_CLEARING_FAILED'
-  | 'CONTRACT_LIMIT';
+export type ContractErrorCode = (typeof CONTRACT_ERROR_CODES)[number];
 
 /** A contract refused a transaction; nothing was changed. */
 export class ContractError extends DppError {

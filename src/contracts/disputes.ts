@@ -6,12 +6,16 @@
  * commitment to the salted result and its proofs (./traceCommitment.ts) — never the identity in
  * clear. The parties to the dispute receive the opening and check it against the commitment.
  */
+import { z } from 'zod';
+import { bytesEqual, toHex } from '../codec/bytes.ts';
 import { ContractError } from './contractError.ts';
 import { billKey, LAST_TRACE_KEY, responseKey, traceKey } from './keys.ts';
 import { notFound, orgKind } from './kinds.ts';
+import { kindEvents, marketEvent } from './marketEvent.ts';
 import { billRecord, counterRecord, responseRecord, text, traceRecord } from './records.ts';
 import { fixed, oneOf, record, u32, u64 } from './schema.ts';
 import { settleBill } from './settlement.ts';
+import { Decimal, Hex32 } from './views.ts';
 
 /** How the regulator resolves a bill. */
 export const RESOLUTIONS = ['uphold', 'waive-penalties', 'void'] as const;
@@ -75,5 +79,46 @@ export const traceRecordKind = orgKind({
       height: ctx.block.height,
       commitment: p.commitment,
     });
+  },
+});
+
+/** `dispute-resolved`: the regulator's outcome for a bill (never its note). */
+export const DisputeResolvedEvent = marketEvent('dispute-resolved', {
+  round: Decimal,
+  bill: z.number().int().describe('the bill’s index in its round'),
+  outcome: z.enum(RESOLUTIONS),
+});
+
+/** `trace-recorded`: a trace's audit event (never its reason). */
+export const TraceRecordedEvent = marketEvent('trace-recorded', {
+  traceSeq: Decimal.nullable().describe('the audit event’s number in GET /v1/traces (`seq` is the stream’s)'),
+  response: Hex32.describe('the traced bill response'),
+});
+
+/** The events of `dispute.resolve`. */
+export const resolveEvents = kindEvents({
+  kind: disputeResolve.kind,
+  payload: resolvePayload,
+  events: [DisputeResolvedEvent],
+  derive: ({ payload: p, at }) => [
+    { type: 'dispute-resolved' as const, ...at, round: p.round.toString(), bill: p.bill, outcome: p.outcome },
+  ],
+});
+
+/** The events of `trace.record`, with the number the audit log gave the trace. */
+export const traceEvents = kindEvents({
+  kind: traceRecordKind.kind,
+  payload: traceRecordPayload,
+  events: [TraceRecordedEvent],
+  derive: ({ payload: p, at, height, read }) => {
+    // the record this transaction wrote: at this height, of this response and commitment
+    let traceSeq: string | null = null;
+    for (let seq = read(LAST_TRACE_KEY, counterRecord)?.value ?? 0n; seq >= 1n; seq--) {
+      const t = read(traceKey(seq), traceRecord);
+      if (t === undefined || t.height < height) break;
+      if (t.height === height && bytesEqual(t.response, p.response) && bytesEqual(t.commitment, p.commitment))
+        traceSeq = t.seq.toString();
+    }
+    return [{ type: 'trace-recorded' as const, ...at, traceSeq, response: toHex(p.response) }];
   },
 });

@@ -27,6 +27,7 @@ import { ContractError } from './contractError.ts';
 import type { Draft } from './draft.ts';
 import { billKey, pseudonymKey, reputationKey, responseKey, roundKey, scoreKey } from './keys.ts';
 import { orgKind } from './kinds.ts';
+import { kindEvents, marketEvent } from './marketEvent.ts';
 import {
   type BillRecord,
   billRecord,
@@ -38,6 +39,7 @@ import {
 } from './records.ts';
 import { disputesCloseAtMs, reputationOf, roundOf } from './rounds.ts';
 import { record, u64 } from './schema.ts';
+import { Decimal } from './views.ts';
 
 /** `round.finalize` payload. */
 export const finalizePayload = record('round.finalize', 1, { round: u64() });
@@ -128,6 +130,19 @@ export const roundFinalize = orgKind({
     }
     draft.put(roundKey(id), roundRecord, { ...round, phase: 'finalized' });
   },
+});
+
+/** `round-finalized`: a round's books closed and reputations moved. */
+export const RoundFinalizedEvent = marketEvent('round-finalized', { round: Decimal });
+
+/** The events of `round.finalize`. */
+export const finalizeEvents = kindEvents({
+  kind: roundFinalize.kind,
+  payload: finalizePayload,
+  events: [RoundFinalizedEvent],
+  derive: ({ payload: { round }, at }) => [
+    { type: 'round-finalized' as const, ...at, round: round.toString() },
+  ],
 });
 
 /** Scores a generator's or aggregator's round, moves its reputation and records the step. */

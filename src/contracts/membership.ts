@@ -6,7 +6,7 @@
  */
 import { utf8 } from '../codec/bytes.ts';
 import { Writer } from '../codec/writer.ts';
-import { isValidEd25519PublicKey } from '../ledger/ed25519Verify.ts';
+import { isValidEd25519PublicKey } from '../crypto/ed25519Strict.ts';
 import { encodeMemberRecord, type MemberRole } from '../ledger/memberRecord.ts';
 import { memberKey, orgKeyKey } from '../ledger/stateKeys.ts';
 import { newcomer } from '../market/reputation.ts';

@@ -8,13 +8,16 @@
  *   penalty  = (|metered − contracted| − tolerance × contracted)⁺ × penalty rate, for each side
  * The generator's penalty uses what it delivered, the consumer's what it took.
  */
+import { z } from 'zod';
 import { moneyFor } from '../market/units.ts';
 import { ContractError } from './contractError.ts';
 import { billKey } from './keys.ts';
 import { notFound, orgKind } from './kinds.ts';
+import { kindEvents, marketEvent } from './marketEvent.ts';
 import { type BillRecord, billRecord, MAX_ROUND_PARTICIPANTS, type RoundTerms } from './records.ts';
 import { roundOf } from './rounds.ts';
 import { list, record, struct, u32, u64 } from './schema.ts';
+import { Decimal, MemberId } from './views.ts';
 
 /** `meter.submit` payload: readings for energy contracts of the sender's consumers. */
 export const meterPayload = record('meter.submit', 1, {
@@ -64,13 +67,20 @@ export const meterSubmit = orgKind({
   payload: meterPayload,
   execute({ ctx, payload: p, sender, draft }) {
     const round = roundOf(draft, p.round);
-    // [FAIL] metering is for a cleared round, after its delivery window
+    // [FAIL] metering is for a cleared round, after its delivery window and before the response deadline
     if (round.phase !== 'cleared')
       throw new ContractError('CONTRACT_WRONG_PHASE', `round ${p.round} is ${round.phase}`);
     if (ctx.block.timestampMs < round.terms.deliveryEndMs) {
       throw new ContractError('CONTRACT_TOO_EARLY', 'the delivery window has not ended', {
         deliveryEndMs: round.terms.deliveryEndMs.toString(),
       });
+    }
+    if (ctx.block.timestampMs >= round.terms.responseDeadlineMs) {
+      throw new ContractError(
+        'CONTRACT_TOO_LATE',
+        'metering closed at the response deadline: the consumers could no longer answer',
+        { responseDeadlineMs: round.terms.responseDeadlineMs.toString() },
+      );
     }
     if (p.readings.length === 0) throw new ContractError('CONTRACT_NOT_FOUND', 'no readings');
     for (const reading of p.readings) {
@@ -100,4 +110,34 @@ export const meterSubmit = orgKind({
       });
     }
   },
+});
+
+/** `bill-issued`: a bill metered, awaiting its consumer's answer — named by its parties, never its consumer. */
+export const BillIssuedEvent = marketEvent('bill-issued', {
+  round: Decimal,
+  bill: z.number().int().describe('the bill’s index in its round'),
+  generator: MemberId,
+  aggregator: MemberId,
+});
+
+/** The events of `meter.submit`: one per reading. */
+export const meterEvents = kindEvents({
+  kind: meterSubmit.kind,
+  payload: meterPayload,
+  events: [BillIssuedEvent],
+  derive: ({ payload: { round, readings }, at, read }) =>
+    readings.flatMap(({ bill }) => {
+      const b = read(billKey(round, bill), billRecord);
+      if (b === undefined) return [];
+      return [
+        {
+          type: 'bill-issued' as const,
+          ...at,
+          round: round.toString(),
+          bill,
+          generator: b.generator,
+          aggregator: b.aggregator,
+        },
+      ];
+    }),
 });

@@ -13,14 +13,14 @@ import type { TxContext } from '../ledger/handler.ts';
 import type { StateReader } from '../ledger/worldState.ts';
 import {
   certificateStatus,
-  decodeCertificate,
+  decodePseudonymCertificate,
   encodeCertificate,
   type PseudonymCertificate,
   verifyProofOfPossession,
 } from '../privacy/pseudonymCertificate.ts';
 import { ContractError } from './contractError.ts';
 import { readRecord } from './draft.ts';
-import { pseudonymKey, REGULATOR_KEY, ringKey, roundKey } from './keys.ts';
+import { pseudonymKey, REGULATOR_KEY, ringKey } from './keys.ts';
 import { memberById, notFound, orgKind } from './kinds.ts';
 import {
   CERTIFICATE_BYTES,
@@ -32,9 +32,8 @@ import {
   type RegulatorRecord,
   regulatorRecord,
   ringRecord,
-  roundRecord,
 } from './records.ts';
-import { disputesCloseAtMs } from './rounds.ts';
+import { beforeGateClosure, disputesCloseAtMs } from './rounds.ts';
 import { type Field, point, record, scalar, struct, u64 } from './schema.ts';
 
 /** The regulator's public keys, or CONTRACT_NO_REGULATOR before `regulator.setup`. */
@@ -47,7 +46,7 @@ export function regulatorOf(state: StateReader, group: Group): RegulatorRecord {
 /** A pseudonym certificate (../privacy/pseudonymCertificate.ts encoding), decoded strictly. */
 const certificateField: Field<PseudonymCertificate> = {
   write: (w, v) => void w.fixed(encodeCertificate(v), CERTIFICATE_BYTES),
-  read: (r, group) => decodeCertificate(group, r.fixed(CERTIFICATE_BYTES)),
+  read: (r, group) => decodePseudonymCertificate(group, r.fixed(CERTIFICATE_BYTES)),
 };
 
 /** `pseudonym.register` payload. */
@@ -75,11 +74,8 @@ export const pseudonymRegister = orgKind({
         `attest a reputation level: a multiple of ${REPUTATION_LEVEL_PPM} ppm`,
       );
     }
-    const round =
-      draft.read(roundKey(p.round), roundRecord) ?? notFound('round', { round: p.round.toString() });
-    // [FAIL] pseudonyms join a round only while it is open
-    if (round.phase !== 'open')
-      throw new ContractError('CONTRACT_WRONG_PHASE', `round ${p.round} is ${round.phase}`);
+    // [FAIL] pseudonyms join a round only while it is open, before its gate closure
+    const round = beforeGateClosure(draft, p.round, ctx.block.timestampMs);
     if (memberById(ctx, p.aggregator)?.role !== 'aggregator') {
       throw new ContractError('CONTRACT_WRONG_ROLE', `${p.aggregator} is not an aggregator`);
     }

@@ -2,8 +2,10 @@
  * Read-only views of the contracts' state for the API, the CLI and the dashboard (docs/protocol.md
  * §2): plain JSON — integers as decimal strings, bytes and keys as hex — exactly what any validator
  * stores, so a view never holds more than the chain does (consumers appear only as pseudonyms).
+ * What they return is typed as ./views.ts declares the API's answers (`toJson` gives `Jsonified`
+ * records), so a query and its view cannot drift apart unnoticed by the typecheck.
  */
-import { toHex } from '../codec/bytes.ts';
+import { fromHex, toHex } from '../codec/bytes.ts';
 import type { Group } from '../crypto/group.ts';
 import type { StateReader } from '../ledger/worldState.ts';
 import { bilateralMode } from '../market/baselines/bilateral.ts';
@@ -32,7 +34,7 @@ import {
   scoreKey,
   traceKey,
 } from './keys.ts';
-import { isSuspended } from './kinds.ts';
+import { isSuspended, memberById } from './kinds.ts';
 import { receivingKeyRecord } from './membership.ts';
 import {
   type BillRecord,
@@ -53,28 +55,32 @@ import {
   traceRecord,
 } from './records.ts';
 import { clearingInputs } from './rounds.ts';
+import { GRID_ACCOUNT } from './settlement.ts';
+import type { Jsonified, TRADING_MODES } from './views.ts';
 
 /** A round's consumers' total cost and direct energy under each trading mode. */
 export interface TradingModes {
   readonly catalogCostMicroYuan: bigint;
   readonly modes: readonly {
-    readonly mode: string;
+    readonly mode: (typeof TRADING_MODES)[number];
     readonly costMicroYuan: bigint;
     readonly directWh: bigint;
   }[];
 }
 
-type Json = string | number | boolean | null | Json[] | { [k: string]: Json };
+/** bigint → string, Uint8Array → hex, recursively (records to JSON, as ./views.ts describes them). */
+export function toJson<T>(value: T): Jsonified<T> {
+  return jsonOf(value) as Jsonified<T>;
+}
 
-/** bigint → string, Uint8Array → hex, recursively (records to JSON). */
-export function toJson(value: unknown): Json {
+function jsonOf(value: unknown): unknown {
   if (typeof value === 'bigint') return value.toString();
   if (value instanceof Uint8Array) return toHex(value);
-  if (Array.isArray(value)) return value.map(toJson);
+  if (Array.isArray(value)) return value.map(jsonOf);
   if (value !== null && typeof value === 'object') {
-    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, toJson(v)]));
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, jsonOf(v)]));
   }
-  return value as Json;
+  return value;
 }
 
 /** Queries over one state (the node's committed store, or any StateReader). */
@@ -97,6 +103,29 @@ export class ContractQueries {
   /** The id of the latest round (0 before any). */
   lastRound(): bigint {
     return this.read(LAST_ROUND_KEY, counterRecord)?.value ?? 0n;
+  }
+
+  /** True when round `id` was opened. */
+  hasRound(id: bigint): boolean {
+    return this.state.get(roundKey(id)) !== undefined;
+  }
+
+  /** The member `id` as the state holds it (genesis or `member.register`), or undefined. */
+  member(id: string) {
+    return memberById({ state: this.state }, id);
+  }
+
+  /**
+   * True when `account` exists: the grid company's, a member's (its id), or a registered pseudonym's
+   * (`p:<hex>`) — whether or not money has moved on it yet (its balance is then 0).
+   */
+  hasAccount(account: string): boolean {
+    if (account === GRID_ACCOUNT) return true;
+    if (account.startsWith('p:')) {
+      const hex = account.slice(2);
+      return /^[0-9a-f]{64}$/.test(hex) && this.state.get(pseudonymKey(fromHex(hex))) !== undefined;
+    }
+    return this.member(account) !== undefined;
   }
 
   /** A round with its offers, demands and clearing; undefined when it does not exist. */
@@ -131,22 +160,29 @@ export class ContractQueries {
     const reputation = new Map(clearing.prices.map((p) => [p.generator, p.reputationPpm]));
     const draft = new Draft(this.state, this.group);
     const { offers, demands } = clearingInputs(draft, round, (g) => reputation.get(g) ?? 0);
-    const ours = { mode: 'stackelberg', costMicroYuan: clearing.costMicroYuan, directWh: clearing.energyWh };
+    const ours = {
+      mode: 'stackelberg' as const,
+      costMicroYuan: clearing.costMicroYuan,
+      directWh: clearing.energyWh,
+    };
     if (offers.length === 0 || demands.length === 0)
       return { catalogCostMicroYuan: clearing.catalogCostMicroYuan, modes: [ours] };
     const scenario = validateScenario(roundScenario(round.terms, offers, demands));
-    const total = (o: ModeOutcome) => ({
-      mode: o.mode,
-      costMicroYuan: o.consumers.reduce((s, c) => s + c.costMicroYuan, 0n),
-      directWh: o.consumers.reduce((s, c) => s + c.directWh, 0n),
-    });
+    const total = <const M extends (typeof TRADING_MODES)[number]>(mode: M, o: ModeOutcome) => {
+      if (o.mode !== mode) throw new RangeError(`the ${mode} baseline settled as ${o.mode}`);
+      return {
+        mode,
+        costMicroYuan: o.consumers.reduce((s, c) => s + c.costMicroYuan, 0n),
+        directWh: o.consumers.reduce((s, c) => s + c.directWh, 0n),
+      };
+    };
     return {
       catalogCostMicroYuan: clearing.catalogCostMicroYuan,
       modes: [
         ours,
-        total(catalogMode(scenario)),
-        total(bilateralMode(scenario)),
-        total(centralisedMode(scenario).outcome),
+        total('catalog', catalogMode(scenario)),
+        total('bilateral', bilateralMode(scenario)),
+        total('centralised', centralisedMode(scenario).outcome),
       ],
     };
   }

@@ -75,16 +75,22 @@ export type PseudonymRecord = RecordOf<typeof pseudonymRecord>;
 /** The pseudonym keys behind one aggregator in one round, sorted by encoding. */
 export const ringRecord = record('ring', 1, { members: list(point, MAX_ROUND_PARTICIPANTS) });
 
-/** Round phases, in order. */
-export const ROUND_PHASES = ['open', 'cleared', 'finalized'] as const;
+/**
+ * Round phases: open → cleared → finalized, or open → cancelled when it closes with no offers or
+ * no demand, or only after delivery has started (docs/protocol.md §6).
+ */
+export const ROUND_PHASES = ['open', 'cleared', 'finalized', 'cancelled'] as const;
 export type RoundPhase = (typeof ROUND_PHASES)[number];
 
 /** The rules and tariffs of a round, fixed when it opens. */
 export const roundTerms = struct({
   period: text,
+  /** Gate closure: offers, demand and pseudonyms are taken before it; the round closes from it. */
+  gateClosureMs: u64(),
+  /** The round closes (clears) before delivery starts. */
   deliveryStartMs: u64(),
   deliveryEndMs: u64(),
-  /** Consumers confirm or dispute their bills by this time. */
+  /** Meter readings are taken after delivery ends and before this time; consumers respond by it. */
   responseDeadlineMs: u64(),
   /** A generator acknowledges a response within this long of its inclusion. */
   ackWindowMs: u64(),
@@ -103,9 +109,11 @@ export const roundTerms = struct({
 export type RoundTerms = Infer<typeof roundTerms>;
 
 /** A market round. */
-export const roundRecord = record('round', 1, {
+export const roundRecord = record('round', 2, {
   id: u64(),
   phase: oneOf(ROUND_PHASES),
+  /** Why a cancelled round did not clear (null otherwise). */
+  cancelReason: optional(text),
   openedAtMs: u64(),
   terms: roundTerms,
   /** Generators that offered, sorted. */

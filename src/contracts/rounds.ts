@@ -1,10 +1,13 @@
 /**
- * Market rounds (docs/protocol.md §6): the trading centre opens a round with its delivery window,
- * tariffs and deadlines; generators offer (capacity and cost parameters) under their organisation
- * key; consumers demand under their one-time pseudonym, forwarded by their aggregator; the trading
- * centre closes the round and every validator computes the same equilibrium (./clearing.ts) and
- * records the resulting energy contracts as bills awaiting metering.
+ * Market rounds (docs/protocol.md §6): the trading centre opens a round with its gate closure,
+ * delivery window, tariffs and deadlines; until gate closure generators offer (capacity and cost
+ * parameters) under their organisation key and consumers demand under their one-time pseudonym,
+ * forwarded by their aggregator; between gate closure and the start of delivery the trading centre
+ * closes the round and every validator computes the same equilibrium (./clearing.ts) and records
+ * the resulting energy contracts as bills awaiting metering. A round closed with no offers or no
+ * demand, or only once delivery has started, is cancelled with its reason recorded.
  */
+import { z } from 'zod';
 import { bytesEqual, compareBytes } from '../codec/bytes.ts';
 import { isEligible, newcomer } from '../market/reputation.ts';
 import { type ClearedContract, type ClearingDemand, type ClearingOffer, clearRound } from './clearing.ts';
@@ -22,6 +25,7 @@ import {
   roundKey,
 } from './keys.ts';
 import { notFound, orgKind, pseudonymKind } from './kinds.ts';
+import { kindEvents, marketEvent } from './marketEvent.ts';
 import {
   type BillRecord,
   billRecord,
@@ -39,6 +43,7 @@ import {
   roundTerms,
 } from './records.ts';
 import { record, u64 } from './schema.ts';
+import { Decimal, MemberId } from './views.ts';
 
 /** The latest round's id (0 before the first). */
 export function lastRoundId(draft: Draft): bigint {
@@ -65,7 +70,7 @@ export function disputesCloseAtMs(terms: Pick<RoundTerms, 'responseDeadlineMs' |
 }
 
 /** `round.open` payload: the next id and the round's terms. */
-export const roundOpenPayload = record('round.open', 1, { id: u64(), terms: roundTerms });
+export const roundOpenPayload = record('round.open', 2, { id: u64(), terms: roundTerms });
 
 /** `round.open`: the trading centre opens the next round. */
 export const roundOpen = orgKind({
@@ -77,13 +82,24 @@ export const roundOpen = orgKind({
     const expected = lastRoundId(draft) + 1n;
     if (id !== expected)
       throw new ContractError('CONTRACT_BAD_ROUND', `the next round is ${expected}, not ${id}`);
-    // [FAIL] an empty or inverted window, or deadlines before delivery ends
+    // [FAIL] windows out of order: now < gateClosure ≤ deliveryStart < deliveryEnd < responseDeadline, ackWindow > 0
     if (
-      !(t.deliveryStartMs < t.deliveryEndMs && t.deliveryEndMs <= t.responseDeadlineMs && t.ackWindowMs > 0n)
+      !(
+        ctx.block.timestampMs < t.gateClosureMs &&
+        t.gateClosureMs <= t.deliveryStartMs &&
+        t.deliveryStartMs < t.deliveryEndMs &&
+        t.deliveryEndMs < t.responseDeadlineMs &&
+        t.ackWindowMs > 0n
+      )
     ) {
       throw new ContractError(
         'CONTRACT_BAD_ROUND',
-        'need deliveryStart < deliveryEnd ≤ responseDeadline and ackWindow > 0',
+        'need now < gateClosure ≤ deliveryStart < deliveryEnd < responseDeadline and ackWindow > 0',
+        {
+          nowMs: ctx.block.timestampMs.toString(),
+          gateClosureMs: t.gateClosureMs.toString(),
+          deliveryStartMs: t.deliveryStartMs.toString(),
+        },
       );
     }
     // [FAIL] a catalog tariff that leaves direct purchase no room (reservation price ≤ 0)
@@ -98,6 +114,7 @@ export const roundOpen = orgKind({
     draft.put(roundKey(id), roundRecord, {
       id,
       phase: 'open',
+      cancelReason: null,
       openedAtMs: ctx.block.timestampMs,
       terms: t,
       offers: [],
@@ -121,8 +138,8 @@ export const marketOffer = orgKind({
   kind: 'market.offer',
   roles: ['generator'],
   payload: offerPayload,
-  execute({ payload: { round: id, ...offer }, sender, draft }) {
-    const round = openRound(draft, id);
+  execute({ ctx, payload: { round: id, ...offer }, sender, draft }) {
+    const round = beforeGateClosure(draft, id, ctx.block.timestampMs);
     // [FAIL] an excluded generator sits the round out
     if (!isEligible(reputationOf(draft, sender.id))) {
       throw new ContractError('CONTRACT_EXCLUDED', `${sender.id} is excluded by its reputation`);
@@ -155,7 +172,7 @@ export const demandPayload = record('market.demand', 1, {
 export const marketDemand = pseudonymKind({
   kind: 'market.demand',
   payload: demandPayload,
-  execute({ payload: { round: id, ...demand }, pseudonym, registration, draft }) {
+  execute({ ctx, payload: { round: id, ...demand }, pseudonym, registration, draft }) {
     // [FAIL] a pseudonym speaks only in the round it was issued for
     if (registration.round !== id) {
       throw new ContractError(
@@ -163,7 +180,7 @@ export const marketDemand = pseudonymKind({
         `this pseudonym belongs to round ${registration.round}`,
       );
     }
-    const round = openRound(draft, id);
+    const round = beforeGateClosure(draft, id, ctx.block.timestampMs);
     if (demand.demandWh === 0n) throw new ContractError('CONTRACT_BAD_ROUND', 'demand must be positive');
     draft.put(demandKey(id, pseudonym), demandRecord, demand);
     if (!round.demands.some((y) => bytesEqual(y, pseudonym))) {
@@ -178,20 +195,117 @@ export const marketDemand = pseudonymKind({
 /** `round.close` payload. */
 export const roundClosePayload = record('round.close', 1, { round: u64() });
 
-/** `round.close`: the trading centre closes the round; every validator clears it identically. */
+/**
+ * `round.close`: the trading centre closes the round from gate closure on; every validator clears it
+ * identically. A round with no offers or no demand to clear, or closed only after delivery started,
+ * is cancelled instead, its reason recorded.
+ */
 export const roundClose = orgKind({
   kind: 'round.close',
   roles: ['trading-centre'],
   payload: roundClosePayload,
-  execute({ payload: { round: id }, draft }) {
+  execute({ ctx, payload: { round: id }, draft }) {
     const round = openRound(draft, id);
+    const now = ctx.block.timestampMs;
+    // [FAIL] offers and demand are still being taken until gate closure
+    if (now < round.terms.gateClosureMs) {
+      throw new ContractError('CONTRACT_TOO_EARLY', 'the round’s gate has not closed yet', {
+        gateClosureMs: round.terms.gateClosureMs.toString(),
+      });
+    }
     const { offers, demands } = clearingInputs(draft, round, (g) => reputationOf(draft, g).reputationPpm);
+    // [CANCEL] too late to deliver, or nothing to clear: no contracts, the reason on record
+    const cancelReason =
+      now >= round.terms.deliveryStartMs
+        ? 'not closed before delivery started'
+        : offers.length === 0
+          ? 'no offers'
+          : demands.length === 0
+            ? 'no demand'
+            : null;
+    if (cancelReason !== null) {
+      draft.put(roundKey(id), roundRecord, { ...round, phase: 'cancelled', cancelReason });
+      return;
+    }
     const { clearing, contracts } = clearRound(round.terms, offers, demands);
     draft.put(clearingKey(id), clearingRecord, clearing);
     contracts.forEach((c, index) => {
       draft.put(billKey(id, index), billRecord, contractedBill(id, index, c));
     });
     draft.put(roundKey(id), roundRecord, { ...round, phase: 'cleared', contracts: contracts.length });
+  },
+});
+
+/** `round-opened`: a round and its deadlines (docs/api.md "Market events"). */
+export const RoundOpenedEvent = marketEvent('round-opened', {
+  round: Decimal,
+  period: z.string(),
+  gateClosureMs: Decimal,
+  deliveryStartMs: Decimal,
+  deliveryEndMs: Decimal,
+  responseDeadlineMs: Decimal,
+  ackWindowMs: Decimal,
+});
+
+/** `round-cleared`: a round's equilibrium — its number of energy contracts, energy and prices. */
+export const RoundClearedEvent = marketEvent('round-cleared', {
+  round: Decimal,
+  contracts: z.number().int().describe('energy contracts (bills) recorded'),
+  certified: z.boolean(),
+  energyWh: Decimal,
+  prices: z.array(z.object({ generator: MemberId, priceMicroYuanPerKWh: Decimal })),
+});
+
+/** `round-cancelled`: a round closed with nothing to clear, or too late. */
+export const RoundCancelledEvent = marketEvent('round-cancelled', { round: Decimal, reason: z.string() });
+
+/** The events of `round.open`. */
+export const roundOpenEvents = kindEvents({
+  kind: roundOpen.kind,
+  payload: roundOpenPayload,
+  events: [RoundOpenedEvent],
+  derive: ({ payload: { id, terms }, at }) => [
+    {
+      type: 'round-opened' as const,
+      ...at,
+      round: id.toString(),
+      period: terms.period,
+      gateClosureMs: terms.gateClosureMs.toString(),
+      deliveryStartMs: terms.deliveryStartMs.toString(),
+      deliveryEndMs: terms.deliveryEndMs.toString(),
+      responseDeadlineMs: terms.responseDeadlineMs.toString(),
+      ackWindowMs: terms.ackWindowMs.toString(),
+    },
+  ],
+});
+
+/** The events of `round.close`: cleared or cancelled, as the round's record says. */
+export const roundCloseEvents = kindEvents({
+  kind: roundClose.kind,
+  payload: roundClosePayload,
+  events: [RoundClearedEvent, RoundCancelledEvent],
+  derive: ({ payload: { round }, at, read }) => {
+    const r = read(roundKey(round), roundRecord);
+    if (r?.phase === 'cancelled')
+      return [
+        { type: 'round-cancelled' as const, ...at, round: round.toString(), reason: r.cancelReason ?? '' },
+      ];
+    const clearing = read(clearingKey(round), clearingRecord);
+    if (r === undefined || clearing === undefined) return [];
+    return [
+      {
+        type: 'round-cleared' as const,
+        ...at,
+        round: round.toString(),
+        contracts: r.contracts,
+        certified: clearing.certified,
+        energyWh: clearing.energyWh.toString(),
+        prices: clearing.prices.map((p) => ({
+          generator: p.generator,
+          priceMicroYuanPerKWh: p.priceMicroYuanPerKWh.toString(),
+        })),
+      },
+    ];
   },
 });
 
@@ -252,5 +366,17 @@ function openRound(draft: Draft, id: bigint): RoundRecord {
   // [FAIL] offers, demand and closing only while the round is open
   if (round.phase !== 'open')
     throw new ContractError('CONTRACT_WRONG_PHASE', `round ${id} is ${round.phase}`);
+  return round;
+}
+
+/** The open round `id`, refusing with CONTRACT_TOO_LATE from its gate closure on (offers, demand, pseudonyms). */
+export function beforeGateClosure(draft: Draft, id: bigint, nowMs: bigint): RoundRecord {
+  const round = openRound(draft, id);
+  // [FAIL] the gate closes ahead of delivery: nothing joins the round from then on
+  if (nowMs >= round.terms.gateClosureMs) {
+    throw new ContractError('CONTRACT_TOO_LATE', `round ${id}'s gate closed`, {
+      gateClosureMs: round.terms.gateClosureMs.toString(),
+    });
+  }
   return round;
 }

@@ -2,12 +2,14 @@
  * Balances and settlement (docs/protocol.md §8). Accounts are member ids, `p:<pseudonym hex>` for a
  * consumer's one-time pseudonym (so settlement, like the bill, is visible only under it) and `grid`
  * for the grid company that collects the T&D tariff, the government funds and deviation penalties.
- * Settling a bill moves exactly what it says, and the moves sum to zero:
- *   consumer  −(energy + T&D + funds + consumer penalty)
- *   generator +(energy − generator penalty)
- *   grid      +(T&D + funds + consumer penalty + generator penalty)
+ * Settling a bill moves exactly what it says (./billAmount.ts, the one definition of a bill's
+ * parts, which the API, the CLI and the dashboard show), and the moves sum to zero:
+ *   consumer  −total     = −(energy + T&D + funds + consumer penalty)
+ *   generator +generator = +(energy − generator penalty)
+ *   grid      +grid      = +(T&D + funds + consumer penalty + generator penalty)
  */
 import { toHex } from '../codec/bytes.ts';
+import { billAmount } from './billAmount.ts';
 import type { Draft } from './draft.ts';
 import { balanceKey } from './keys.ts';
 import { type BillRecord, balanceRecord } from './records.ts';
@@ -31,16 +33,15 @@ function credit(draft: Draft, account: string, microYuan: bigint): void {
 
 /** Stages the balance moves of `bill` (penalties waived when the regulator so resolved) and returns it settled. */
 export function settleBill(draft: Draft, bill: BillRecord, waivePenalties = false): BillRecord {
-  const genPenalty = waivePenalties ? 0n : bill.generatorPenaltyMicroYuan;
-  const conPenalty = waivePenalties ? 0n : bill.consumerPenaltyMicroYuan;
-  const grid = bill.transmissionMicroYuan + bill.fundsMicroYuan;
-  credit(draft, pseudonymAccount(bill.consumer), -(bill.energyMicroYuan + grid + conPenalty));
-  credit(draft, bill.generator, bill.energyMicroYuan - genPenalty);
-  credit(draft, GRID_ACCOUNT, grid + conPenalty + genPenalty);
-  return {
+  const settled: BillRecord = {
     ...bill,
     status: 'settled',
-    generatorPenaltyMicroYuan: genPenalty,
-    consumerPenaltyMicroYuan: conPenalty,
+    generatorPenaltyMicroYuan: waivePenalties ? 0n : bill.generatorPenaltyMicroYuan,
+    consumerPenaltyMicroYuan: waivePenalties ? 0n : bill.consumerPenaltyMicroYuan,
   };
+  const amount = billAmount(settled);
+  credit(draft, pseudonymAccount(bill.consumer), -amount.totalMicroYuan);
+  credit(draft, bill.generator, amount.generatorMicroYuan);
+  credit(draft, GRID_ACCOUNT, amount.gridMicroYuan);
+  return settled;
 }

@@ -5,8 +5,7 @@
  */
 import { createCipheriv, createDecipheriv } from 'node:crypto';
 
-/** Key, nonce and tag sizes in bytes. */
-export const AEAD_KEY_BYTES = 32;
+/** Nonce and tag sizes in bytes (keys are 32 bytes). */
 export const AEAD_NONCE_BYTES = 12;
 export const AEAD_TAG_BYTES = 16;
 

@@ -3,7 +3,7 @@
  * kdf.ts, aead.ts) with @noble implementations (src/dashboard/browser/), cross-tested byte for byte
  * in test/dashboard/browserCrypto.test.ts.
  */
-import { hash } from 'node:crypto';
+import { createHash, hash } from 'node:crypto';
 
 /** SHA-256 of `data`. */
 export function sha256(data: Uint8Array): Uint8Array {
@@ -13,4 +13,9 @@ export function sha256(data: Uint8Array): Uint8Array {
 /** SHA-512 of `data`. */
 export function sha512(data: Uint8Array): Uint8Array {
   return new Uint8Array(hash('sha512', data, 'buffer'));
+}
+
+/** SHAKE256 (FIPS 202) of `data`, `length` bytes (the pairing baselines' XOF). */
+export function shake256(data: Uint8Array, length: number): Uint8Array {
+  return new Uint8Array(createHash('shake256', { outputLength: length }).update(data).digest());
 }

@@ -69,3 +69,9 @@ export function mwh(wh: string | number | bigint): string {
 export function yuan(micro: string | number | bigint): string {
   return `¥ ${(Number(micro) / 1e6).toLocaleString('en', { maximumFractionDigits: 2, minimumFractionDigits: 2 })}`;
 }
+
+/** HH:MM:SS, 24-hour, in the viewer's time zone. */
+export function clock(ms: number): string {
+  const d = new Date(ms);
+  return [d.getHours(), d.getMinutes(), d.getSeconds()].map((n) => String(n).padStart(2, '0')).join(':');
+}

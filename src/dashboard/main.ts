@@ -7,8 +7,8 @@
 import { nobleGroup } from '../crypto/groupNoble.ts';
 import { follow, type LiveEvent } from './api.ts';
 import type { App, Page } from './app.ts';
-import { fill, h } from './dom.ts';
-import { openKeyStoreText } from './keyStore.ts';
+import { clock, fill, h } from './dom.ts';
+import { openKeyStoreText } from './keyStoreReader.ts';
 import { billsPage } from './pages/bills.ts';
 import { marketPage } from './pages/market.ts';
 import { networkPage } from './pages/network.ts';
@@ -37,6 +37,14 @@ const liveDot = h(
   '●',
 );
 const banner = h('div', { role: 'alert', class: 'banner', hidden: true });
+/** Shown while the live stream is lost: the page's data is as of the last moment the node was live. */
+const connection = h('div', {
+  role: 'alert',
+  class: 'banner connection',
+  id: 'connection',
+  'data-testid': 'connection',
+  hidden: true,
+});
 const nav = h('nav', { 'aria-label': 'Pages' });
 const identity = h('section', { class: 'identity', 'aria-label': 'Viewer identity' });
 const main = h('main', { id: 'main', tabindex: '-1' });
@@ -52,6 +60,7 @@ fill(
     h('div', { class: 'head' }, liveDot, ' height ', headHeight),
   ),
   identity,
+  connection,
   banner,
   main,
 );
@@ -155,6 +164,12 @@ function route(): void {
   const mine = ++generation;
   listeners = [];
   const root = h('div', { 'data-page': current.path, 'aria-busy': 'true' });
+  // Until the page's first data arrives it says so (right below its heading), instead of sitting blank.
+  const loading = h(
+    'p',
+    { class: 'loading', role: 'status', 'data-testid': 'loading' },
+    `Loading ${current.title} from the node…`,
+  );
   fill(main, root);
   const app: App = {
     group,
@@ -164,13 +179,71 @@ function route(): void {
     },
     alert: showAlert,
   };
-  current
-    .page(root, app)
-    .then(() => root.setAttribute('aria-busy', 'false'))
+  const done = current.page(root, app);
+  // the page's synchronous start has drawn its heading and empty sections
+  const heading = root.querySelector(':scope > h1');
+  if (heading === null) root.prepend(loading);
+  else heading.after(loading);
+  done
+    .then(() => {
+      loading.remove();
+      root.setAttribute('aria-busy', 'false');
+    })
     .catch((err: Error) => {
+      loading.remove();
       root.setAttribute('aria-busy', 'false');
       showAlert(`Could not load ${current.title}: ${err.message}`);
     });
+}
+
+let everConnected = false;
+/** When the live stream was lost: the last moment the node was known live (null: never connected). */
+let staleSince: number | null | undefined;
+
+/** Marks every data table in `main` (not a chart's legend) stale, its caption saying since when. */
+function markTables(): void {
+  if (staleSince === undefined) return;
+  const note = staleSince === null ? ' — not live' : ` — stale: as of ${clock(staleSince)}, not live`;
+  for (const t of main.querySelectorAll('table:not([data-stale]):not(.u-legend)')) {
+    t.setAttribute('data-stale', 'true');
+    t.querySelector('caption')?.append(h('span', { class: 'stale-tag' }, note));
+  }
+}
+new MutationObserver(markTables).observe(main, { childList: true, subtree: true });
+
+function connectionLost(liveAtMs: number): void {
+  if (staleSince !== undefined) return; // already showing since when
+  staleSince = everConnected ? liveAtMs : null;
+  connection.hidden = false;
+  fill(
+    connection,
+    h('strong', {}, 'Disconnected from the node'),
+    staleSince === null
+      ? ' — cannot reach its live updates; what is shown may be out of date. '
+      : ` — data as of ${clock(staleSince)}; the tables below are not live. `,
+    'Reconnecting…',
+  );
+  main.classList.add('stale');
+  main.setAttribute('aria-describedby', 'connection');
+  headHeight.classList.add('stale');
+  markTables();
+}
+
+function connectionBack(): void {
+  const wasStale = staleSince !== undefined;
+  everConnected = true;
+  staleSince = undefined;
+  connection.hidden = true;
+  connection.replaceChildren();
+  main.classList.remove('stale');
+  main.removeAttribute('aria-describedby');
+  headHeight.classList.remove('stale');
+  for (const t of main.querySelectorAll('table[data-stale]')) {
+    t.removeAttribute('data-stale');
+    for (const tag of t.querySelectorAll('.stale-tag')) tag.remove();
+  }
+  // events were missed while disconnected: load the page afresh
+  if (wasStale) route();
 }
 
 follow(
@@ -184,9 +257,11 @@ follow(
       }
     }
   },
-  (connected) => {
+  (connected, liveAtMs) => {
     liveDot.className = connected ? 'live on' : 'live off';
     liveDot.setAttribute('aria-label', connected ? 'live updates connected' : 'live updates disconnected');
+    if (connected) connectionBack();
+    else connectionLost(liveAtMs);
   },
 );
 window.addEventListener('hashchange', route);

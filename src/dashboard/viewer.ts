@@ -3,8 +3,10 @@
  * opens the store in this page's memory, asks the node for a challenge, signs it with the member's
  * organisation key (Ed25519) and exchanges the signature for a session token
  * (GET /v1/auth/challenge, POST /v1/auth/session): the key is never sent. The viewer then knows
- * its own secrets — a consumer's pseudonym keys (so the dashboard can mark its pseudonyms), a
- * generator's receiving key (so it can decrypt the bill responses addressed to it).
+ * its own secrets — a consumer's pseudonym keys (so the dashboard can mark its pseudonyms and total
+ * its bills over them) and the ids of the bill responses its store remembers sending (`dpp bill
+ * confirm|dispute` keeps them), a generator's receiving key (so it can decrypt the bill responses
+ * addressed to it).
  */
 import { fromHex, toHex } from '../codec/bytes.ts';
 import { orgKeyPair, orgSign } from '../crypto/ed25519.ts';
@@ -12,7 +14,7 @@ import { decodeScalar, type Group } from '../crypto/group.ts';
 import { sessionChallengeBytes } from '../ledger/sessionChallenge.ts';
 import type { KeyPair } from '../privacy/keyPair.ts';
 import { get, send } from './api.ts';
-import type { BrowserKeyStore } from './keyStore.ts';
+import type { BrowserKeyStore } from './keyStoreReader.ts';
 
 /** A signed-in member. */
 export interface Viewer {
@@ -20,8 +22,12 @@ export interface Viewer {
   readonly role: string;
   readonly token: string;
   readonly insecureStore: boolean;
-  /** Public keys (hex) of the consumer's one-time pseudonyms, by round. */
+  /** Public keys (hex) of the consumer's one-time pseudonyms → "round N". */
   readonly pseudonyms: ReadonlyMap<string, string>;
+  /** Public keys (hex) of the consumer's one-time pseudonyms → their round. */
+  readonly pseudonymRounds: ReadonlyMap<string, number>;
+  /** Ids (hex) of the bill responses the consumer's store remembers sending. */
+  readonly sentResponses: ReadonlySet<string>;
   /** The generator's receiving key pair. */
   readonly receiving: KeyPair | undefined;
 }
@@ -41,12 +47,20 @@ export async function signIn(group: Group, store: BrowserKeyStore): Promise<View
     signature: toHex(signature),
   });
   const pseudonyms = new Map<string, string>();
+  const pseudonymRounds = new Map<string, number>();
+  const sentResponses = new Set<string>();
   let receiving: KeyPair | undefined;
   for (const e of store.entries) {
     if (e.type === 'pseudonym-secret') {
       const secret = decodeScalar(e.bytes);
-      pseudonyms.set(toHex(group.mulBase(secret)), e.name.replace(/^pseudonym-r/, 'round '));
+      const y = toHex(group.mulBase(secret));
+      pseudonyms.set(y, e.name.replace(/^pseudonym-r/, 'round '));
+      const round = /^pseudonym-r(\d+)$/.exec(e.name);
+      if (round !== null) pseudonymRounds.set(y, Number(round[1]));
     }
+    // `response-r<round>-b<bill>`: the response id (32 bytes) and its trace secret
+    if (e.type === 'bill-response' && e.bytes.length === 64)
+      sentResponses.add(toHex(e.bytes.subarray(0, 32)));
     if (e.type === 'receiving-secret') {
       const secret = decodeScalar(e.bytes);
       receiving = { secret, publicKey: group.mulBase(secret) };
@@ -58,6 +72,8 @@ export async function signIn(group: Group, store: BrowserKeyStore): Promise<View
     token: s.token,
     insecureStore: store.insecure,
     pseudonyms,
+    pseudonymRounds,
+    sentResponses,
     receiving,
   };
 }

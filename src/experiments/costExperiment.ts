@@ -16,7 +16,7 @@ import {
   meanSd,
   reductionPct,
   soldVolumeMWh,
-} from '../market/metrics.ts';
+} from '../market/modeComparison.ts';
 import { solveCertified } from '../market/solveCertified.ts';
 import type { ModeOutcome, Scenario } from '../market/types.ts';
 import { runSensitivity, type SensitivityReport, sensitivityWork } from './sensitivity.ts';

@@ -8,9 +8,8 @@
  * ratio compares runs made in the same rounds), and the unit costs of ours's operation-count bound
  * (fixed-base and variable-base multiplications, point validations) sampled while ours runs.
  */
-import { randomBytes } from 'node:crypto';
 import { libsodiumGroup } from '../crypto/groupLibsodium.ts';
-import { randomScalar } from '../crypto/scalars.ts';
+import { randomScalar, systemRandom } from '../crypto/scalars.ts';
 import { oursOperationCounts, oursScheme } from '../privacy/baselines/ours.ts';
 import { pairingBaselines } from '../privacy/baselines/pairing/index.ts';
 import type { BenchableScheme, PreparedRing } from '../privacy/baselines/scheme.ts';
@@ -121,7 +120,7 @@ function round3(ms: number): number {
 
 /** Runs the measurement. */
 export async function runCryptoBench(o: CryptoBenchOptions): Promise<CryptoBenchResult> {
-  const message = randomBytes(96); // a bill confirmation: bill id, verdict, pseudonym signature
+  const message = systemRandom(96); // a bill confirmation: bill id, verdict, pseudonym signature
   const group = await libsodiumGroup();
   const ours = oursScheme(group);
   let seq = 0;

@@ -21,16 +21,15 @@
 import { readFileSync, rmSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { ConsortiumDriver, consortiumMembers, localConsortium } from '../client/localConsortium.ts';
-import { Writer } from '../codec/writer.ts';
 import type { Group } from '../crypto/group.ts';
 import { libsodiumGroup } from '../crypto/groupLibsodium.ts';
 import type { MemberSpec } from '../ledger/networkKeys.ts';
 import { openStore } from '../ledger/store.ts';
 import { decodeTransaction } from '../ledger/transaction.ts';
-import { signOrgTransaction } from '../ledger/txSigning.ts';
 import { scenarioFromJson } from '../market/scenarioJson.ts';
 import { type LocalNetwork, launchNetwork } from '../node/launcher.ts';
 import { setupRegulator } from '../privacy/regulator.ts';
+import { LoadGenerator, signMemoLoad } from './loadGenerator.ts';
 
 /** What one validator did during a measured window. */
 export interface ValidatorReading {
@@ -132,14 +131,9 @@ async function measureSweep(n: number, o: EnergyRunOptions, basePort: number): P
   try {
     const keys = members.slice(1).map((m) => net.network.memberKeys.find((k) => k.id === m.id)!.key);
     const perSender = Math.ceil((o.offeredTxPerSecond * (o.warmupSeconds + o.windowSeconds)) / o.senders) + 1;
-    const signed = keys.map((key, s) =>
-      Array.from({ length: perSender }, (_, i) =>
-        signOrgTransaction(
-          { chainId: CHAIN, kind: 'memo', payload: new TextEncoder().encode(`sender ${s} memo ${i + 1}`) },
-          BigInt(i + 1),
-          key,
-        ),
-      ),
+    const load = new LoadGenerator(
+      signMemoLoad(CHAIN, keys, perSender),
+      net.validators.map((v) => v.apiUrl),
     );
     await waitReady(net);
     // Idle: no load, the validators only keep views alive (empty blocks) and ping.
@@ -148,38 +142,9 @@ async function measureSweep(n: number, o: EnergyRunOptions, basePort: number): P
     const idle1 = cpuOf(net);
     const idleRate = idle1.reduce((s, c, i) => s + (c - idle0[i]!), 0) / n / o.idleSeconds;
 
-    const cursor = new Array<number>(o.senders).fill(0);
     let submitted = 0;
     const offer = async (seconds: number): Promise<void> => {
-      const tickMs = 50;
-      const start = performance.now();
-      for (let t = 0; t < seconds * 1000; t += tickMs) {
-        const due = Math.round((o.offeredTxPerSecond * tickMs) / 1000);
-        const batches = new Map<number, Uint8Array[]>();
-        for (let j = 0; j < due; j++) {
-          const s = (t / tickMs + j) % o.senders;
-          const st = signed[s]![cursor[s]!++];
-          if (st === undefined) continue;
-          const list = batches.get(s) ?? [];
-          list.push(st.bytes);
-          batches.set(s, list);
-        }
-        await Promise.all(
-          [...batches].map(async ([s, txs]) => {
-            const w = new Writer();
-            for (const tx of txs) w.bytes(tx);
-            const res = await fetch(`${net.validators[s % n]!.apiUrl}/v1/txs`, {
-              method: 'POST',
-              headers: { 'content-type': 'application/octet-stream' },
-              body: w.finish(),
-            });
-            const body = (await res.json()) as { ids?: string[] };
-            submitted += body.ids?.length ?? 0;
-          }),
-        );
-        const wait = start + t + tickMs - performance.now();
-        if (wait > 0) await sleep(wait);
-      }
+      submitted += await load.offer(o.offeredTxPerSecond, seconds);
     };
     await offer(o.warmupSeconds);
     await drain(net);

@@ -9,7 +9,7 @@
 import { bilateralMode } from '../market/baselines/bilateral.ts';
 import { catalogMode } from '../market/baselines/catalog.ts';
 import { centralisedMode } from '../market/baselines/centralised.ts';
-import { averageCost, reductionPct } from '../market/metrics.ts';
+import { averageCost, reductionPct } from '../market/modeComparison.ts';
 import { solveCertified } from '../market/solveCertified.ts';
 import type { Scenario } from '../market/types.ts';
 

@@ -8,15 +8,17 @@
  * ascending (so each certificate has one encoding and names each validator once).
  * Quorum for n validators: f = ⌊(n − 1)/3⌋ faults tolerated, q = ⌊(n + f)/2⌋ + 1 (= 2f + 1 when
  * n = 3f + 1), so that any two quorums share at least f + 1 validators, one of them honest.
+ * This is the one model of a commit certificate: blocks store it, light clients verify it, and the
+ * PBFT replica (../consensus) collects, carries and verifies it, naming the block by its digest.
  */
 import { utf8 } from '../codec/bytes.ts';
 import { DecodeError } from '../codec/decodeError.ts';
 import { Reader } from '../codec/reader.ts';
 import { Writer } from '../codec/writer.ts';
 import { type OrgKeyPair, orgSign } from '../crypto/ed25519.ts';
+import { ED25519_SIGNATURE_BYTES, verifyEd25519 } from '../crypto/ed25519Strict.ts';
 import { frame } from '../crypto/hash.ts';
-import { type BlockHeader, blockHash } from './blockHeader.ts';
-import { ED25519_SIGNATURE_BYTES, verifyEd25519 } from './ed25519Verify.ts';
+import { type BlockHeader, blockHash, HASH_BYTES } from './blockHeader.ts';
 import { LedgerError } from './ledgerError.ts';
 import { plainBytes } from './plainBytes.ts';
 
@@ -68,40 +70,89 @@ export function signCommitVote(
   return { validatorIndex, signature: orgSign(key, bytes) };
 }
 
+/** A certificate with the block it certifies (a `Block` is one). */
+export interface CertifiedBlock {
+  readonly header: BlockHeader;
+  readonly certificate: CommitCertificate;
+}
+
 /**
- * True when `block` is of chain `chainId` and its certificate holds valid commit signatures over its
- * hash by at least `quorum` distinct validators of `validators` (public keys by index), cast in a
- * view no earlier than the header's. Every vote must be valid: one bad signature rejects the
- * certificate.
+ * A certificate with the block it certifies named by height and hash — its digest — as consensus,
+ * which sees blocks as opaque payloads, holds one.
+ */
+export interface CertifiedDigest {
+  readonly height: bigint;
+  readonly digest: Uint8Array;
+  readonly certificate: CommitCertificate;
+}
+
+/**
+ * Validators known by their number, each vote checked by `verify` — what consensus passes: its
+ * signatures are injected (Ed25519 in the node, a stand-in in the simulator).
+ */
+export interface Voters {
+  readonly count: number;
+  verify(validatorIndex: number, bytes: Uint8Array, signature: Uint8Array): boolean;
+}
+
+/** A block's certificate as consensus holds it: named by the block's height and hash. */
+export function certifiedDigestOf(block: CertifiedBlock): CertifiedDigest {
+  return { height: block.header.height, digest: blockHash(block.header), certificate: block.certificate };
+}
+
+/**
+ * True when the certificate holds valid commit votes, over the block's hash on chain `chainId`, by at
+ * least `quorum` distinct validators. `certified` is a block (then it must be of chain `chainId`, and
+ * the votes cast in a view no earlier than its header's) or a block's digest as consensus knows it.
+ * `validators` are the Ed25519 public keys by index, or `Voters` with their own signature check.
+ * Every vote must be valid: one bad signature rejects the certificate.
  */
 export function verifyCommitCertificate(
-  block: { readonly header: BlockHeader; readonly certificate: CommitCertificate },
+  certified: CertifiedBlock | CertifiedDigest,
   chainId: string,
-  validators: readonly Uint8Array[],
+  validators: readonly Uint8Array[] | Voters,
   quorum: number,
 ): boolean {
-  if (!Number.isInteger(quorum) || quorum < 1 || quorum > validators.length) {
-    throw new RangeError(`quorum ${quorum} for ${validators.length} validators`);
+  const voters = 'count' in validators ? validators : ed25519Voters(validators);
+  if (!Number.isInteger(quorum) || quorum < 1 || quorum > voters.count) {
+    throw new RangeError(`quorum ${quorum} for ${voters.count} validators`);
   }
-  const { header, certificate } = block;
-  // [REJECT] a block of another chain (say a staging chain run by the same validator keys)
-  if (header.chainId !== chainId) return false;
-  // [REJECT] votes from a view before the block was proposed
-  if (certificate.view < header.view) return false;
+  const { certificate } = certified;
+  let height: bigint;
+  let hash: Uint8Array;
+  if ('header' in certified) {
+    const { header } = certified;
+    // [REJECT] a block of another chain (say a staging chain run by the same validator keys)
+    if (header.chainId !== chainId) return false;
+    // [REJECT] votes from a view before the block was proposed
+    if (certificate.view < header.view) return false;
+    height = header.height;
+    hash = blockHash(header);
+  } else {
+    // [REJECT] a digest that is no block hash
+    if (certified.digest.length !== HASH_BYTES) return false;
+    height = certified.height;
+    hash = certified.digest;
+  }
   // [REJECT] fewer votes than a quorum
-  if (certificate.votes.length < quorum || certificate.votes.length > validators.length) return false;
-  const message = commitVoteBytes(header.chainId, certificate.view, header.height, blockHash(header));
+  if (certificate.votes.length < quorum || certificate.votes.length > voters.count) return false;
+  const message = commitVoteBytes(chainId, certificate.view, height, hash);
   const seen = new Set<number>();
-  for (const vote of certificate.votes) {
-    const key = validators[vote.validatorIndex];
+  for (const { validatorIndex, signature } of certificate.votes) {
     // [REJECT] an unknown validator, or one counted twice
-    if (key === undefined || !Number.isInteger(vote.validatorIndex) || seen.has(vote.validatorIndex))
+    if (!Number.isInteger(validatorIndex) || validatorIndex < 0 || validatorIndex >= voters.count)
       return false;
-    seen.add(vote.validatorIndex);
+    if (seen.has(validatorIndex)) return false;
+    seen.add(validatorIndex);
     // [REJECT] a signature that is not this validator's over this block's commit bytes
-    if (!verifyEd25519(key, message, vote.signature)) return false;
+    if (!voters.verify(validatorIndex, message, signature)) return false;
   }
-  return seen.size >= quorum;
+  return true;
+}
+
+/** Validators checked by Ed25519 under their public keys. */
+function ed25519Voters(keys: readonly Uint8Array[]): Voters {
+  return { count: keys.length, verify: (i, bytes, signature) => verifyEd25519(keys[i]!, bytes, signature) };
 }
 
 /** Writes a certificate (votes sorted by validator index); throws LedgerError on a repeated index. */
@@ -150,7 +201,7 @@ export function readCertificate(r: Reader): CommitCertificate {
 }
 
 /** Decodes a certificate alone; throws DecodeError. */
-export function decodeCertificate(bytes: Uint8Array): CommitCertificate {
+export function decodeCommitCertificate(bytes: Uint8Array): CommitCertificate {
   const r = new Reader(plainBytes(bytes), 'commit certificate');
   const cert = readCertificate(r);
   r.end();

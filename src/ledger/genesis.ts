@@ -12,10 +12,10 @@
  * chain together with the chain id.
  */
 import { toHex, utf8 } from '../codec/bytes.ts';
+import { isValidEd25519PublicKey } from '../crypto/ed25519Strict.ts';
 import type { Block } from './block.ts';
 import { type BlockHeader, blockHash, ZERO_HASH } from './blockHeader.ts';
 import { EMPTY_CERTIFICATE, MAX_VALIDATORS, quorumSize } from './certificate.ts';
-import { isValidEd25519PublicKey } from './ed25519Verify.ts';
 import { LedgerError } from './ledgerError.ts';
 import {
   encodeMemberRecord,

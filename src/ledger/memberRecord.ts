@@ -9,7 +9,7 @@
 import { DecodeError } from '../codec/decodeError.ts';
 import { Reader } from '../codec/reader.ts';
 import { Writer } from '../codec/writer.ts';
-import { ED25519_PUBLIC_KEY_BYTES } from './ed25519Verify.ts';
+import { ED25519_PUBLIC_KEY_BYTES } from '../crypto/ed25519Strict.ts';
 import { LedgerError } from './ledgerError.ts';
 import { plainBytes } from './plainBytes.ts';
 

@@ -7,8 +7,8 @@
  *          `orgkey/‖sender` must exist (the key belongs to a member of the consortium)
  */
 import { toHex } from '../codec/bytes.ts';
+import { ED25519_PUBLIC_KEY_BYTES, ED25519_SIGNATURE_BYTES, verifyEd25519 } from '../crypto/ed25519Strict.ts';
 import type { AuthScheme, OrgAuthorisation } from './authorisation.ts';
-import { ED25519_PUBLIC_KEY_BYTES, ED25519_SIGNATURE_BYTES, verifyEd25519 } from './ed25519Verify.ts';
 import { LedgerError } from './ledgerError.ts';
 import { nonceKey, orgKeyKey } from './stateKeys.ts';
 import { readU64Value, u64Value } from './stateValues.ts';

@@ -3,7 +3,6 @@
  * by the sender (random), stored in state under `used/‖id` with the height that consumed it, and
  * refused when present.
  */
-import { randomBytes } from 'node:crypto';
 import { toHex } from '../codec/bytes.ts';
 import { LedgerError } from './ledgerError.ts';
 import { usedKey } from './stateKeys.ts';
@@ -12,11 +11,6 @@ import type { StateReader, StateWrite } from './worldState.ts';
 
 /** Length of a unique id. */
 export const UNIQUE_ID_BYTES = 32;
-
-/** A fresh random unique id (client side). */
-export function newUniqueId(): Uint8Array {
-  return new Uint8Array(randomBytes(UNIQUE_ID_BYTES));
-}
 
 /** True when `uniqueId` was already consumed. */
 export function isUniqueIdUsed(state: StateReader, uniqueId: Uint8Array): boolean {

@@ -125,11 +125,6 @@ export function verifyBlockTransaction(
   }
 }
 
-/** True when `x` was produced by `verifyTransaction`. */
-export function isVerifiedTransaction(x: unknown): x is VerifiedTransaction {
-  return typeof x === 'object' && x !== null && (x as { [VERIFIED]?: unknown })[VERIFIED] === true;
-}
-
 /** A bounded set of verified transactions by id (oldest evicted first), for the mempool and execution. */
 export class VerifiedTxCache implements VerifiedLookup {
   private readonly entries = new Map<string, VerifiedTransaction>();

@@ -14,8 +14,9 @@
  * hence to the whole state, but it does not give per-key proofs: a Merkle state tree can replace it
  * later behind the same header field.
  */
-import { createHash } from 'node:crypto';
 import { compareBytes, toHex } from '../codec/bytes.ts';
+import { Writer } from '../codec/writer.ts';
+import { sha256 } from '../crypto/digest.ts';
 import { LedgerError } from './ledgerError.ts';
 
 /** A read-only view of state: the value stored under `key`, or undefined. */
@@ -160,15 +161,14 @@ export function sortWrites(writes: readonly StateWrite[]): StateWrite[] {
 export function nextStateRoot(previousRoot: Uint8Array, writes: readonly StateWrite[]): Uint8Array {
   if (previousRoot.length !== 32) throw new RangeError('a state root is 32 bytes');
   const sorted = sortWrites(writes);
-  const h = createHash('sha256');
-  const tag = Buffer.from(STATE_TAG, 'utf8');
-  h.update(u32(tag.length)).update(tag).update(previousRoot).update(u32(sorted.length));
-  for (const w of sorted) {
-    h.update(u32(w.key.length)).update(w.key);
-    if (w.value === null) h.update(DELETION);
-    else h.update(PRESENT).update(u32(w.value.length)).update(w.value);
+  // u32 len ‖ tag ‖ previous root ‖ u32 count ‖ (u32 len ‖ key ‖ (00 | 01 ‖ u32 len ‖ value))*
+  const w = new Writer().string(STATE_TAG).fixed(previousRoot, 32).u32(sorted.length);
+  for (const { key, value } of sorted) {
+    w.bytes(key);
+    if (value === null) w.u8(DELETION);
+    else w.u8(PRESENT).bytes(value);
   }
-  return new Uint8Array(h.digest());
+  return sha256(w.finish());
 }
 
 /** A Map key for a byte string: one UTF-16 code unit per byte (a bijection, cheaper than hex). */
@@ -177,9 +177,5 @@ function keyId(key: Uint8Array): string {
   return String.fromCharCode.apply(null, key as unknown as number[]);
 }
 
-const DELETION = Uint8Array.of(0);
-const PRESENT = Uint8Array.of(1);
-
-function u32(n: number): Uint8Array {
-  return Uint8Array.of(n >>> 24, (n >>> 16) & 0xff, (n >>> 8) & 0xff, n & 0xff);
-}
+const DELETION = 0;
+const PRESENT = 1;

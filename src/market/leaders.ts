@@ -9,7 +9,7 @@
  * buyers (S = 0) re-enters at the monopoly price of the linear demand that starts at its entry price.
  */
 import { type DemandState, deviationDemand, type OthersBook, othersBook } from './followers.ts';
-import { effectiveMarginal, leaderProfit } from './generatorCost.ts';
+import { leaderProfit } from './generatorCost.ts';
 import type { PreparedMarket } from './prepared.ts';
 
 /** Highest price at which generator g can have a buyer: max_j R_j − θ(1 − r_g). */
@@ -75,12 +75,6 @@ export function gridBestResponse(
     if (profit > best.profit) best = { price: q, profit };
   }
   return best;
-}
-
-/** Effective marginal cost of generator g at its current sales (yuan/kWh). */
-export function marginalAt(pm: PreparedMarket, st: DemandState, g: number): number {
-  const m = pm.cost[g]!;
-  return effectiveMarginal(m, Math.min(m.capacity, st.demand[g]!));
 }
 
 /**

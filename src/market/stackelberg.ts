@@ -3,17 +3,17 @@
  * prices knowing the consumers' (followers') best responses, solved in closed form by backward
  * induction (followers.ts); the leaders' equilibrium is found by equilibrium.ts; prices are then
  * rounded to µ¥/kWh (rounding.ts), orders floored to Wh, filled in priority order and settled in
- * integers (settlement.ts). This is what a validator runs; certify.ts checks the result.
+ * integers (modeOutcome.ts). This is what a validator runs; certify.ts checks the result.
  */
-import { type Equilibrium, findEquilibrium, type SolveOptions } from './equilibrium.ts';
+import { findEquilibrium, type SolveOptions } from './equilibrium.ts';
 import { demandAt, ordersOf } from './followers.ts';
+import { fillByPriority, type IndexedContract, namedContracts, settle } from './modeOutcome.ts';
 import { type PreparedMarket, prepare } from './prepared.ts';
 import { quantisedPrices, roundingPlan } from './rounding.ts';
-import { fillByPriority, type IndexedContract, namedContracts, settle } from './settlement.ts';
 import type { Contract, ModeOutcome, Scenario } from './types.ts';
 import { floorWh } from './units.ts';
 
-export type { Equilibrium, SolveOptions };
+export type { SolveOptions };
 
 /** A solved and settled round. */
 export interface MarketResult {

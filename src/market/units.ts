@@ -15,11 +15,6 @@ export function yuanPerKWhOf(priceMicroYuanPerKWh: bigint): number {
   return Number(priceMicroYuanPerKWh) / 1e6;
 }
 
-/** yuan (float) of an amount in µ¥. */
-export function yuanOf(moneyMicroYuan: bigint): number {
-  return Number(moneyMicroYuan) / 1e6;
-}
-
 /** The nearest µ¥/kWh to a price in yuan/kWh (halves away from zero). */
 export function quantisePrice(priceYuanPerKWh: number): bigint {
   return roundHalfAway(priceYuanPerKWh * 1e6);
@@ -29,11 +24,6 @@ export function quantisePrice(priceYuanPerKWh: number): bigint {
 export function floorWh(energyKWh: number): bigint {
   if (!(energyKWh > 0)) return 0n;
   return BigInt(Math.floor(energyKWh * 1000 + 1e-9));
-}
-
-/** The nearest µ¥ to an amount in yuan (halves away from zero). */
-export function quantiseMoney(moneyYuan: number): bigint {
-  return roundHalfAway(moneyYuan * 1e6);
 }
 
 /** Money for an energy at a price, µ¥ = Wh × µ¥/kWh / 1000, halves rounded up. Exact in bigint. */
@@ -54,11 +44,6 @@ export function divRoundHalfUp(n: bigint, d: bigint): bigint {
 /** The smaller of two bigints (Math.min does not take bigint). */
 export function minBig(a: bigint, b: bigint): bigint {
   return a < b ? a : b;
-}
-
-/** Parts per million of a fraction in [0, 1]. */
-export function ppmOf(fraction: number): number {
-  return Math.round(fraction * 1e6);
 }
 
 function roundHalfAway(x: number): bigint {

@@ -3,18 +3,18 @@
  * primary's proposals from the mempool, validates other proposals by executing them on the
  * committed state (the result is kept, so the commit does not execute twice), names a proposal
  * by its block hash, and commits certified blocks to the store in one synced batch.
- * A consensus payload is a block encoded with an empty certificate; the certificate is attached
- * at commit.
+ * A consensus payload is a block encoded with an empty certificate; the certificate the replica
+ * collected (the ledger's `CommitCertificate`) is attached as is at commit.
  */
 import { bytesEqual, concatBytes, toHex } from '../codec/bytes.ts';
-import type { CommitCertificate as ConsensusCertificate } from '../consensus/messages.ts';
-import { primaryOf } from '../consensus/quorum.ts';
+import type { CertifiedPayload } from '../consensus/messages.ts';
+import { primaryOf } from '../consensus/primary.ts';
 import type { ReplicaApp } from '../consensus/replica.ts';
 import { sha256 } from '../crypto/hash.ts';
 import { type Block, decodeBlock, encodeBlock, txRootOf } from '../ledger/block.ts';
 import { buildBlock } from '../ledger/blockBuilder.ts';
 import { blockHash } from '../ledger/blockHeader.ts';
-import { type CommitCertificate, EMPTY_CERTIFICATE } from '../ledger/certificate.ts';
+import { certifiedDigestOf, EMPTY_CERTIFICATE } from '../ledger/certificate.ts';
 import { type ExecutionResult, executeBlock } from '../ledger/execution.ts';
 import type { Receipt } from '../ledger/receipt.ts';
 import type { LedgerStore } from '../ledger/store.ts';
@@ -136,11 +136,10 @@ export class ChainApp implements ReplicaApp {
    * Commits a certified block: executes it if this node has not (state transfer), attaches the
    * certificate and writes block, state and index in one synced batch. Returns what was committed.
    */
-  async commit(payload: Uint8Array, cert: ConsensusCertificate): Promise<CommittedBlock> {
-    const key = toHex(cert.digest);
-    let executed = this.executed.get(key);
+  async commit(certified: CertifiedPayload): Promise<CommittedBlock> {
+    let executed = this.executed.get(toHex(certified.digest));
     if (executed === undefined) {
-      const block = decodeBlock(payload);
+      const block = decodeBlock(certified.payload);
       const parent = this.store.head()!;
       try {
         const r = executeBlock(this.env, this.store, parent.header, block, this.mempool);
@@ -149,18 +148,12 @@ export class ChainApp implements ReplicaApp {
         // A certified block that does not execute here means this node's state diverged.
         throw new NodeError(
           'NODE_DIVERGED',
-          `certified block ${cert.height} does not execute: ${(cause as Error).message}`,
+          `certified block ${certified.height} does not execute: ${(cause as Error).message}`,
         );
       }
     }
     this.executed.clear();
-    const certificate: CommitCertificate = {
-      view: cert.view,
-      votes: [...cert.votes]
-        .sort((a, b) => a.validator - b.validator)
-        .map((v) => ({ validatorIndex: v.validator, signature: v.signature })),
-    };
-    const block: Block = { ...executed.block, certificate };
+    const block: Block = { ...executed.block, certificate: certified.certificate };
     await this.store.commitBlock(block, executed.writes, executed.receipts);
     const ids = executed.block.txs.map((tx) => toHex(transactionId(tx)));
     this.mempool.remove(ids);
@@ -168,32 +161,19 @@ export class ChainApp implements ReplicaApp {
   }
 
   /** Committed blocks from `fromHeight` (at most `count`), as consensus payloads with certificates. */
-  async blocksFrom(
-    fromHeight: bigint,
-    count: number,
-  ): Promise<{ payload: Uint8Array; certificate: ConsensusCertificate }[]> {
-    const out: { payload: Uint8Array; certificate: ConsensusCertificate }[] = [];
+  async blocksFrom(fromHeight: bigint, count: number): Promise<CertifiedPayload[]> {
+    const out: CertifiedPayload[] = [];
     let bytes = 0;
     for (let h = fromHeight; h < fromHeight + BigInt(count); h++) {
       const block = await this.store.getBlock(h);
       if (block === undefined) break;
       const payload = encodeBlock({ ...block, certificate: EMPTY_CERTIFICATE });
       bytes += payload.length;
-      out.push({ payload, certificate: toConsensusCertificate(block) });
+      out.push({ payload, ...certifiedDigestOf(block) });
       if (bytes > 8 << 20) break; // keep a state-transfer message well under the frame limit
     }
     return out;
   }
-}
-
-/** A stored block's certificate in the form consensus messages carry. */
-export function toConsensusCertificate(block: Block): ConsensusCertificate {
-  return {
-    view: block.certificate.view,
-    height: block.header.height,
-    digest: blockHash(block.header),
-    votes: block.certificate.votes.map((v) => ({ validator: v.validatorIndex, signature: v.signature })),
-  };
 }
 
 function junkDigest(payload: Uint8Array): Uint8Array {

@@ -6,6 +6,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
+import { DEFAULT_REPLICA_TIMING } from '../consensus/replica.ts';
 import { NodeError } from './nodeError.ts';
 
 /** Where a validator listens. */
@@ -36,7 +37,9 @@ export interface NodeConfig {
 
 /** Consensus and block-production timing, in ms. */
 export interface NodeTiming {
+  /** The replica's view timeout (../consensus/replica.ts; the rest of its timing is fixed there). */
   readonly viewTimeoutMs: number;
+  /** How often the replica sends unanswered messages again. */
   readonly retransmitMs: number;
   /** The primary proposes an empty block after this long without transactions (keeps views alive). */
   readonly emptyBlockMs: number;
@@ -45,10 +48,10 @@ export interface NodeTiming {
   readonly maxBlockTxs: number;
 }
 
-/** Defaults for a LAN or loopback. */
+/** Defaults for a LAN or loopback: the replica's own defaults, and block production's. */
 export const DEFAULT_TIMING: NodeTiming = {
-  viewTimeoutMs: 4_000,
-  retransmitMs: 500,
+  viewTimeoutMs: DEFAULT_REPLICA_TIMING.viewTimeoutMs,
+  retransmitMs: DEFAULT_REPLICA_TIMING.retransmitMs,
   emptyBlockMs: 1_000,
   batchMs: 10,
   maxBlockTxs: 5_000,

@@ -2,6 +2,10 @@
  * Starts a local consortium network: generates a genesis with fresh keys for N validators and a few
  * members, writes one configuration per validator, and runs each validator as its own OS process
  * (`dpp node --config …`) on loopback. Used by `dpp network up` and by the end-to-end tests.
+ * network.json records the launching process (`owner`) and each validator's pid and configuration,
+ * so that another command can tell that the folder's network is running. A validator that exits
+ * before its API answers fails `ready()` with the first error line it logged (a port in use, a
+ * locked store, another chain's store), not a guess.
  */
 
 import { type ChildProcess, spawn } from 'node:child_process';
@@ -41,6 +45,10 @@ export interface LaunchedValidator {
   readonly apiUrl: string;
   readonly configPath: string;
   process: ChildProcess;
+  /** The first error line the current process logged (undefined while it logged none). */
+  firstError: string | undefined;
+  /** True once the current process has exited and its output is read. */
+  exited: boolean;
 }
 
 /** A running local network. */
@@ -48,7 +56,10 @@ export interface LocalNetwork {
   readonly dir: string;
   readonly network: GeneratedNetwork;
   readonly validators: LaunchedValidator[];
-  /** Resolves when every validator's API answers /health (NODE_TIMEOUT after `timeoutMs`). */
+  /**
+   * Resolves when every validator's API answers /health: NODE_VALIDATOR_EXITED with its first error
+   * line when one exits first, NODE_TIMEOUT after `timeoutMs`.
+   */
   ready(timeoutMs?: number): Promise<void>;
   /** Starts validator i again (after a kill), with the same configuration and data. */
   restart(index: number): void;
@@ -96,29 +107,21 @@ export function launchNetwork(opts: LaunchOptions): LocalNetwork {
     });
     const configPath = join(dir, `validator-${i}.config.json`);
     writeFileSync(configPath, `${JSON.stringify(config, null, 2)}\n`);
-    validators.push({
-      index: i,
-      apiUrl: `http://127.0.0.1:${loopbackEndpoints(opts.basePort, i).api}`,
-      configPath,
-      process: spawnValidator(configPath, i, opts),
-    });
+    const apiUrl = `http://127.0.0.1:${loopbackEndpoints(opts.basePort, i).api}`;
+    const v = { index: i, apiUrl, configPath, firstError: undefined, exited: false } as LaunchedValidator;
+    v.process = spawnValidator(v, opts);
+    validators.push(v);
   }
-  writeFileSync(
-    join(dir, 'network.json'),
-    `${JSON.stringify({ pids: validators.map((v) => v.process.pid), apis: validators.map((v) => v.apiUrl) }, null, 2)}\n`,
-  );
+  writeNetworkFile(dir, validators);
   return {
     dir,
     network,
     validators,
-    ready: (timeoutMs = 60_000) =>
-      waitForApis(
-        validators.map((v) => v.apiUrl),
-        timeoutMs,
-      ),
+    ready: (timeoutMs = 60_000) => waitForApis(validators, timeoutMs),
     restart(index) {
       const v = validators[index]!;
-      v.process = spawnValidator(v.configPath, index, opts);
+      v.process = spawnValidator(v, opts);
+      writeNetworkFile(dir, validators);
     },
     async stop() {
       await Promise.all(validators.map((v) => stopProcess(v.process)));
@@ -126,40 +129,93 @@ export function launchNetwork(opts: LaunchOptions): LocalNetwork {
   };
 }
 
-/** Waits until each API answers /health with 200; NODE_TIMEOUT names the first that did not. */
-async function waitForApis(urls: readonly string[], timeoutMs: number): Promise<void> {
+/** network.json: who launched the network, and each validator's pid, configuration and API. */
+function writeNetworkFile(dir: string, validators: readonly LaunchedValidator[]): void {
+  const file = {
+    owner: process.pid,
+    pids: validators.map((v) => v.process.pid),
+    configs: validators.map((v) => v.configPath),
+    apis: validators.map((v) => v.apiUrl),
+  };
+  writeFileSync(join(dir, 'network.json'), `${JSON.stringify(file, null, 2)}\n`);
+}
+
+/** Waits until each API answers /health with 200; NODE_VALIDATOR_EXITED or NODE_TIMEOUT names the first that did not. */
+async function waitForApis(validators: readonly LaunchedValidator[], timeoutMs: number): Promise<void> {
   const deadline = Date.now() + timeoutMs;
-  for (const url of urls) {
+  for (const v of validators) {
     for (;;) {
+      if (v.exited) throw exitedError(v);
       try {
-        if ((await fetch(`${url}/health`)).ok) break;
+        if ((await fetch(`${v.apiUrl}/health`)).ok) break;
       } catch {
         // not listening yet
       }
       if (Date.now() > deadline) {
-        throw new NodeError('NODE_TIMEOUT', `validator ${url} did not come up within ${timeoutMs / 1000} s`);
+        throw new NodeError(
+          'NODE_TIMEOUT',
+          `validator ${v.apiUrl} did not come up within ${timeoutMs / 1000} s`,
+        );
       }
       await new Promise((r) => setTimeout(r, 200));
     }
   }
 }
 
-function spawnValidator(configPath: string, index: number, opts: LaunchOptions): ChildProcess {
-  if (!existsSync(configPath)) throw new Error(`missing ${configPath}`);
+function exitedError(v: LaunchedValidator): NodeError {
+  const code = v.process.exitCode ?? v.process.signalCode;
+  return new NodeError(
+    'NODE_VALIDATOR_EXITED',
+    `validator-${v.index} exited during start-up: ${v.firstError ?? `exit ${code}, no error logged`}`,
+    { index: v.index },
+  );
+}
+
+/**
+ * The error a validator's log line reports, or undefined: a JSON record at level error or fatal, the
+ * `dpp` command's own `error: …` line, or an uncaught `…Error: …` line.
+ */
+export function errorLineOf(line: string): string | undefined {
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: strips terminal colour codes
+  const text = line.replace(/\x1b\[[0-9;]*m/g, '').trim();
+  if (text.startsWith('error: ')) return text.slice('error: '.length);
+  if (/^[A-Za-z]*Error\b.*:/.test(text)) return text;
+  if (!text.startsWith('{')) return undefined;
+  try {
+    const rec = JSON.parse(text) as { level?: unknown; msg?: unknown; err?: unknown };
+    if (typeof rec.level !== 'number' || rec.level < 50) return undefined;
+    const err =
+      typeof rec.err === 'object' && rec.err !== null ? (rec.err as { message?: unknown }).message : rec.err;
+    return [rec.msg, err].filter((x) => typeof x === 'string' && x !== '').join(': ') || text.slice(0, 200);
+  } catch {
+    return undefined;
+  }
+}
+
+function spawnValidator(v: LaunchedValidator, opts: LaunchOptions): ChildProcess {
+  if (!existsSync(v.configPath)) throw new Error(`missing ${v.configPath}`);
   // DPP_NODE_FLAGS passes extra Node.js flags to every validator (e.g. --cpu-prof for profiling).
   const flags = (process.env.DPP_NODE_FLAGS ?? '').split(' ').filter((f) => f.length > 0);
-  const child = spawn(process.execPath, [...flags, BIN, 'node', '--config', configPath], {
-    stdio: ['ignore', 'ignore', opts.logTo === undefined ? 'inherit' : 'pipe'],
+  const child = spawn(process.execPath, [...flags, BIN, 'node', '--config', v.configPath], {
+    stdio: ['ignore', 'ignore', 'pipe'],
     env: { ...process.env, DPP_EXIT_WITH_PARENT: '1' },
   });
-  if (opts.logTo !== undefined) {
-    let rest = '';
-    child.stderr?.on('data', (chunk: Buffer) => {
-      const lines = (rest + chunk.toString()).split('\n');
-      rest = lines.pop() ?? '';
-      for (const line of lines) if (line.length > 0) opts.logTo!(index, line);
-    });
-  }
+  v.firstError = undefined;
+  v.exited = false;
+  const log = opts.logTo ?? ((_i: number, line: string) => process.stderr.write(`${line}\n`));
+  let rest = '';
+  child.stderr?.on('data', (chunk: Buffer) => {
+    const lines = (rest + chunk.toString()).split('\n');
+    rest = lines.pop() ?? '';
+    for (const line of lines) {
+      if (line.length === 0) continue;
+      if (v.process === child) v.firstError ??= errorLineOf(line);
+      log(v.index, line);
+    }
+  });
+  child.once('close', () => {
+    if (v.process === child) v.exited = true;
+  });
   return child;
 }
 

@@ -11,7 +11,8 @@ export type NodeErrorCode =
   | 'NODE_NOT_FOUND'
   | 'NODE_BODY_TOO_LARGE'
   | 'NODE_DIVERGED'
-  | 'NODE_TIMEOUT';
+  | 'NODE_TIMEOUT'
+  | 'NODE_VALIDATOR_EXITED';
 
 /** The node refused an input; nothing changed. */
 export class NodeError extends DppError {

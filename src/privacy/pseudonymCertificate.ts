@@ -12,7 +12,8 @@ import { toHex } from '../codec/bytes.ts';
 import { DecodeError } from '../codec/decodeError.ts';
 import { Reader } from '../codec/reader.ts';
 import { Writer } from '../codec/writer.ts';
-import { orgSign, orgVerify } from '../crypto/ed25519.ts';
+import { orgSign } from '../crypto/ed25519.ts';
+import { verifyEd25519 } from '../crypto/ed25519Strict.ts';
 import { ELEMENT_BYTES, type Group, type Point, type Scalar } from '../crypto/group.ts';
 import { type RandomSource, systemRandom } from '../crypto/scalars.ts';
 import { PrivacyError } from './privacyError.ts';
@@ -128,7 +129,8 @@ export function certificateStatus(
  */
 export function certificateSigned(certPublicKey: Uint8Array, cert: PseudonymCertificate): boolean {
   const message = certificateSignedBytes(certificateBody(cert.publicKey, cert.pid, cert.expiresAtMs));
-  return orgVerify(certPublicKey, message, cert.signature);
+  // the consensus verifier: pseudonym.register decides on chain with it, so validators never disagree
+  return verifyEd25519(certPublicKey, message, cert.signature);
 }
 
 /** The certificate's canonical bytes. */
@@ -141,7 +143,7 @@ export function encodeCertificate(cert: PseudonymCertificate): Uint8Array {
 }
 
 /** Decodes a certificate strictly (version, valid points, exact length); the signature is not checked. */
-export function decodeCertificate(group: Group, bytes: Uint8Array): PseudonymCertificate {
+export function decodePseudonymCertificate(group: Group, bytes: Uint8Array): PseudonymCertificate {
   const r = new Reader(bytes, 'pseudonym certificate');
   const version = r.u8();
   if (version !== VERSION)

@@ -18,7 +18,7 @@ import { frame, sha256 } from '../crypto/hash.ts';
 import { type RandomSource, systemRandom } from '../crypto/scalars.ts';
 import { encodeDleqProof, readDleqProof } from './chaumPedersen.ts';
 import { encodePidOpening, readPidOpening } from './pseudoIdentity.ts';
-import { decodeCertificate, encodeCertificate } from './pseudonymCertificate.ts';
+import { decodePseudonymCertificate, encodeCertificate } from './pseudonymCertificate.ts';
 import type { Ring } from './ring.ts';
 import type { Signcryption } from './signcryptionEncoding.ts';
 import { type IdentityTrace, type IdentityTraceAnchors, verifyIdentityTrace } from './trace.ts';
@@ -48,7 +48,7 @@ export function decodeIdentityTrace(group: Group, bytes: Uint8Array): IdentityTr
   const memberIndex = r.u32();
   const pseudonym = group.decodePoint(r.fixed(ELEMENT_BYTES));
   const proof = readDleqProof(r);
-  const certificate = decodeCertificate(group, r.fixed(CERTIFICATE_BYTES));
+  const certificate = decodePseudonymCertificate(group, r.fixed(CERTIFICATE_BYTES));
   const opening = readPidOpening(group, r, certificate.pid);
   r.end();
   if (opening === null)

@@ -1,5 +1,5 @@
 /**
- * The market's application events (src/api/contractEvents.ts, docs/api.md "Market events"):
+ * The market's application events (src/contracts/events.ts, docs/api.md "Market events"):
  * - in memory, through a whole round on the contract harness (every kind once, an escalation and a
  *   dispute included): the exact events with their fields, none for failed transactions, every
  *   type well formed, and nothing the privacy model hides — no pseudonym, no consumer, no plaintext,
@@ -11,12 +11,12 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { after, before, describe, it } from 'node:test';
 import WebSocket from 'ws';
-import { CONTRACT_EVENT_TYPES, contractEventDeriver } from '../../src/api/contractEvents.ts';
 import { type ApiEvent, EventBus, type SequencedEvent } from '../../src/api/eventBus.ts';
 import { type RunningApiServer, startApiServer } from '../../src/api/server.ts';
 import { ConsortiumDriver, localConsortium } from '../../src/client/localConsortium.ts';
 import { toHex } from '../../src/codec/bytes.ts';
 import { readRecord } from '../../src/contracts/draft.ts';
+import { CONTRACT_EVENT_TYPES, contractEventDeriver } from '../../src/contracts/events.ts';
 import { finalizePayload } from '../../src/contracts/finalize.ts';
 import { clearingKey } from '../../src/contracts/keys.ts';
 import { clearingRecord } from '../../src/contracts/records.ts';
@@ -254,10 +254,11 @@ describe('market events: WS /v1/events while a round runs on in-process validato
       [api.url],
     );
     const driver = new ConsortiumDriver(consortium, {
-      deliveryStartMs: 300,
-      deliveryEndMs: 600,
-      responseDeadlineMs: 8_000,
-      ackWindowMs: 500,
+      gateClosureMs: 4_000,
+      deliveryLeadMs: 2_000,
+      deliveryLengthMs: 300,
+      responseWindowMs: 8_000,
+      ackWindowMs: 2_000,
     });
     await driver.setUp();
     const summary = await driver.runRound(1n, true);

@@ -31,7 +31,7 @@ function dpp(args: string[], env: Record<string, string> = {}) {
 // biome-ignore lint/suspicious/noExplicitAny: JSON from the command, asserted field by field
 function ok(...args: string[]): any {
   const r = dpp([...args, '--json']);
-  assert.equal(r.status, 0, `dpp ${args.join(' ')} failed: ${r.stderr}`);
+  assert.equal(r.status, 0, `dpp ${args.join(' ')} failed: ${r.stderr}${r.stdout}`);
   return JSON.parse(r.stdout);
 }
 
@@ -78,7 +78,7 @@ describe('dpp participant commands on a real local network', () => {
     refused(['init'], /already holds a consortium/);
   });
 
-  it('runs a round end to end through the CLI', () => {
+  it('runs a round end to end through the CLI', async () => {
     refused(
       ['network', 'up', '--validators', '7'],
       /holds a consortium: its validators and ports were set by/,
@@ -97,11 +97,15 @@ describe('dpp participant commands on a real local network', () => {
     assert.match(readFileSync(join(dir, 'logs', 'validator-0.log'), 'utf8'), /"regulator":true/);
     refused(['round', 'offer', '--as', 'g1.bus1'], /no round has been opened yet/);
 
+    // Gate closure covers the steps below up to `round close` (which waits for it); the close must
+    // commit within --delivery-start of it, or the round is cancelled.
     const opened = ok(
       'round',
       'open',
+      '--gate-closure',
+      '90s',
       '--delivery-start',
-      '1s',
+      '30s',
       '--delivery-length',
       '1s',
       // generous: under a loaded \`npm test\` each CLI step is a fresh process taking seconds
@@ -163,9 +167,40 @@ describe('dpp participant commands on a real local network', () => {
     assert.equal(closed.phase, 'cleared');
     assert.ok(closed.contracts > 0);
     assert.ok(closed.savingPpm > 0, 'consumers save against the catalog tariff');
+    // Before metering a bill has no amount, and says so.
+    const unmetered = dpp(['bill', 'show']);
+    assert.equal(unmetered.status, 0, unmetered.stderr);
+    assert.match(unmetered.stdout, /not metered yet/);
+    assert.doesNotMatch(unmetered.stdout, /billed 0\.000 MWh/);
 
     const metered = ok('meter', 'submit', '--as', 'aggregator-a1', '--as-contracted', '--wait');
     assert.equal(metered.readings.length, closed.contracts);
+    // Metered: each bill's parts add up to its total, and the consumer owes its bills' totals.
+    const owing = ok('bill', 'show', '--as', 'c.bus002');
+    let owed = 0n;
+    for (const { amount: a } of owing.bills as { amount: Record<string, string | boolean> }[]) {
+      assert.equal(a.metered, true);
+      const parts = ['energyMicroYuan', 'transmissionMicroYuan', 'fundsMicroYuan', 'penaltyMicroYuan'];
+      assert.equal(
+        BigInt(a.totalMicroYuan as string),
+        parts.reduce((t, k) => t + BigInt(a[k] as string), 0n),
+      );
+      owed += BigInt(a.totalMicroYuan as string);
+    }
+    assert.ok(owed > 0n);
+    assert.deepEqual(
+      [owing.statement.owedMicroYuan, owing.statement.paidMicroYuan, owing.statement.pseudonyms],
+      [owed.toString(), '0', 1],
+    );
+    const owingText = dpp(['bill', 'show', '--as', 'c.bus002']).stdout;
+    assert.match(
+      owingText,
+      /energy [\d,.]+ ¥ \+ T&D [\d,.]+ ¥ \+ government funds [\d,.]+ ¥ \+ deviation penalty [\d,.]+ ¥ = total [\d,.]+ ¥/,
+    );
+    assert.match(
+      owingText,
+      /c\.bus002 over its 1 pseudonym: owes [\d,.]+ ¥ \(\d+ bills? issued or overdue, unpaid\) · paid 0\.00 ¥/,
+    );
 
     // Each consumer sees only its own bills, and answers them privately.
     const responses: string[] = [];
@@ -254,6 +289,17 @@ describe('dpp participant commands on a real local network', () => {
     assert.equal(rep.status, 'active');
     assert.equal(rep.lastRound, '1');
     assert.ok(BigInt(rep.balanceMicroYuan) > 0n);
+    // A consumer pays from its pseudonym's account, not its organisation's: `reputation` shows what
+    // it paid there (its key store links its pseudonyms) — exactly what left the pseudonym's account.
+    const consumer = ok('reputation', 'c.bus002').reputations[0];
+    assert.equal(consumer.balanceMicroYuan, null);
+    const api = readConsortiumFile(join(dir, 'consortium.json')).validators[0]!.api;
+    const account = (await (await fetch(`${api}/v1/balances/p:${pseudonyms.get('c.bus002')}`)).json()) as {
+      microYuan: string;
+    };
+    assert.ok(BigInt(consumer.statement.paidMicroYuan) > 0n);
+    assert.equal(BigInt(consumer.statement.paidMicroYuan), -BigInt(account.microYuan));
+    assert.equal(consumer.statement.owedMicroYuan, '0');
 
     const tx = ok('tx', 'show', responses[0]!);
     assert.equal(tx.status, 'committed');

@@ -1,6 +1,6 @@
 /** A minimal in-process harness for replica unit tests: FIFO delivery, filters, a simple app. */
 
-import type { CommitCertificate, Signed } from '../../src/consensus/messages.ts';
+import type { CertifiedPayload, Signed } from '../../src/consensus/messages.ts';
 import { decodeSigned, encodeSigned, signingBytes } from '../../src/consensus/messages.ts';
 import {
   type Effect,
@@ -16,7 +16,7 @@ export const CHAIN = 'dpp-test';
 /** One replica of the harness with what it committed and persisted. */
 export interface Node {
   replica: Replica | null;
-  chain: { payload: Uint8Array; certificate: CommitCertificate }[];
+  chain: CertifiedPayload[];
   persisted: PersistedState | null;
   sent: Signed[];
 }
@@ -71,7 +71,7 @@ export class Cluster {
       {
         persisted: node.persisted,
         committedHeight: BigInt(node.chain.length),
-        lastCommit: node.chain.at(-1)?.certificate ?? null,
+        lastCommit: node.chain.at(-1) ?? null,
       },
     );
     this.apply(i, node.replica.start(this.now));
@@ -90,7 +90,7 @@ export class Cluster {
         for (const to of targets)
           if (this.filter(i, to, e.signed)) this.queue.push({ to, bytes: encodeSigned(e.signed) });
       } else if (e.type === 'persist') node.persisted = e.state;
-      else if (e.type === 'commit') node.chain.push({ payload: e.payload, certificate: e.certificate });
+      else if (e.type === 'commit') node.chain.push(e.block);
       else if (e.type === 'propose' && e.height <= this.maxHeight) {
         this.apply(i, node.replica!.propose(payloadFor(e.height, e.view, i)));
       } else if (e.type === 'serve-blocks') {

@@ -4,26 +4,32 @@ import fc from 'fast-check';
 import { toHex } from '../../src/codec/bytes.ts';
 import { DecodeError } from '../../src/codec/decodeError.ts';
 import {
-  commitVoteBytes,
   decodeSigned,
   encodeSigned,
   type Message,
   type Signed,
   signingBytes,
 } from '../../src/consensus/messages.ts';
+import { commitVoteBytes } from '../../src/ledger/certificate.ts';
 
 const d = (b: number) => new Uint8Array(32).fill(b);
 const sig = new Uint8Array(64).fill(9);
 const cert = {
-  view: 3n,
   height: 7n,
   digest: d(1),
-  votes: [
-    { validator: 0, signature: sig },
-    { validator: 2, signature: sig },
-  ],
+  certificate: {
+    view: 3n,
+    votes: [
+      { validatorIndex: 0, signature: sig },
+      { validatorIndex: 2, signature: sig },
+    ],
+  },
 };
-const prepared = { view: 2n, height: 8n, digest: d(2), prePrepareSignature: sig, prepares: cert.votes };
+const prepares = [
+  { validator: 0, signature: sig },
+  { validator: 2, signature: sig },
+];
+const prepared = { view: 2n, height: 8n, digest: d(2), prePrepareSignature: sig, prepares };
 const samples: Message[] = [
   { type: 'pre-prepare', view: 1n, height: 2n, digest: d(3), payload: new Uint8Array([1, 2, 3]) },
   { type: 'prepare', view: 1n, height: 2n, digest: d(3) },
@@ -69,7 +75,7 @@ const samples: Message[] = [
     },
   },
   { type: 'fetch-blocks', fromHeight: 5n, count: 8 },
-  { type: 'blocks', blocks: [{ payload: new Uint8Array([9, 9]), certificate: cert }] },
+  { type: 'blocks', blocks: [{ payload: new Uint8Array([9, 9]), ...cert }] },
 ];
 const stringify = (x: unknown) =>
   JSON.stringify(x, (_, v) => (typeof v === 'bigint' ? `${v}n` : v instanceof Uint8Array ? toHex(v) : v));

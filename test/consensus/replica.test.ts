@@ -1,16 +1,21 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { toHex } from '../../src/codec/bytes.ts';
-import { verifyCommitCertificate } from '../../src/consensus/certificates.ts';
-import type { PrePrepare } from '../../src/consensus/messages.ts';
+import { votersOf } from '../../src/consensus/certificates.ts';
+import type { CertifiedPayload, PrePrepare } from '../../src/consensus/messages.ts';
+import { quorumSize, verifyCommitCertificate } from '../../src/ledger/certificate.ts';
 import { CHAIN, Cluster, payloadFor } from './harness.ts';
+
+/** True when `block`'s certificate verifies with the cluster's stand-in signatures. */
+const certified = (c: Cluster, block: CertifiedPayload) =>
+  verifyCommitCertificate(block, CHAIN, votersOf(c.crypto(0), { chainId: CHAIN, n: c.n }), quorumSize(c.n));
 
 const digestsAt = (c: Cluster, height: number) =>
   new Set(
     c.nodes
       .map((n) => n.chain[height - 1])
       .filter(Boolean)
-      .map((b) => toHex(b!.certificate.digest)),
+      .map((b) => toHex(b!.digest)),
   );
 
 describe('PBFT replica', () => {
@@ -25,9 +30,7 @@ describe('PBFT replica', () => {
     for (let k = 1; k <= h; k++) {
       assert.equal(digestsAt(c, k).size, 1, `height ${k}`);
       for (const node of c.nodes) {
-        assert.ok(
-          verifyCommitCertificate(c.crypto(0), { chainId: CHAIN, n: 4 }, node.chain[k - 1]!.certificate),
-        );
+        assert.ok(certified(c, node.chain[k - 1]!));
       }
     }
   });
@@ -37,7 +40,7 @@ describe('PBFT replica', () => {
     c.run(2_000);
     assert.ok(c.heights()[0]! >= 3, `height ${c.heights()}`);
     for (const block of c.nodes[0]!.chain) {
-      assert.ok(verifyCommitCertificate(c.crypto(0), { chainId: CHAIN, n: 1 }, block.certificate));
+      assert.ok(certified(c, block));
     }
   });
 
@@ -172,13 +175,13 @@ describe('PBFT replica', () => {
     c.restart(3);
     c.filter = () => false;
     const fewer = { ...good.certificate, votes: good.certificate.votes.slice(0, 2) };
-    c.inject(0, 3, { type: 'blocks', blocks: [{ payload: good.payload, certificate: fewer }] });
+    c.inject(0, 3, { type: 'blocks', blocks: [{ ...good, certificate: fewer }] });
     const forged = {
       ...good.certificate,
       votes: good.certificate.votes.map((v) => ({ ...v, signature: new Uint8Array(64) })),
     };
-    c.inject(0, 3, { type: 'blocks', blocks: [{ payload: good.payload, certificate: forged }] });
-    const otherPayload = { payload: new Uint8Array(10), certificate: good.certificate };
+    c.inject(0, 3, { type: 'blocks', blocks: [{ ...good, certificate: forged }] });
+    const otherPayload = { ...good, payload: new Uint8Array(10) };
     c.inject(0, 3, { type: 'blocks', blocks: [otherPayload] });
     c.run();
     assert.equal(c.nodes[3]!.chain.length, 0);

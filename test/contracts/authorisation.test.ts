@@ -39,7 +39,7 @@ import type { SignedTransaction } from '../../src/ledger/txSigning.ts';
 import { generateKeyPair, type KeyPair } from '../../src/privacy/keyPair.ts';
 import { schnorrSign } from '../../src/privacy/schnorr.ts';
 import { CHAIN_ID, ContractChain, group, invalidReason } from './harness.ts';
-import { billsOf, OK, R, type RoundSetup, setUpRound, termsAt } from './scenario.ts';
+import { billsOf, closeRound, OK, R, type RoundSetup, setUpRound, termsAt } from './scenario.ts';
 
 /** Who may send each org kind (docs/protocol.md): the specification the matrix checks. */
 const ROLES: Readonly<Record<string, readonly MemberRole[]>> = {
@@ -316,7 +316,7 @@ describe('contracts: pseudonym kinds', () => {
   it('a pseudonym of another round: a failed receipt that consumes only its unique id', () => {
     const s = setUpRound();
     const { c } = s;
-    assert.deepEqual(c.one(c.org('trading-centre', 'round.close', roundClosePayload, { round: R })), OK);
+    closeRound(s);
     const bills = billsOf(c);
     assert.deepEqual(
       c.one(c.org('trading-centre', 'round.open', roundOpenPayload, { id: 2n, terms: termsAt(c.now) })),

@@ -40,17 +40,18 @@ import { nextNonce } from '../../src/ledger/orgAuth.ts';
 import { transactionId } from '../../src/ledger/transaction.ts';
 import { signOrgTransaction } from '../../src/ledger/txSigning.ts';
 import { solveCertified } from '../../src/market/solveCertified.ts';
-import { decodeCertificate } from '../../src/privacy/pseudonymCertificate.ts';
+import { decodePseudonymCertificate } from '../../src/privacy/pseudonymCertificate.ts';
 import { ringOf } from '../../src/privacy/ring.ts';
 import { decodeSigncryption } from '../../src/privacy/signcryptionEncoding.ts';
 import { traceToIdentity } from '../../src/privacy/trace.ts';
 import { commitTrace, verifyTraceOpening } from '../../src/privacy/traceCommitment.ts';
 import { CHAIN_ID, group, invalidReason } from './harness.ts';
-import { billsOf, OK, R, setUpRound } from './scenario.ts';
+import { billsOf, closeRound, OK, R, setUpRound } from './scenario.ts';
 
 describe('contracts: a whole round', () => {
   it('clears, meters, confirms privately, settles, traces a dispute and moves reputation', () => {
-    const { c, reg, receiving, pseudonyms, terms } = setUpRound();
+    const s = setUpRound();
+    const { c, reg, receiving, pseudonyms, terms } = s;
     // [INVALID] a consumer's organisation key cannot offer; a non-regulator cannot close
     const consumerOffer = c.org('consumer-1', 'market.offer', offerPayload, {
       round: R,
@@ -65,7 +66,7 @@ describe('contracts: a whole round', () => {
       'LEDGER_UNAUTHORISED:CONTRACT_WRONG_ROLE',
     );
 
-    assert.deepEqual(c.one(c.org('trading-centre', 'round.close', roundClosePayload, { round: R })), OK);
+    closeRound(s);
     const clearing = readRecord(c.state, group, clearingKey(R), clearingRecord)!;
     assert.equal(clearing.certified, true);
     assert.equal(clearing.prices.length, 2);
@@ -231,7 +232,7 @@ describe('contracts: a whole round', () => {
     const sc = decodeSigncryption(group, rec.signcryption);
     const certOf = (y: Uint8Array) => {
       const p = readRecord(c.state, group, pseudonymKey(y), pseudonymRecord);
-      return p === undefined ? undefined : decodeCertificate(group, p.certificate);
+      return p === undefined ? undefined : decodePseudonymCertificate(group, p.certificate);
     };
     const traced = traceToIdentity(params, reg, sc, ringOf(rec.ring), certOf);
     assert.equal(traced.opening.realIdentity, ownerOf(disputed)[0]);

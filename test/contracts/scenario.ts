@@ -85,10 +85,11 @@ export interface RoundSetup {
   readonly terms: RoundTerms;
 }
 
-/** The round's terms relative to `t0` (delivery ends after 20 s, responses due after 60 s). */
+/** The round's terms relative to `t0` (gate closes after 5 s, delivery ends after 20 s, responses due after 60 s). */
 export function termsAt(t0: bigint): RoundTerms {
   return {
     period: 'test hour',
+    gateClosureMs: t0 + 5_000n,
     deliveryStartMs: t0 + 10_000n,
     deliveryEndMs: t0 + 20_000n,
     responseDeadlineMs: t0 + 60_000n,
@@ -197,10 +198,14 @@ export function billsOf(c: ContractChain, round = R): BillRecord[] {
   );
 }
 
-/** Closes round 1 (clearing inside execution) and returns its bills. */
+/** Closes round 1 at its gate closure (clearing inside execution) and returns its bills. */
 export function closeRound(s: RoundSetup): BillRecord[] {
   const { c } = s;
-  assert.deepEqual(c.one(c.org('trading-centre', 'round.close', roundClosePayload, { round: R })), OK);
+  const advance = s.terms.gateClosureMs > c.now ? s.terms.gateClosureMs - c.now : 1000n;
+  assert.deepEqual(
+    c.one(c.org('trading-centre', 'round.close', roundClosePayload, { round: R }), advance),
+    OK,
+  );
   const bills = billsOf(c);
   assert.ok(bills.length >= 2, 'the round clears with contracts');
   return bills;

@@ -13,15 +13,15 @@ import * as nodeBytes from '../../src/codec/bytes.ts';
 import * as nodeAead from '../../src/crypto/aead.ts';
 import * as nodeDigest from '../../src/crypto/digest.ts';
 import * as nodeEd from '../../src/crypto/ed25519.ts';
+import * as nodeVerify from '../../src/crypto/ed25519Strict.ts';
 import * as nodeKdf from '../../src/crypto/kdf.ts';
 import * as browserAead from '../../src/dashboard/browser/aead.ts';
 import * as browserBytes from '../../src/dashboard/browser/bytes.ts';
 import * as browserDigest from '../../src/dashboard/browser/digest.ts';
 import * as browserEd from '../../src/dashboard/browser/ed25519.ts';
-import * as browserVerify from '../../src/dashboard/browser/ed25519Verify.ts';
+import * as browserVerify from '../../src/dashboard/browser/ed25519Strict.ts';
 import * as browserKdf from '../../src/dashboard/browser/kdf.ts';
-import { openKeyStoreText } from '../../src/dashboard/keyStore.ts';
-import * as nodeVerify from '../../src/ledger/ed25519Verify.ts';
+import { openKeyStoreText } from '../../src/dashboard/keyStoreReader.ts';
 
 const bytes = (min = 0, max = 300) => fc.uint8Array({ minLength: min, maxLength: max });
 const fixed = (n: number) => fc.uint8Array({ minLength: n, maxLength: n });

@@ -55,11 +55,13 @@ describe('e2e: a market round on 4 validator processes', { timeout: 240_000 }, (
     // Validator 3 (aggregator A3's node, which its consumers use) is killed while demand comes in,
     // and restarted 1.5 s later: its consumers wait for it, and it must rejoin with the same state.
     let killed = false;
+    // a gate closure wide enough for the killed validator's consumers to come back and demand
     const timing = {
-      deliveryStartMs: 1_000,
-      deliveryEndMs: 2_000,
-      responseDeadlineMs: 30_000,
-      ackWindowMs: 3_000,
+      gateClosureMs: 12_000,
+      deliveryLeadMs: 3_000,
+      deliveryLengthMs: 1_000,
+      responseWindowMs: 30_000,
+      ackWindowMs: 8_000,
     };
     const driver = new ConsortiumDriver(c, timing, (message) => {
       if (killed || !message.includes('pseudonymous demand')) return;

@@ -8,7 +8,7 @@ import { taggedSha256 } from '../../src/crypto/hash.ts';
 import { isDppError } from '../../src/errors.ts';
 import { type Block, decodeBlock, encodeBlock, MAX_BLOCK_TXS, txRootOf } from '../../src/ledger/block.ts';
 import { type BlockHeader, blockHash, decodeHeader, encodeHeader } from '../../src/ledger/blockHeader.ts';
-import { decodeCertificate, encodeCertificate, signCommitVote } from '../../src/ledger/certificate.ts';
+import { decodeCommitCertificate, encodeCertificate, signCommitVote } from '../../src/ledger/certificate.ts';
 import { CHAIN_ID, makeNetwork, member, memoTx } from './fixtures.ts';
 
 const net = makeNetwork('block tests');
@@ -143,7 +143,7 @@ describe('block encoding', () => {
       .u16(1)
       .fixed(new Uint8Array(64), 64);
     assert.throws(
-      () => decodeCertificate(unsorted.finish()),
+      () => decodeCommitCertificate(unsorted.finish()),
       (e) => e instanceof DecodeError && e.code === 'DECODE_NON_CANONICAL',
     );
     assert.throws(

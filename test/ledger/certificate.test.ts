@@ -3,15 +3,18 @@ import { describe, it } from 'node:test';
 import { toHex, utf8 } from '../../src/codec/bytes.ts';
 import { Writer } from '../../src/codec/writer.ts';
 import { orgKeyPair, orgSign } from '../../src/crypto/ed25519.ts';
+import { verifyEd25519 } from '../../src/crypto/ed25519Strict.ts';
 import { frame } from '../../src/crypto/hash.ts';
 import type { Block } from '../../src/ledger/block.ts';
 import { blockHash } from '../../src/ledger/blockHeader.ts';
 import {
   type CommitVote,
+  certifiedDigestOf,
   commitVoteBytes,
   faultTolerance,
   quorumSize,
   signCommitVote,
+  type Voters,
   verifyCommitCertificate,
 } from '../../src/ledger/certificate.ts';
 import { validatorSet } from '../../src/ledger/genesis.ts';
@@ -46,6 +49,7 @@ describe('quorum', () => {
     );
     for (let n = 1; n <= 200; n++) {
       const q = quorumSize(n);
+      assert.ok(3 * faultTolerance(n) < n, `n = ${n} tolerates fewer than a third faulty`);
       assert.ok(2 * q - n >= faultTolerance(n) + 1, `intersection for n = ${n}`);
       assert.ok(q <= n - faultTolerance(n), `liveness for n = ${n}: honest validators alone form a quorum`);
     }
@@ -178,5 +182,55 @@ describe('commit certificate verification', () => {
   it('throws on a nonsensical quorum (a caller bug, not a verdict)', () => {
     assert.throws(() => verifyCommitCertificate(block, chainId, keys, 0), RangeError);
     assert.throws(() => verifyCommitCertificate(block, chainId, keys, 5), RangeError);
+  });
+});
+
+describe('commit certificate verification, as consensus holds it (digest and injected signature check)', () => {
+  const checked: number[] = [];
+  const voters: Voters = {
+    count: keys.length,
+    verify: (i, bytes, signature) => {
+      checked.push(i);
+      return verifyEd25519(keys[i]!, bytes, signature);
+    },
+  };
+  const good = certifiedDigestOf(withVotes([vote(0), vote(1), vote(2)]));
+
+  it('names the block by its height and hash, and checks every vote through the injected check', () => {
+    assert.equal(good.height, block.header.height);
+    assert.equal(toHex(good.digest), toHex(blockHash(block.header)));
+    checked.length = 0;
+    assert.equal(verifyCommitCertificate(good, chainId, voters, quorum), true);
+    assert.deepEqual(checked, [0, 1, 2]);
+    assert.equal(verifyCommitCertificate(good, chainId, keys, quorum), true, 'or with the Ed25519 keys');
+    const rejectAll: Voters = { count: keys.length, verify: () => false };
+    assert.equal(verifyCommitCertificate(good, chainId, rejectAll, quorum), false);
+  });
+
+  it('refuses another digest, height or chain, a malformed digest, too few votes, a duplicate, an unknown validator', () => {
+    const cases: [string, Parameters<typeof verifyCommitCertificate>[0], string][] = [
+      ['another digest', { ...good, digest: new Uint8Array(32).fill(7) }, chainId],
+      ['another height', { ...good, height: good.height + 1n }, chainId],
+      ['another chain', good, 'another-chain'],
+      ['short digest', { ...good, digest: good.digest.subarray(1) }, chainId],
+      ['too few', { ...good, certificate: { view: 3n, votes: [vote(0), vote(1)] } }, chainId],
+      ['duplicate', { ...good, certificate: { view: 3n, votes: [vote(0), vote(1), vote(1)] } }, chainId],
+      [
+        'unknown validator',
+        { ...good, certificate: { view: 3n, votes: [vote(0), vote(1), { ...vote(2), validatorIndex: 4 }] } },
+        chainId,
+      ],
+      [
+        'negative index',
+        { ...good, certificate: { view: 3n, votes: [vote(0), vote(1), { ...vote(2), validatorIndex: -1 }] } },
+        chainId,
+      ],
+    ];
+    for (const [name, certified, chain] of cases)
+      assert.equal(verifyCommitCertificate(certified, chain, voters, quorum), false, name);
+  });
+
+  it('throws on a nonsensical quorum for the validator count', () => {
+    assert.throws(() => verifyCommitCertificate(good, chainId, voters, keys.length + 1), RangeError);
   });
 });

@@ -14,7 +14,7 @@ import { isDppError } from '../../src/errors.ts';
 import { decodeBlock, encodeBlock, txRootOf } from '../../src/ledger/block.ts';
 import { buildBlock } from '../../src/ledger/blockBuilder.ts';
 import { decodeHeader, encodeHeader } from '../../src/ledger/blockHeader.ts';
-import { decodeCertificate, encodeCertificate, signCommitVote } from '../../src/ledger/certificate.ts';
+import { decodeCommitCertificate, encodeCertificate, signCommitVote } from '../../src/ledger/certificate.ts';
 import { executeBlock } from '../../src/ledger/execution.ts';
 import {
   decodeMemberRecord,
@@ -93,7 +93,7 @@ function fuzz<T>(
 describe('decoders never crash (fuzz)', () => {
   fuzz('block', [encodeBlock(block), encodeBlock(built.block)], decodeBlock, encodeBlock, 1500);
   fuzz('header', [encodeHeader(block.header)], decodeHeader, encodeHeader);
-  fuzz('certificate', [encodeCertificate(block.certificate)], decodeCertificate, encodeCertificate);
+  fuzz('certificate', [encodeCertificate(block.certificate)], decodeCommitCertificate, encodeCertificate);
   fuzz(
     'receipt',
     [encodeReceipt({ status: 'ok' }), encodeReceipt({ status: 'failed', code: 'LEDGER_MEMO_EMPTY' })],

@@ -2,8 +2,8 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import fc from 'fast-check';
 import { cappedBestResponse, demandAt, ordersOf } from '../../src/market/followers.ts';
+import { fillByPriority } from '../../src/market/modeOutcome.ts';
 import { prepare } from '../../src/market/prepared.ts';
-import { fillByPriority } from '../../src/market/settlement.ts';
 import { floorWh } from '../../src/market/units.ts';
 import { arbScenario, con, gen, params, scenario } from './fixtures.ts';
 

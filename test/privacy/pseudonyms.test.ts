@@ -17,7 +17,7 @@ import {
 import {
   certificateStatus,
   certifyPseudonym,
-  decodeCertificate,
+  decodePseudonymCertificate,
   encodeCertificate,
   requestCertification,
 } from '../../src/privacy/pseudonymCertificate.ts';
@@ -95,7 +95,7 @@ describe('pseudonym certificates', () => {
   it('certify a key whose possession is proved, and round-trip their encoding', () => {
     const cert = certifyPseudonym(g, regulator, request, none, NOW_MS);
     assert.equal(certificateStatus(regulator, cert, NOW_MS), 'valid');
-    const decoded = decodeCertificate(g, encodeCertificate(cert));
+    const decoded = decodePseudonymCertificate(g, encodeCertificate(cert));
     assert.deepEqual(encodeCertificate(decoded), encodeCertificate(cert));
     assert.equal(certificateStatus(regulator, decoded, NOW_MS), 'valid');
   });
@@ -168,7 +168,7 @@ describe('pseudonym certificates', () => {
           const b = valid.slice(0, len);
           if (at < b.length) b[at]! ^= xor;
           try {
-            decodeCertificate(g, b);
+            decodePseudonymCertificate(g, b);
           } catch (e) {
             assert.ok(e instanceof DecodeError, String(e));
           }

@@ -11,6 +11,7 @@ import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import { toHex } from '../../codec/bytes.ts';
 import { MEMBER_ID } from '../../contracts/records.ts';
+import { MembersView } from '../../contracts/views.ts';
 import { decodeMemberRecord, type MemberRecord } from '../../ledger/memberRecord.ts';
 import { memberKey } from '../../ledger/stateKeys.ts';
 import type { ApiContext } from '../apiContext.ts';
@@ -114,17 +115,7 @@ export function authRoutes(app: FastifyInstance, ctx: ApiContext): void {
       url: '/v1/members',
       summary: 'The members of the genesis, as the state holds them now',
       tags: ['market'],
-      response: z.object({
-        members: z.array(
-          z.object({
-            id: z.string(),
-            role: z.string(),
-            aggregator: z.string().nullable(),
-            orgKey: z.string(),
-            suspended: z.boolean(),
-          }),
-        ),
-      }),
+      response: MembersView,
     },
     async () => {
       const queries = await ctx.queries();

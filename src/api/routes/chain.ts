@@ -9,9 +9,9 @@ import { toHex } from '../../codec/bytes.ts';
 import type { Block } from '../../ledger/block.ts';
 import type { ApiContext } from '../apiContext.ts';
 import { ApiError } from '../apiError.ts';
+import { blockView, receiptView } from '../chainViews.ts';
 import { defineRoute } from '../route.ts';
 import { BlockView, StatusView, U64Out, U64Text } from '../schemas.ts';
-import { blockView, receiptView } from '../views.ts';
 
 const Flag = z.enum(['true', 'false']).transform((s) => s === 'true');
 

@@ -12,10 +12,11 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import fastifyStatic from '@fastify/static';
 import type { FastifyInstance } from 'fastify';
-import { z } from 'zod';
+import type { z } from 'zod';
 import type { ApiContext } from '../apiContext.ts';
 import { ApiError } from '../apiError.ts';
 import { defineRoute } from '../route.ts';
+import { NetworkView, StatusView } from '../schemas.ts';
 
 /** Registers the dashboard's static files and GET /v1/network. */
 export function dashboardRoutes(app: FastifyInstance, ctx: ApiContext): void {
@@ -46,7 +47,7 @@ export function dashboardRoutes(app: FastifyInstance, ctx: ApiContext): void {
     app.get('/dashboard/*', { schema: { hide: true } }, notBuilt);
   }
 
-  let cache: { at: number; value: Promise<unknown> } | undefined;
+  let cache: { at: number; value: Promise<z.output<typeof NetworkView>> } | undefined;
   defineRoute(
     app,
     {
@@ -54,7 +55,7 @@ export function dashboardRoutes(app: FastifyInstance, ctx: ApiContext): void {
       url: '/v1/network',
       summary: 'Every validator’s status as this node sees it (null for one it cannot reach)',
       tags: ['node'],
-      response: z.unknown(),
+      response: NetworkView,
     },
     async () => {
       if (cache === undefined || Date.now() - cache.at > 500)
@@ -64,15 +65,17 @@ export function dashboardRoutes(app: FastifyInstance, ctx: ApiContext): void {
   );
 }
 
-async function networkView(ctx: ApiContext, app: FastifyInstance): Promise<unknown> {
+async function networkView(ctx: ApiContext, app: FastifyInstance): Promise<z.output<typeof NetworkView>> {
   const self = ctx.node.config.validatorIndex;
-  const own = (await app.inject({ method: 'GET', url: '/v1/status' })).json() as Record<string, unknown>;
+  // a status that is not one (a peer of another version, an error) shows as unreachable
+  const statusOf = (json: unknown) => StatusView.safeParse(json).data ?? null;
+  const own = statusOf((await app.inject({ method: 'GET', url: '/v1/status' })).json());
   const peers = await Promise.all(
     ctx.peerApis.map(async (p) => {
       if (p.url === null) return { index: p.index, api: null, status: null };
       try {
         const res = await fetch(`${p.url}/v1/status`, { signal: AbortSignal.timeout(1_000) });
-        return { index: p.index, api: p.url, status: res.ok ? ((await res.json()) as unknown) : null };
+        return { index: p.index, api: p.url, status: res.ok ? statusOf(await res.json()) : null };
       } catch {
         return { index: p.index, api: p.url, status: null };
       }

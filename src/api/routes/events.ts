@@ -1,7 +1,9 @@
 /**
- * WS /v1/events: the node's event stream (./eventBus.ts) as JSON text frames. On connect the server
- * sends `{"type":"subscribed", "seq", "height", "chainId", "types"}`, then every event published
- * from then on (optionally only the types listed in `?types=block,round-cleared`). Messages from the
+ * WS /v1/events: the node's event stream (../eventBus.ts) as JSON text frames. On connect the server
+ * sends `{"type":"subscribed", "chainId", "height", "types"}`, then every event published from then
+ * on, each with its `seq` (optionally only the types listed in `?types=block,round-cleared`): the
+ * `block` event (../schemas.ts) and the market's events, declared by the contracts
+ * (../../contracts/events.ts) — /openapi.json documents every frame's schema. Messages from the
  * client are ignored. A client that reads too slowly (more than `maxSubscriberBufferBytes` unsent)
  * is closed with code 1013 ("try again later") rather than buffered without bound; it resumes from
  * /v1/blocks. A plain HTTP GET is answered with API_UPGRADE_REQUIRED (426).
@@ -10,9 +12,11 @@ import type { FastifyInstance } from 'fastify';
 import { Gauge } from 'prom-client';
 import type { WebSocket } from 'ws';
 import { z } from 'zod';
+import { CONTRACT_EVENT_SCHEMAS } from '../../contracts/events.ts';
 import type { ApiContext } from '../apiContext.ts';
 import { ApiError } from '../apiError.ts';
 import { jsonSchemaOf, parse } from '../route.ts';
+import { BlockEvent, SubscribedFrame } from '../schemas.ts';
 
 const Query = z
   .object({
@@ -23,6 +27,15 @@ const Query = z
       .optional(),
   })
   .strict();
+
+const seq = { seq: z.number().int().describe('the stream’s number of the event, +1 per event published') };
+
+/** A frame of the stream: the subscription, then `block` and market events with their `seq`. */
+export const EventFrame = z.union([
+  SubscribedFrame,
+  BlockEvent.extend(seq),
+  ...CONTRACT_EVENT_SCHEMAS.map((e) => e.extend(seq)),
+]);
 
 /** Registers WS /v1/events. */
 export function eventRoutes(app: FastifyInstance, ctx: ApiContext): void {
@@ -45,7 +58,10 @@ export function eventRoutes(app: FastifyInstance, ctx: ApiContext): void {
       tags: ['events'],
       querystring: jsonSchemaOf(Query, 'input'),
       response: {
-        '101': { description: 'switching to WebSocket' },
+        '101': {
+          description: 'switching to WebSocket; then each text frame is one JSON event of this schema',
+          ...jsonSchemaOf(EventFrame, 'output'),
+        },
         '4xx': { description: 'refused (426 without an upgrade)' },
       },
     },

@@ -3,53 +3,98 @@
  * pseudonymous demand and clearing, bills, rings, bill responses (ciphertext only), balances,
  * reputation, receiving keys and the trace audit log. Everything answered is what every validator
  * stores: consumers appear only under their one-time pseudonyms, responses only as ciphertext.
+ *
+ * A path that names something that does not exist — a round never opened, a member not in the
+ * state, an account that is neither `grid`, a member's nor a registered pseudonym's, a pseudonym,
+ * response or receiving key not on chain — is 404 API_NOT_FOUND, never an empty 200. What exists but
+ * is still empty answers 200: a round's bills before clearing (`[]`), a member's balance before any
+ * money moved (`0`), a member's reputation before its first scored round (`newcomer`).
+ *
+ * Every answer's shape is one schema of ../../contracts/views.ts, which the typed client and the
+ * dashboard read with too.
  */
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import { fromHex, toHex } from '../../codec/bytes.ts';
+import { billAmount, billAmountJson } from '../../contracts/billAmount.ts';
 import { ContractQueries, toJson } from '../../contracts/queries.ts';
 import { billRecord, MEMBER_ID, responseRecord } from '../../contracts/records.ts';
+import {
+  BalanceView,
+  BillsView,
+  LatestRoundView,
+  ModesView,
+  PseudonymView,
+  ReceivingKeyView,
+  RegulatorView,
+  ReputationHistoryView,
+  ReputationView,
+  ResponsesView,
+  ResponseView,
+  RingView,
+  RoundView,
+  TracesView,
+} from '../../contracts/views.ts';
 import { libsodiumGroup } from '../../crypto/groupLibsodium.ts';
 import type { ApiContext } from '../apiContext.ts';
 import { ApiError } from '../apiError.ts';
-import { defineRoute } from '../route.ts';
+import { defineRoute, type RouteAnswer } from '../route.ts';
 import { Hash32, U64Text } from '../schemas.ts';
 
 const MemberId = z.string().regex(MEMBER_ID, '1..64 characters of [a-z0-9.-]');
 const Account = z
   .string()
   .regex(/^([a-z0-9][a-z0-9.-]{0,63}|p:[0-9a-f]{64})$/, 'a member id, grid, or p:<pseudonym hex>');
-const Json = z.unknown();
+const NoParams = z.object({}).strict();
+const RoundId = z.object({ id: U64Text }).strict();
+const Member = z.object({ id: MemberId }).strict();
 
 /** Registers the contract query routes. */
 export function marketRoutes(app: FastifyInstance, ctx: ApiContext): void {
   const group = libsodiumGroup();
   const queries = async () => new ContractQueries(ctx.node.store, await group);
-  const route = (url: string, summary: string, params: z.ZodType, handler: (p: never) => Promise<unknown>) =>
-    defineRoute(
-      app,
-      { method: 'GET', url, summary, tags: ['market'], params, response: Json },
-      ({ params: p }) => handler(p as never),
+  /** The round `id`, which must exist (else 404). */
+  const roundMust = (q: ContractQueries, id: bigint) => {
+    if (!q.hasRound(id)) throw new ApiError('API_NOT_FOUND', `no round ${id}`, { round: id.toString() });
+  };
+  /** The member `id`, which must exist (else 404). */
+  const memberMust = (q: ContractQueries, id: string) => {
+    const m = q.member(id);
+    if (m === undefined) throw new ApiError('API_NOT_FOUND', `no member ${id}`, { member: id });
+    return m;
+  };
+  /** A GET route of the market: its path parameters and its view. */
+  const route = <P extends z.ZodType, R extends z.ZodType>(
+    url: string,
+    summary: string,
+    params: P,
+    response: R,
+    handler: (p: z.output<P>) => RouteAnswer<R>,
+  ) =>
+    defineRoute(app, { method: 'GET', url, summary, tags: ['market'], params, response }, ({ params: p }) =>
+      handler(p),
     );
 
   route(
     '/v1/regulator',
     'The regulator’s public keys (null before setup)',
-    z.object({}).strict(),
+    NoParams,
+    RegulatorView,
     async () => ({
       regulator: (await queries()).regulator(),
     }),
   );
 
-  route('/v1/rounds', 'The latest round’s id (0 before any)', z.object({}).strict(), async () => ({
+  route('/v1/rounds', 'The latest round’s id (0 before any)', NoParams, LatestRoundView, async () => ({
     latest: (await queries()).lastRound().toString(),
   }));
 
   route(
     '/v1/rounds/:id',
     'A round: terms, offers, pseudonymous demand, clearing',
-    z.object({ id: U64Text }).strict(),
-    async (p: { id: bigint }) => {
+    RoundId,
+    RoundView,
+    async (p) => {
       const round = (await queries()).round(p.id);
       if (round === undefined) throw new ApiError('API_NOT_FOUND', `no round ${p.id}`);
       return round;
@@ -59,22 +104,34 @@ export function marketRoutes(app: FastifyInstance, ctx: ApiContext): void {
   route(
     '/v1/rounds/:id/bills',
     'The energy contracts and bills of a round',
-    z.object({ id: U64Text }).strict(),
-    async (p: { id: bigint }) => ({
-      // `record` carries the canonical bytes, which a client decodes strictly with the same schema.
-      bills: (await queries())
-        .bills(p.id)
-        .map((b) => ({ ...(toJson(b) as object), record: toHex(billRecord.encode(b)) })),
-    }),
+    RoundId,
+    BillsView,
+    async (p) => {
+      const q = await queries();
+      roundMust(q, p.id);
+      return {
+        // `amount` is the bill's parts and total (contracts/billAmount.ts); `record` carries the
+        // canonical bytes, which a client decodes strictly with the same schema.
+        bills: q.bills(p.id).map((b) => ({
+          ...toJson(b),
+          amount: billAmountJson(billAmount(b)),
+          record: toHex(billRecord.encode(b)),
+        })),
+      };
+    },
   );
 
   route(
     '/v1/rounds/:id/modes',
     'A cleared round under each trading mode (catalog, bilateral, centralised) beside the equilibrium, from on-chain data',
-    z.object({ id: U64Text }).strict(),
-    async (p: { id: bigint }) => {
-      const modes = (await queries()).tradingModes(p.id);
-      if (modes === undefined) throw new ApiError('API_NOT_FOUND', `round ${p.id} is not cleared`);
+    RoundId,
+    ModesView,
+    async (p) => {
+      const q = await queries();
+      roundMust(q, p.id);
+      const modes = q.tradingModes(p.id);
+      if (modes === undefined)
+        throw new ApiError('API_NOT_FOUND', `round ${p.id} is not cleared`, { round: p.id.toString() });
       return toJson(modes);
     },
   );
@@ -83,16 +140,24 @@ export function marketRoutes(app: FastifyInstance, ctx: ApiContext): void {
     '/v1/rounds/:id/rings/:aggregator',
     'The pseudonyms behind an aggregator in a round (its ring)',
     z.object({ id: U64Text, aggregator: MemberId }).strict(),
-    async (p: { id: bigint; aggregator: string }) => ({
-      members: (await queries()).ring(p.id, p.aggregator).map(toHex),
-    }),
+    RingView,
+    async (p) => {
+      const q = await queries();
+      roundMust(q, p.id);
+      if (memberMust(q, p.aggregator).role !== 'aggregator')
+        throw new ApiError('API_NOT_FOUND', `${p.aggregator} is not an aggregator: it has no ring`, {
+          member: p.aggregator,
+        });
+      return { members: q.ring(p.id, p.aggregator).map(toHex) };
+    },
   );
 
   route(
     '/v1/pseudonyms/:key',
     'A pseudonym’s registration',
     z.object({ key: Hash32 }).strict(),
-    async (p: { key: string }) => {
+    PseudonymView,
+    async (p) => {
       const reg = (await queries()).pseudonym(fromHex(p.key));
       if (reg === undefined) throw new ApiError('API_NOT_FOUND', 'no such pseudonym');
       return toJson(reg);
@@ -102,9 +167,11 @@ export function marketRoutes(app: FastifyInstance, ctx: ApiContext): void {
   route(
     '/v1/rounds/:id/responses',
     'The bill responses of a round, in order of arrival: addressee, ring, status — never sender or content',
-    z.object({ id: U64Text }).strict(),
-    async (p: { id: bigint }) => {
+    RoundId,
+    ResponsesView,
+    async (p) => {
       const q = await queries();
+      roundMust(q, p.id);
       return {
         responses: q.responseIds(p.id).map((id) => {
           const r = q.response(id)!;
@@ -126,19 +193,23 @@ export function marketRoutes(app: FastifyInstance, ctx: ApiContext): void {
     '/v1/responses/:id',
     'A ring-signcrypted bill response (ciphertext) and its status',
     z.object({ id: Hash32 }).strict(),
-    async (p: { id: string }) => {
+    ResponseView,
+    async (p) => {
       const r = (await queries()).response(fromHex(p.id));
       if (r === undefined) throw new ApiError('API_NOT_FOUND', 'no such response');
-      return { ...(toJson(r) as object), record: toHex(responseRecord.encode(r)) };
+      return { ...toJson(r), record: toHex(responseRecord.encode(r)) };
     },
   );
 
   route(
     '/v1/members/:id/receiving-key',
     'A generator’s receiving key',
-    z.object({ id: MemberId }).strict(),
-    async (p: { id: string }) => {
-      const key = (await queries()).receivingKey(p.id);
+    Member,
+    ReceivingKeyView,
+    async (p) => {
+      const q = await queries();
+      memberMust(q, p.id);
+      const key = q.receivingKey(p.id);
       if (key === undefined) throw new ApiError('API_NOT_FOUND', `${p.id} has no receiving key`);
       return { key: toHex(key) };
     },
@@ -148,30 +219,39 @@ export function marketRoutes(app: FastifyInstance, ctx: ApiContext): void {
     '/v1/balances/:account',
     'An account’s balance in µ¥',
     z.object({ account: Account }).strict(),
-    async (p: { account: string }) => ({
-      account: p.account,
-      microYuan: (await queries()).balance(p.account).toString(),
-    }),
-  );
-
-  route(
-    '/v1/reputation/:id',
-    'A member’s reputation and standing',
-    z.object({ id: MemberId }).strict(),
-    async (p: { id: string }) => {
-      const r = (await queries()).reputation(p.id);
-      return r === undefined ? { reputationPpm: null, status: 'newcomer' } : toJson(r);
+    BalanceView,
+    async (p) => {
+      const q = await queries();
+      if (!q.hasAccount(p.account))
+        throw new ApiError(
+          'API_NOT_FOUND',
+          `no account ${p.account}: accounts are grid, a member id or p:<a registered pseudonym>`,
+          { account: p.account },
+        );
+      return { account: p.account, microYuan: q.balance(p.account).toString() };
     },
   );
+
+  route('/v1/reputation/:id', 'A member’s reputation and standing', Member, ReputationView, async (p) => {
+    const q = await queries();
+    memberMust(q, p.id);
+    const r = q.reputation(p.id);
+    return r === undefined ? { reputationPpm: null, status: 'newcomer' as const } : toJson(r);
+  });
 
   route(
     '/v1/reputation/:id/history',
     'How each round that scored a generator or aggregator moved its reputation (oldest first, the latest 1 000)',
-    z.object({ id: MemberId }).strict(),
-    async (p: { id: string }) => ({ member: p.id, points: (await queries()).reputationHistory(p.id) }),
+    Member,
+    ReputationHistoryView,
+    async (p) => {
+      const q = await queries();
+      memberMust(q, p.id);
+      return { member: p.id, points: q.reputationHistory(p.id) };
+    },
   );
 
-  route('/v1/traces', 'The regulator’s trace audit log', z.object({}).strict(), async () => ({
+  route('/v1/traces', 'The regulator’s trace audit log', NoParams, TracesView, async () => ({
     traces: toJson((await queries()).traces()),
   }));
 }

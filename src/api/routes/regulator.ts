@@ -3,33 +3,31 @@
  *   POST /v1/regulator/traces {response, reason}
  * authorised by a signed-in session of the trading centre (../sessions.ts). The node holds the
  * regulator's keys and the trading centre's organisation key (its validator configuration names the
- * key store, read by `dpp node`); the master secret never leaves it. It traces the bill response with
- * src/privacy (the ring member who sent it, with a Chaum–Pedersen proof, and the PID opening that
- * names the organisation), records the audit event `trace.record` with the salted commitment, signed
- * with the trading centre's organisation key, waits for the commit and returns the opening to the
- * caller — the only party, besides the regulator, that learns who sent the response.
+ * key store, read by `dpp node`); the master secret never leaves it. It traces the bill response as
+ * `dpp trace` and the local driver do (../../client/actions/traceResponse.ts `traceAndCommit`: the
+ * ring member who sent it, with a Chaum–Pedersen proof, and the PID opening that names the
+ * organisation), records the audit event `trace.record` with the salted commitment — read and sent
+ * from inside the node, signed with the trading centre's organisation key — waits for the commit
+ * and returns the opening to the caller — the only party, besides the regulator, that learns who
+ * sent the response.
  *
  * A node configured without a regulator key store answers API_NOT_REGULATOR (404).
  */
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
+import { traceAndCommit } from '../../client/actions/traceResponse.ts';
 import { fromHex, toHex } from '../../codec/bytes.ts';
 import { traceRecordPayload } from '../../contracts/disputes.ts';
+import { TraceResultView } from '../../contracts/views.ts';
 import { libsodiumGroup } from '../../crypto/groupLibsodium.ts';
 import { isDppError } from '../../errors.ts';
 import { nextNonce } from '../../ledger/orgAuth.ts';
 import { signOrgTransaction } from '../../ledger/txSigning.ts';
-import { decodeCertificate, type PseudonymCertificate } from '../../privacy/pseudonymCertificate.ts';
-import { ringOf } from '../../privacy/ring.ts';
-import { decodeSigncryption } from '../../privacy/signcryptionEncoding.ts';
-import { traceToIdentity } from '../../privacy/trace.ts';
-import { commitTrace, encodeIdentityTrace } from '../../privacy/traceCommitment.ts';
+import { encodeIdentityTrace } from '../../privacy/traceCommitment.ts';
 import type { ApiContext } from '../apiContext.ts';
 import { ApiError } from '../apiError.ts';
 import { defineRoute } from '../route.ts';
 import { Hash32 } from '../schemas.ts';
-
-export type { RegulatorService } from '../apiContext.ts';
 
 const COMMIT_WAIT_MS = 30_000;
 
@@ -52,7 +50,7 @@ export function regulatorRoutes(app: FastifyInstance, ctx: ApiContext): void {
             .refine((s) => s.trim().length > 0, 'a reason'),
         })
         .strict(),
-      response: z.unknown(),
+      response: TraceResultView,
     },
     async ({ body, request }) => {
       const service = ctx.regulator;
@@ -66,19 +64,16 @@ export function regulatorRoutes(app: FastifyInstance, ctx: ApiContext): void {
       const responseId = fromHex(body!.response);
       const response = q.response(responseId);
       if (response === undefined) throw new ApiError('API_NOT_FOUND', 'no such response');
-      const group = await libsodiumGroup();
-      const params = { group, regulatorKey: service.keys.masterPublic };
-      const certificates = new Map<string, PseudonymCertificate>();
-      for (const y of response.ring) {
-        const reg = q.pseudonym(y);
-        if (reg !== undefined) certificates.set(toHex(y), decodeCertificate(group, reg.certificate));
-      }
-      const sc = decodeSigncryption(group, response.signcryption);
-      const trace = traceToIdentity(params, service.keys, sc, ringOf(response.ring), (y) =>
-        certificates.get(toHex(y)),
-      );
-      const { opening, commitment } = commitTrace(trace);
-      const payload = traceRecordPayload.encode({ response: responseId, reason: body!.reason, commitment });
+      const traced = traceAndCommit({
+        group: await libsodiumGroup(),
+        regulator: service.keys,
+        responseId,
+        response,
+        registeredCertificate: (y) => q.pseudonym(y)?.certificate,
+        reason: body!.reason,
+      });
+      const { trace, opening, commitment } = traced;
+      const payload = traceRecordPayload.encode(traced.record);
       const chainId = ctx.node.genesis.chainId;
       let nonce = nextNonce(ctx.node.store, service.orgKey.publicKey);
       let txId: string | undefined;

@@ -16,9 +16,9 @@ import { inclusionProof } from '../../ledger/merkle.ts';
 import { MAX_TX_BYTES, transactionId } from '../../ledger/transaction.ts';
 import type { ApiContext } from '../apiContext.ts';
 import { ApiError } from '../apiError.ts';
+import { proofView, receiptView } from '../chainViews.ts';
 import { defineRoute } from '../route.ts';
 import { Hash32, HexOut, TxStatusView } from '../schemas.ts';
-import { proofView, receiptView } from '../views.ts';
 
 /** Largest hex transaction in a JSON body. */
 const MAX_TX_HEX = MAX_TX_BYTES * 2;

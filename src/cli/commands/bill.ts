@@ -1,7 +1,9 @@
 /**
  * `dpp bill show|confirm|dispute|escalate|inbox|acknowledge` (docs/protocol.md §7).
- *   show         a round's bills — with `--as <consumer>`, only that consumer's own (found by the
- *                pseudonyms in its key store; the chain knows bills only by pseudonym);
+ *   show         a round's bills, each with its parts and total (contracts/billAmount.ts) or "not
+ *                metered yet" — with `--as <consumer>`, only that consumer's own (found by the
+ *                pseudonyms in its key store; the chain knows bills only by pseudonym), and what it
+ *                owes and paid over all its pseudonyms;
  *   confirm, dispute
  *                the consumer signs its verdict with the bill's pseudonym and ring-signcrypts it to
  *                the generator's receiving key within its aggregator's ring; its aggregator's node
@@ -12,20 +14,28 @@
  *                round's responses by addressee, never by sender);
  *   acknowledge  …and acknowledges them on chain, revealing bill and verdict (not the remarks).
  */
+import type { Command } from 'commander';
 import pc from 'picocolors';
-import {
-  buildBillResponse,
-  buildEscalation,
-  type OpenedResponse,
-  openBillResponse,
-} from '../../client/billResponse.ts';
+import { acknowledgeResponse } from '../../client/actions/acknowledgeResponse.ts';
+import { escalateResponse } from '../../client/actions/escalateResponse.ts';
+import { openResponse } from '../../client/actions/openResponse.ts';
+import { respondToBill } from '../../client/actions/respondToBill.ts';
+import type { OpenedResponse } from '../../client/billResponse.ts';
+import type { ConsortiumMember } from '../../client/consortiumFile.ts';
 import type { MarketReader } from '../../client/marketReader.ts';
-import { txIdOf } from '../../client/txSubmitter.ts';
-import { bytesEqual, concatBytes, fromHex, toHex } from '../../codec/bytes.ts';
-import { acknowledgePayload } from '../../contracts/billResponses.ts';
+import { keptPseudonym, keptPseudonyms, RECEIVING_ENTRY, sentResponses } from '../../client/memberSecrets.ts';
+import { bytesEqual, toHex } from '../../codec/bytes.ts';
+import {
+  type BillStatement,
+  billAmount,
+  billAmountJson,
+  billStatement,
+  billStatementJson,
+} from '../../contracts/billAmount.ts';
 import type { BillRecord, ResponseRecord, Verdict } from '../../contracts/records.ts';
-import { decodeScalar, type Scalar } from '../../crypto/group.ts';
-import type { Consortium, MemberStore } from '../consortium.ts';
+import { isDppError } from '../../errors.ts';
+import { amountText, statementText } from '../billView.ts';
+import { type AsOptions, Consortium, type MemberStore, participantCommand } from '../consortium.ts';
 import {
   CliError,
   emit,
@@ -36,9 +46,55 @@ import {
   short,
   type TxReceipt,
   time,
-  yuan,
 } from '../output.ts';
+import { ifGiven, roundId, txId, wholeNumber } from '../parse.ts';
 import { pickRound } from './round.ts';
+
+/** Adds `dpp bill …`. */
+export function register(program: Command): void {
+  const bill = program
+    .command('bill')
+    .description('bills: show, confirm or dispute (ring signcryption), escalate, inbox and acknowledge');
+  participantCommand(
+    bill.command('show').description('a round’s bills; with --as <consumer> only its own'),
+    true,
+  ).action(billShow);
+  for (const verdict of ['confirm', 'dispute'] as const) {
+    participantCommand(
+      bill
+        .command(verdict)
+        .argument('<round>', 'round')
+        .argument('<index>', 'bill index (see `dpp bill show --as <consumer>`)')
+        .description(
+          `(consumer) ${verdict} a bill privately: signed by its pseudonym, ring-signcrypted to the generator`,
+        ),
+    )
+      .option('--remarks <text>', 'free text for the generator (≤ 200 bytes, never on chain in clear)')
+      .action((round: string, index: string, opts: AsOptions & { remarks?: string }) =>
+        billRespond({ ...opts, round, index, verdict }),
+      );
+  }
+  participantCommand(
+    bill
+      .command('escalate')
+      .argument('<responseId>', 'the response `dpp bill confirm|dispute` sent')
+      .description('(consumer) report to the regulator a response its generator did not acknowledge in time'),
+  )
+    .option('--reason <text>', 'why (on chain, ≤ 200 bytes)', 'not acknowledged within the window')
+    .option('--wait', 'wait until the generator’s acknowledgement window has closed')
+    .action((response: string, opts: AsOptions & { reason: string; wait?: boolean }) =>
+      billEscalate({ ...opts, response }),
+    );
+  participantCommand(
+    bill.command('inbox').description('(generator) decrypt the bill responses addressed to it'),
+  ).action(billInbox);
+  participantCommand(
+    bill
+      .command('acknowledge')
+      .argument('[responseIds...]', 'responses to acknowledge (default: every pending one in the inbox)')
+      .description('(generator) acknowledge responses on chain: a confirmation settles the bill'),
+  ).action((responses: string[], opts: AsOptions) => billAcknowledge({ ...opts, responses }));
+}
 
 function billJson(b: BillRecord) {
   return {
@@ -55,12 +111,8 @@ function billJson(b: BillRecord) {
         ? null
         : { deliveredWh: b.meter.deliveredWh.toString(), consumedWh: b.meter.consumedWh.toString() },
     billedWh: b.billedWh.toString(),
-    totalMicroYuan: (
-      b.energyMicroYuan +
-      b.transmissionMicroYuan +
-      b.fundsMicroYuan +
-      b.consumerPenaltyMicroYuan
-    ).toString(),
+    /** The bill's parts and total, as the API gives them (`metered: false` before metering). */
+    amount: billAmountJson(billAmount(b)),
     response: b.response === null ? null : toHex(b.response),
     resolution: b.resolution,
   };
@@ -78,14 +130,37 @@ export async function responseOrFail(
   return response;
 }
 
-/** `dpp bill show`. */
-export async function runBillShow(
+/**
+ * What `member` (a consumer) owes and paid over all its pseudonyms: the chain knows its bills only
+ * under one-time pseudonyms, and only its key store (`pseudonym-r<round>` entries) links them.
+ */
+export async function consumerStatement(
   c: Consortium,
-  as: string | undefined,
-  roundArg: bigint | undefined,
-  json: boolean,
-): Promise<void> {
-  const who = as === undefined ? undefined : c.member(as);
+  member: ConsortiumMember,
+  store: MemberStore,
+): Promise<BillStatement> {
+  const reader = c.reader(member);
+  const own: BillRecord[] = [];
+  const kept = keptPseudonyms(c.group, store.store.entries);
+  for (const { round, key } of kept) {
+    let bills: BillRecord[];
+    try {
+      bills = await reader.bills(round);
+    } catch (err) {
+      // a pseudonym kept for a round that never opened on this chain: it has no bills
+      if (isDppError(err, 'API_NOT_FOUND')) continue;
+      throw err;
+    }
+    own.push(...bills.filter((b) => bytesEqual(b.consumer, key.publicKey)));
+  }
+  return billStatement(own, kept.length);
+}
+
+/** `dpp bill show`. */
+async function billShow(o: AsOptions): Promise<void> {
+  const rid = ifGiven(o.round, roundId);
+  const c = await Consortium.load(o);
+  const who = o.as === undefined ? undefined : c.member(o.as);
   if (who !== undefined && who.role !== 'consumer')
     throw new CliError(
       'CLI_WRONG_ROLE',
@@ -93,44 +168,56 @@ export async function runBillShow(
       'leave out --as to see every bill of the round',
     );
   const via = who ?? c.tradingCentre();
-  const round = await pickRound(c, via, roundArg);
+  const round = await pickRound(c, via, rid);
   let bills = await c.reader(via).bills(BigInt(round.id));
+  let statement: BillStatement | undefined;
   if (who !== undefined) {
     const store = await c.open(who);
-    const key = c.keyPair(store, `pseudonym-r${round.id}`);
+    const key = keptPseudonym(c.group, store.store.entries, BigInt(round.id));
     bills = key === undefined ? [] : bills.filter((b) => bytesEqual(b.consumer, key.publicKey));
+    statement = await consumerStatement(c, who, store);
   }
   const rows = bills.map(billJson);
-  emit(json, { round: round.id, bills: rows }, () => {
-    if (rows.length === 0) {
-      console.log(`no bills${who === undefined ? '' : ` of ${who.id}`} in round ${round.id}`);
-      return;
-    }
-    for (const b of rows) {
-      const metered =
-        b.meter === null ? 'not metered' : `billed ${mwh(b.billedWh)} → ${yuan(b.totalMicroYuan)}`;
-      console.log(
-        `  #${String(b.index).padEnd(3)} ${b.generator.padEnd(12)} → ${short(b.pseudonym)} (${b.aggregator}) ${mwh(b.contractedWh)} at ${pricePerKWh(b.priceMicroYuanPerKWh)} · ${metered} · ${pc.bold(b.status)}`,
-      );
-      // A disputed or escalated bill's response is what the regulator traces (`dpp trace <id>`).
-      if (b.response !== null && (b.status === 'disputed' || b.status === 'escalated'))
-        console.log(`       response ${b.response}`);
-    }
-  });
+  emit(
+    o.json === true,
+    {
+      round: round.id,
+      bills: rows,
+      ...(statement === undefined ? {} : { statement: billStatementJson(statement) }),
+    },
+    () => {
+      if (rows.length === 0)
+        console.log(`no bills${who === undefined ? '' : ` of ${who.id}`} in round ${round.id}`);
+      for (const [i, b] of rows.entries()) {
+        console.log(
+          `  #${String(b.index).padEnd(3)} ${b.generator.padEnd(12)} → ${short(b.pseudonym)} (${b.aggregator}) ${mwh(b.contractedWh)} at ${pricePerKWh(b.priceMicroYuanPerKWh)} · ${pc.bold(b.status)}`,
+        );
+        console.log(`       ${amountText(billAmount(bills[i]!))}`);
+        // A disputed or escalated bill's response is what the regulator traces (`dpp trace <id>`).
+        if (b.response !== null && (b.status === 'disputed' || b.status === 'escalated'))
+          console.log(`       response ${b.response}`);
+      }
+      if (who !== undefined && statement !== undefined) console.log(`${who.id} ${statementText(statement)}`);
+    },
+  );
+}
+
+/** Options of `dpp bill confirm|dispute <round> <index>`. */
+interface BillRespondOptions extends Omit<AsOptions, 'round'> {
+  readonly round: string;
+  readonly index: string;
+  readonly verdict: Verdict;
+  readonly remarks?: string;
 }
 
 /** `dpp bill confirm|dispute <round> <index>`. */
-export async function runBillRespond(
-  c: Consortium,
-  as: string | undefined,
-  round: bigint,
-  index: number,
-  verdict: Verdict,
-  remarks: string | undefined,
-  json: boolean,
-): Promise<void> {
-  const member = c.memberAs(as, ['consumer'], `${verdict} a bill`);
-  const text = remarks ?? (verdict === 'confirm' ? 'confirmed' : 'disputed');
+async function billRespond(o: BillRespondOptions): Promise<void> {
+  const { verdict } = o;
+  const round = roundId(o.round);
+  const index = wholeNumber(o.index, 'the bill index', 0, 65535, 'dpp bill confirm 1 0');
+  const c = await Consortium.load(o);
+  const member = c.memberAs(o.as, ['consumer'], `${verdict} a bill`);
+  const text = o.remarks ?? (verdict === 'confirm' ? 'confirmed' : 'disputed');
   if (Buffer.byteLength(text) > 200)
     throw new CliError('CLI_BAD_ARGUMENT', 'remarks are at most 200 bytes', 'shorten --remarks');
   const reader = c.reader(member);
@@ -143,7 +230,7 @@ export async function runBillRespond(
       `see \`dpp bill show --round ${r.id} --as ${member.id}\``,
     );
   const store = await c.open(member);
-  const key = c.keyPair(store, `pseudonym-r${round}`);
+  const key = keptPseudonym(c.group, store.store.entries, round);
   if (key === undefined || !bytesEqual(key.publicKey, bill.consumer))
     throw new CliError(
       'CLI_NOT_YOURS',
@@ -180,43 +267,32 @@ export async function runBillRespond(
   const ring = await reader.ring(round, bill.aggregator);
   const p = progress();
   p.update(`signcrypting within a ring of ${ring.length}`);
-  const { tx, traceSecret } = buildBillResponse({
-    chainId: c.file.chainId,
-    params: { group: c.group, regulatorKey: regulator.masterPublic },
+  // The response's id and trace secret are kept in the consumer's encrypted store before it is sent
+  // (both link the consumer to its response): escalating it later needs them.
+  const sent = await respondToBill(c.as(store, p), {
+    bill,
     pseudonym: key,
-    ring,
-    round,
-    bill: index,
-    aggregator: bill.aggregator,
-    generator: bill.generator,
-    receiver,
     verdict,
     remarks: text,
+    regulatorKey: regulator.masterPublic,
+    receiver,
+    ring,
+    keep: (entry) => store.save([entry]),
   });
-  const id = txIdOf(tx);
-  // Kept in the consumer's encrypted store before sending (both link the consumer to its response):
-  // escalating the response later needs its id and the trace secret that proves it is the consumer's.
-  store.save([
-    {
-      name: sentResponseName(round, index),
-      type: 'bill-response',
-      bytes: concatBytes(fromHex(id), traceSecret),
-    },
-  ]);
-  const receipt = await c.send(member, tx, p);
   p.done();
+  const id = sent.responseId;
   emit(
-    json,
+    o.json === true,
     {
       response: id,
       round: round.toString(),
       bill: index,
       verdict,
-      ringSize: ring.length,
-      receipts: [receipt],
+      ringSize: sent.ringSize,
+      receipts: [sent.receipt],
     },
     () => {
-      console.log(receiptLine(receipt));
+      console.log(receiptLine(sent.receipt));
       console.log(
         `${verdict === 'confirm' ? 'confirmation' : 'dispute'} of bill ${index} sent to ${bill.generator}: validators saw only that one of ${ring.length} consumers behind ${bill.aggregator} sent it`,
       );
@@ -230,40 +306,19 @@ export async function runBillRespond(
   );
 }
 
-/** The key-store entry that remembers the response a consumer sent for a bill. */
-function sentResponseName(round: bigint, bill: number): string {
-  return `response-r${round}-b${bill}`;
-}
-
-/** The responses a consumer's store remembers sending: which bill each answered, and its trace secret. */
-function sentResponses(
-  store: MemberStore,
-): { response: string; traceSecret: Scalar; round: bigint; bill: number }[] {
-  return store.store.entries.flatMap((e) => {
-    const m = /^response-r(\d+)-b(\d+)$/.exec(e.name);
-    if (e.type !== 'bill-response' || m === null || e.bytes.length !== 64) return [];
-    const [response, secret] = [e.bytes.subarray(0, 32), e.bytes.subarray(32)];
-    return [
-      {
-        response: toHex(response),
-        traceSecret: decodeScalar(secret),
-        round: BigInt(m[1]!),
-        bill: Number(m[2]),
-      },
-    ];
-  });
+/** Options of `dpp bill escalate <responseId>`. */
+interface BillEscalateOptions extends AsOptions {
+  readonly response: string;
+  readonly reason: string;
+  readonly wait?: boolean;
 }
 
 /** `dpp bill escalate <responseId> --as <consumer>`. */
-export async function runBillEscalate(
-  c: Consortium,
-  as: string | undefined,
-  responseId: string,
-  reason: string,
-  wait: boolean,
-  json: boolean,
-): Promise<void> {
-  const member = c.memberAs(as, ['consumer'], 'escalate a bill response');
+async function billEscalate(o: BillEscalateOptions): Promise<void> {
+  const responseId = txId(o.response, 'a response id');
+  const { reason } = o;
+  const c = await Consortium.load(o);
+  const member = c.memberAs(o.as, ['consumer'], 'escalate a bill response');
   if (Buffer.byteLength(reason) > 200)
     throw new CliError('CLI_BAD_ARGUMENT', 'the reason is at most 200 bytes', 'shorten --reason');
   const reader = c.reader(member);
@@ -272,7 +327,7 @@ export async function runBillEscalate(
   // its response answered and keeps the secret that proves it sent it (the contract refuses an
   // escalation without that proof).
   const store = await c.open(member);
-  const sent = sentResponses(store).find((x) => x.response === responseId);
+  const sent = sentResponses(store.store.entries).find((x) => x.response === responseId);
   if (sent === undefined)
     throw new CliError(
       'CLI_NOT_YOURS',
@@ -286,7 +341,7 @@ export async function runBillEscalate(
       `see \`dpp bill show --round ${sent.round} --as ${member.id}\``,
     );
   const bill = (await reader.bills(sent.round)).find((b) => b.index === sent.bill);
-  const key = c.keyPair(store, `pseudonym-r${sent.round}`);
+  const key = keptPseudonym(c.group, store.store.entries, sent.round);
   if (bill === undefined || key === undefined || bill.status !== 'issued')
     throw new CliError(
       'CLI_BAD_STATUS',
@@ -297,7 +352,7 @@ export async function runBillEscalate(
   const from = response.receivedAtMs + BigInt(round.terms.ackWindowMs) + 1n;
   const p = progress();
   if ((await reader.chainTimeMs()) < from) {
-    if (!wait)
+    if (o.wait !== true)
       throw new CliError(
         'CLI_TOO_EARLY',
         `${response.generator} may acknowledge it until ${time(from - 1n)}`,
@@ -306,21 +361,16 @@ export async function runBillEscalate(
     await c.waitForChainTime(member, from, p, `waiting for ${response.generator}'s acknowledgement window`);
   }
   const regulator = (await reader.regulator())!;
-  const tx = buildEscalation({
-    chainId: c.file.chainId,
-    params: { group: c.group, regulatorKey: regulator.masterPublic },
-    pseudonym: key,
-    response: fromHex(responseId),
+  const receipt = await escalateResponse(c.as(store, p), {
+    sent,
     signcryption: response.signcryption,
-    traceSecret: sent.traceSecret,
-    round: sent.round,
-    bill: sent.bill,
+    pseudonym: key,
+    regulatorKey: regulator.masterPublic,
     reason,
   });
-  const receipt = await c.send(member, tx, p);
   p.done();
   emit(
-    json,
+    o.json === true,
     { response: responseId, round: response.round.toString(), bill: bill.index, receipts: [receipt] },
     () => {
       console.log(receiptLine(receipt));
@@ -331,13 +381,13 @@ export async function runBillEscalate(
   );
 }
 
-/** Decrypts the pending responses addressed to `generator` (or the given ones). */
-async function pendingFor(c: Consortium, generatorId: string, ids: readonly string[] | undefined) {
-  const member = c.memberAs(generatorId, ['generator'], 'read bill responses');
+/** Decrypts the pending responses addressed to the generator `as` (or the given ones). */
+async function pendingFor(c: Consortium, as: string | undefined, ids: readonly string[] | undefined) {
+  const member = c.memberAs(as ?? '', ['generator'], 'read bill responses');
   const reader = c.reader(member);
   const wanted = ids ?? (await reader.inbox(member.id)).map((r) => r.id);
   const store = await c.open(member);
-  const receiving = c.keyPair(store, 'receiving');
+  const receiving = c.keyPair(store, RECEIVING_ENTRY);
   const regulator = await reader.regulator();
   if (receiving === undefined || regulator === null)
     throw new CliError(
@@ -345,6 +395,7 @@ async function pendingFor(c: Consortium, generatorId: string, ids: readonly stri
       'no receiving key or regulator keys yet',
       'offer in a round first (`dpp round offer`)',
     );
+  const generator = c.as(store);
   const out: { id: string; status: string; opened: OpenedResponse | null }[] = [];
   const billCache = new Map<bigint, BillRecord[]>();
   for (const id of wanted) {
@@ -361,22 +412,22 @@ async function pendingFor(c: Consortium, generatorId: string, ids: readonly stri
     }
     if (!billCache.has(response.round)) billCache.set(response.round, await reader.bills(response.round));
     const bills = billCache.get(response.round)!;
-    const opened = openBillResponse(
-      c.file.chainId,
-      { group: c.group, regulatorKey: regulator.masterPublic },
+    const opened = await openResponse(generator, {
+      id,
       receiving,
-      fromHex(id),
+      regulatorKey: regulator.masterPublic,
       response,
-      (r, i) => (r === response.round ? bills.find((b) => b.index === i) : undefined),
-    );
+      billOf: (r, i) => (r === response.round ? bills.find((b) => b.index === i) : undefined),
+    });
     out.push({ id, status: 'pending', opened });
   }
   return { member, store, rows: out };
 }
 
 /** `dpp bill inbox --as <generator>`. */
-export async function runBillInbox(c: Consortium, as: string | undefined, json: boolean): Promise<void> {
-  const { rows } = await pendingFor(c, as ?? '', undefined);
+async function billInbox(o: AsOptions): Promise<void> {
+  const c = await Consortium.load(o);
+  const { rows } = await pendingFor(c, o.as, undefined);
   const view = rows.map((r) => ({
     response: r.id,
     status: r.status,
@@ -389,7 +440,7 @@ export async function runBillInbox(c: Consortium, as: string | undefined, json: 
           remarks: r.opened.remarks,
         }),
   }));
-  emit(json, { responses: view }, () => {
+  emit(o.json === true, { responses: view }, () => {
     if (view.length === 0) console.log('no bill responses addressed to you');
     for (const v of view)
       console.log(
@@ -401,13 +452,10 @@ export async function runBillInbox(c: Consortium, as: string | undefined, json: 
 }
 
 /** `dpp bill acknowledge [responseId…] --as <generator>`. */
-export async function runBillAcknowledge(
-  c: Consortium,
-  as: string | undefined,
-  ids: readonly string[],
-  json: boolean,
-): Promise<void> {
-  const { store, rows } = await pendingFor(c, as ?? '', ids.length === 0 ? undefined : ids);
+async function billAcknowledge(o: AsOptions & { readonly responses: readonly string[] }): Promise<void> {
+  const ids = o.responses.map((x) => txId(x, 'a response id'));
+  const c = await Consortium.load(o);
+  const { store, rows } = await pendingFor(c, o.as, ids.length === 0 ? undefined : ids);
   const pending = rows.filter((r) => r.opened !== null);
   if (pending.length === 0)
     throw new CliError(
@@ -416,15 +464,16 @@ export async function runBillAcknowledge(
       'consumers answer with `dpp bill confirm|dispute`',
     );
   const p = progress();
+  const generator = c.as(store, p);
   const receipts: TxReceipt[] = [];
   const done: { response: string; round: string; bill: number; verdict: Verdict }[] = [];
   for (const r of pending) {
-    const o = r.opened!;
-    receipts.push(await c.sendOrg(store, 'bill.acknowledge', acknowledgePayload, o.acknowledgement, p));
-    done.push({ response: r.id, round: o.round.toString(), bill: o.bill, verdict: o.verdict });
+    const opened = r.opened!;
+    receipts.push(await acknowledgeResponse(generator, { opened }));
+    done.push({ response: r.id, round: opened.round.toString(), bill: opened.bill, verdict: opened.verdict });
   }
   p.done();
-  emit(json, { acknowledged: done, receipts }, () => {
+  emit(o.json === true, { acknowledged: done, receipts }, () => {
     for (const [i, d] of done.entries()) {
       console.log(receiptLine(receipts[i]!));
       console.log(

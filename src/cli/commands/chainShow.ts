@@ -2,20 +2,41 @@
  * `dpp block show <height>` and `dpp tx show <id>`: a block with its receipts, and a transaction's
  * place in the chain — the node's inclusion proof checked against the block header and the header's
  * commit certificate checked against the genesis validator keys (src/client/nodeClient.ts), so
- * "committed" here is verified, not taken on trust.
+ * "committed" here is verified, not taken on trust. `dpp tx resend <id>` sends a transaction kept in
+ * the outbox (../outbox.ts) again, byte for byte, and waits for its commit.
  */
+import type { Command } from 'commander';
 import pc from 'picocolors';
-import type { Consortium } from '../consortium.ts';
-import { CliError, emit, short, time } from '../output.ts';
+import { type AsOptions, Consortium, type ParticipantOptions, participantCommand } from '../consortium.ts';
+import { CliError, emit, plural, progress, receiptLine, short, time } from '../output.ts';
+import { txId, wholeNumber } from '../parse.ts';
+
+/** Adds `dpp block show`, `dpp tx show` and `dpp tx resend`. */
+export function register(program: Command): void {
+  const block = program.command('block').description('blocks');
+  participantCommand(
+    block.command('show').argument('<height>', 'block height').description('a block with its receipts'),
+  ).action((height: string, opts: AsOptions) => blockShow({ ...opts, height }));
+  const tx = program.command('tx').description('transactions');
+  participantCommand(
+    tx
+      .command('show')
+      .argument('<id>', 'transaction id (64 hex)')
+      .description('where a transaction is, with its inclusion proof verified'),
+  ).action((id: string, opts: AsOptions) => txShow({ ...opts, id }));
+  participantCommand(
+    tx
+      .command('resend')
+      .argument('<id>', 'a transaction a command reported as not committed (kept in outbox/)')
+      .description('send the same signed transaction again and wait for its commit (a duplicate is refused)'),
+  ).action((id: string, opts: ParticipantOptions) => txResend({ ...opts, id }));
+}
 
 /** `dpp block show`. */
-export async function runBlockShow(
-  c: Consortium,
-  as: string | undefined,
-  height: bigint,
-  json: boolean,
-): Promise<void> {
-  const client = c.client(as === undefined ? c.tradingCentre() : c.member(as));
+async function blockShow(o: AsOptions & { readonly height: string }): Promise<void> {
+  const height = BigInt(wholeNumber(o.height, 'the height', 0, Number.MAX_SAFE_INTEGER));
+  const c = await Consortium.load(o);
+  const client = c.client(o.as === undefined ? c.tradingCentre() : c.member(o.as));
   const block = await client.block(height, true).catch((err: unknown) => {
     if ((err as { code?: string }).code === 'API_NOT_FOUND')
       throw new CliError(
@@ -25,7 +46,7 @@ export async function runBlockShow(
       );
     throw err;
   });
-  emit(json, block, () => {
+  emit(o.json === true, block, () => {
     console.log(`block ${pc.bold(block.height)} ${block.hash}`);
     console.log(
       `  time ${time(block.timestampMs)} · view ${block.view} · proposer validator-${block.proposer}`,
@@ -33,7 +54,7 @@ export async function runBlockShow(
     console.log(
       `  signed by validators [${block.certificate.signers.join(', ')}] · state root ${short(block.stateRoot)}`,
     );
-    console.log(`  ${block.txIds.length} transactions`);
+    console.log(`  ${plural(block.txIds.length, 'transaction')}`);
     block.txIds.forEach((id, i) => {
       const r = block.receipts?.[i];
       console.log(
@@ -44,13 +65,10 @@ export async function runBlockShow(
 }
 
 /** `dpp tx show`. */
-export async function runTxShow(
-  c: Consortium,
-  as: string | undefined,
-  id: string,
-  json: boolean,
-): Promise<void> {
-  const client = c.client(as === undefined ? c.tradingCentre() : c.member(as));
+async function txShow(o: AsOptions & { readonly id: string }): Promise<void> {
+  const id = txId(o.id);
+  const c = await Consortium.load(o);
+  const client = c.client(o.as === undefined ? c.tradingCentre() : c.member(o.as));
   const st = await client.tx(id);
   if (st.status === 'unknown')
     throw new CliError(
@@ -71,7 +89,7 @@ export async function runTxShow(
           certificateVerified: st.certified,
         }
       : { id: st.id, status: st.status };
-  emit(json, view, () => {
+  emit(o.json === true, view, () => {
     if (st.status !== 'committed') {
       console.log(`transaction ${id}: ${st.status}`);
       return;
@@ -82,5 +100,23 @@ export async function runTxShow(
     console.log(
       `  ${st.certified ? pc.green('✓') : '-'} commit certificate ${st.certified ? 'verified against the genesis validator keys' : 'not checked'}`,
     );
+  });
+}
+
+/** `dpp tx resend`: the same signed transaction again; a copy of a committed one is refused, and its commit reported. */
+async function txResend(o: ParticipantOptions & { readonly id: string }): Promise<void> {
+  const id = txId(o.id);
+  const c = await Consortium.load(o);
+  const p = progress();
+  const r = await c.resend(id, p);
+  p.done();
+  emit(o.json === true, r, () => {
+    console.log(receiptLine(r));
+    if (r.alreadySent)
+      console.log(
+        pc.dim(
+          '  the node already had it (pending or committed): the copy was refused, nothing was sent twice',
+        ),
+      );
   });
 }

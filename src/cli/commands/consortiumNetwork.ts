@@ -2,17 +2,32 @@
  * `dpp network up|down|status --dir <consortium>`: runs the validators of an initialised
  * consortium (`dpp init`) as background processes — each logs to logs/validator-<i>.log and keeps
  * its data in data-<i>/, so `down` then `up` continues the same chain — records their process ids
- * in network.json, and reports each validator's height, view and peers from /v1/status. `down`
- * signals only the recorded processes, and only when they still run this consortium's validator.
+ * in network.json, and reports each validator's height, view and peers from /v1/status. `up`
+ * starts only the validators that are not running (so it also restarts one that was killed), after
+ * checking that their ports are free; one that exits during start-up fails the command with the
+ * first error line of its log. `down` signals only the recorded processes, and only when they
+ * still run this consortium's validator.
  */
 import { spawn } from 'node:child_process';
-import { closeSync, existsSync, mkdirSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  closeSync,
+  existsSync,
+  mkdirSync,
+  openSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import { join, resolve } from 'node:path';
 import pc from 'picocolors';
+import type { ConsortiumValidator } from '../../client/consortiumFile.ts';
 import { NodeClient } from '../../client/nodeClient.ts';
 import { loadNodeConfig } from '../../node/config.ts';
-import type { Consortium } from '../consortium.ts';
-import { CliError, emit, progress } from '../output.ts';
+import { errorLineOf } from '../../node/launcher.ts';
+import { Consortium, type ParticipantOptions } from '../consortium.ts';
+import { CliError, emit, plural, progress } from '../output.ts';
+import { runsValidator, takenPorts } from '../workFolder.ts';
 
 const BIN = resolve(import.meta.dirname, '../../../bin/dpp.mjs');
 
@@ -30,111 +45,192 @@ function readNetworkFile(dir: string): NetworkFile | undefined {
   }
 }
 
-/** True when `pid` is alive and runs `dpp node --config <config>`. */
-function runsValidator(pid: number, config: string): boolean {
-  try {
-    process.kill(pid, 0);
-  } catch {
-    return false;
-  }
-  try {
-    return readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').includes(config);
-  } catch {
-    return true; // no /proc: trust the liveness check
-  }
+/** Each validator's pid while it runs this consortium's configuration, else undefined. */
+function livePids(c: Consortium): (number | undefined)[] {
+  const f = readNetworkFile(c.dir);
+  return c.file.validators.map((v) => {
+    const config = join(c.dir, v.config);
+    const pid = f?.pids?.[v.index];
+    return typeof pid === 'number' && f?.configs?.[v.index] === config && runsValidator(pid, config)
+      ? pid
+      : undefined;
+  });
 }
 
-/** The recorded validator processes of `dir` that still run. */
-export function runningPids(dir: string): number[] {
-  const f = readNetworkFile(dir);
-  if (f === undefined || !Array.isArray(f.pids)) return [];
-  return f.pids.filter((pid, i) => typeof f.configs?.[i] === 'string' && runsValidator(pid, f.configs[i]!));
+/** A started validator process. */
+interface Started {
+  readonly validator: ConsortiumValidator;
+  readonly pid: number;
+  /** Where its log stood before it started (its errors come after). */
+  readonly logFrom: number;
+  exitCode: number | null | undefined;
 }
 
-/** Starts the consortium's validators in the background and waits until they reach each other. */
-export async function runConsortiumUp(c: Consortium, json: boolean): Promise<void> {
-  if (runningPids(c.dir).length > 0)
+/**
+ * Starts the consortium's validators that are not running in the background, and waits until every
+ * validator reaches a quorum; CLI_RUNNING when all run already.
+ */
+export async function consortiumUp({
+  consortium: c,
+  json,
+}: {
+  readonly consortium: Consortium;
+  readonly json: boolean;
+}): Promise<void> {
+  const pids = livePids(c);
+  const down = c.file.validators.filter((v) => pids[v.index] === undefined);
+  if (down.length === 0)
     throw new CliError(
       'CLI_RUNNING',
-      'the network is already up',
+      `all ${c.file.validators.length} validators of ${c.file.chainId} are already up`,
       `see \`dpp network status --dir ${c.dir}\``,
     );
+  await refuseTakenPorts(down);
+  const started = await startValidators(c, down);
+  for (const s of started) pids[s.validator.index] = s.pid;
+  const file: NetworkFile = {
+    pids: pids.map((p) => p ?? -1),
+    configs: c.file.validators.map((v) => join(c.dir, v.config)),
+    startedAtMs: Date.now(),
+  };
+  writeFileSync(join(c.dir, 'network.json'), `${JSON.stringify(file, null, 2)}\n`);
+  await waitForQuorum(c, started);
+  const restarted = down.length < c.file.validators.length;
+  emit(
+    json,
+    {
+      up: true,
+      started: started.map((s) => s.validator.index),
+      validators: c.file.validators.map((v, i) => ({ ...v, pid: pids[i] })),
+    },
+    () => {
+      console.log(
+        restarted
+          ? `${pc.green('✓')} started ${down.map((v) => v.name).join(', ')}: all ${c.file.validators.length} validators of ${c.file.chainId} are up (background)`
+          : `${pc.green('✓')} ${c.file.validators.length} validators of ${c.file.chainId} are up (background)`,
+      );
+      for (const v of c.file.validators)
+        console.log(`  ${v.name} (${v.operator ?? 'consortium'}) pid ${pids[v.index]}: ${v.api}/v1/status`);
+      console.log(pc.dim(`logs in ${join(c.dir, 'logs')}; stop with: dpp network down --dir ${c.dir}`));
+    },
+  );
+}
+
+/** CLI_PORT_IN_USE when another process listens on a port of a validator about to start. */
+async function refuseTakenPorts(validators: readonly ConsortiumValidator[]): Promise<void> {
+  for (const v of validators) {
+    const api = Number(new URL(v.api).port);
+    const taken = await takenPorts([v.p2pPort, api]);
+    if (taken.length === 0) continue;
+    throw new CliError(
+      'CLI_PORT_IN_USE',
+      `port ${taken[0]} (${v.name}'s ${taken[0] === api ? 'API' : 'p2p'}) is in use by another process: nothing was started`,
+      'another network runs on these ports? stop it, or re-create this consortium on other ports: dpp init --base-port … --dir <another folder>',
+    );
+  }
+}
+
+/** Spawns `validators` detached, each logging to logs/validator-<i>.log. */
+async function startValidators(
+  c: Consortium,
+  validators: readonly ConsortiumValidator[],
+): Promise<Started[]> {
   mkdirSync(join(c.dir, 'logs'), { recursive: true });
   const flags = (process.env.DPP_NODE_FLAGS ?? '').split(' ').filter((f) => f.length > 0);
-  const configs = c.file.validators.map((v) => join(c.dir, v.config));
   // The trading centre's validator opens its key store to trace for the regulator: check the
   // passphrase here, hand it to that process alone, and to no other validator.
   const { DPP_PASSPHRASE: _inherited, ...env } = process.env;
   const tradingCentre = c.tradingCentre();
-  const regulatorNode = configs.findIndex((config) => loadNodeConfig(config).regulatorKeyStore !== undefined);
-  if (regulatorNode >= 0 && !c.file.insecure)
+  const isRegulatorNode = (v: ConsortiumValidator) =>
+    loadNodeConfig(join(c.dir, v.config)).regulatorKeyStore !== undefined;
+  if (!c.file.insecure && validators.some(isRegulatorNode))
     await c.open(tradingCentre, 'its validator traces for the regulator');
   const passphrase = c.passphraseOf(tradingCentre);
-  const children = configs.map((config, i) => {
-    const log = openSync(join(c.dir, 'logs', `validator-${i}.log`), 'a');
-    const child = spawn(process.execPath, [...flags, BIN, 'node', '--config', config], {
+  return validators.map((v) => {
+    const logPath = logOf(c, v);
+    const logFrom = existsSync(logPath) ? statSync(logPath).size : 0;
+    const log = openSync(logPath, 'a');
+    const child = spawn(process.execPath, [...flags, BIN, 'node', '--config', join(c.dir, v.config)], {
       detached: true,
       stdio: ['ignore', log, log],
-      env: i === regulatorNode && passphrase !== undefined ? { ...env, DPP_PASSPHRASE: passphrase } : env,
+      env: isRegulatorNode(v) && passphrase !== undefined ? { ...env, DPP_PASSPHRASE: passphrase } : env,
     });
     closeSync(log);
     child.unref();
-    return child;
+    const s: Started = { validator: v, pid: child.pid ?? -1, logFrom, exitCode: undefined };
+    child.once('exit', (code) => {
+      s.exitCode = code;
+    });
+    return s;
   });
-  const pids = children.map((ch) => ch.pid ?? -1);
-  const file: NetworkFile = { pids, configs, startedAtMs: Date.now() };
-  writeFileSync(join(c.dir, 'network.json'), `${JSON.stringify(file, null, 2)}\n`);
-  const exited = new Map<number, number | null>();
-  children.forEach((ch, i) => {
-    ch.once('exit', (code) => exited.set(i, code));
-  });
+}
 
+function logOf(c: Consortium, v: ConsortiumValidator): string {
+  return join(c.dir, 'logs', `validator-${v.index}.log`);
+}
+
+/** Waits until every validator sees a quorum; a started one that exits first, or 60 s, stops those started and fails. */
+async function waitForQuorum(c: Consortium, started: readonly Started[]): Promise<void> {
   const p = progress();
   const deadline = Date.now() + 60_000;
-  const quorum = Math.floor((2 * configs.length) / 3) + 1;
+  const quorum = Math.floor((2 * c.file.validators.length) / 3) + 1;
+  const fail = async (err: CliError): Promise<never> => {
+    p.done();
+    await stopPids(started.map((s) => ({ pid: s.pid, config: join(c.dir, s.validator.config) })));
+    throw err;
+  };
   for (const v of c.file.validators) {
     const client = new NodeClient(v.api, { timeoutMs: 2_000 });
     for (;;) {
-      if (exited.has(v.index)) {
-        await stopAll(c.dir);
-        const log = tail(join(c.dir, 'logs', `validator-${v.index}.log`));
-        throw new CliError(
-          'CLI_VALIDATOR_EXITED',
-          `${v.name} exited during start-up${log === '' ? '' : `: ${log}`}`,
-          `see ${join(c.dir, 'logs', `validator-${v.index}.log`)} (a port in use? another network on ${v.api}?)`,
-        );
-      }
+      const exited = started.find((s) => s.exitCode !== undefined);
+      if (exited !== undefined) await fail(exitedError(c, exited));
       p.update(`waiting for ${v.name} to reach a quorum (${v.api})`);
       const h = await client.health().catch(() => undefined);
       if (h !== undefined && h.peers + 1 >= quorum) break;
-      if (Date.now() > deadline) {
-        await stopAll(c.dir);
-        throw new CliError(
-          'CLI_TIMEOUT',
-          `${v.name} did not come up within 60 s`,
-          `see ${join(c.dir, 'logs')} for its log`,
+      if (Date.now() > deadline)
+        await fail(
+          new CliError('CLI_TIMEOUT', `${v.name} did not come up within 60 s`, `see ${logOf(c, v)}`),
         );
-      }
       await new Promise((r) => setTimeout(r, 200));
     }
   }
-  for (const ch of children) ch.removeAllListeners('exit');
   p.done();
-  emit(json, { up: true, validators: c.file.validators.map((v, i) => ({ ...v, pid: pids[i] })) }, () => {
-    console.log(`${pc.green('✓')} ${configs.length} validators of ${c.file.chainId} are up (background)`);
-    for (const v of c.file.validators)
-      console.log(`  ${v.name} (${v.operator ?? 'consortium'}) pid ${pids[v.index]}: ${v.api}/v1/status`);
-    console.log(pc.dim(`logs in ${join(c.dir, 'logs')}; stop with: dpp network down --dir ${c.dir}`));
-  });
+}
+
+/** CLI_VALIDATOR_EXITED with the first error line its log got since it started. */
+function exitedError(c: Consortium, s: Started): CliError {
+  const path = logOf(c, s.validator);
+  const why = firstErrorLine(path, s.logFrom);
+  return new CliError(
+    'CLI_VALIDATOR_EXITED',
+    `${s.validator.name} exited during start-up: ${why ?? `exit code ${s.exitCode}, no error in its log`}`,
+    `its log: ${path}`,
+  );
+}
+
+/** The first error line of the log at `path` after byte `from`, or undefined. */
+export function firstErrorLine(path: string, from = 0): string | undefined {
+  if (!existsSync(path)) return undefined;
+  const text = readFileSync(path).subarray(from).toString('utf8');
+  for (const line of text.split('\n')) {
+    const e = errorLineOf(line);
+    if (e !== undefined) return e;
+  }
+  return undefined;
 }
 
 /** Stops the recorded validators (SIGTERM, SIGKILL after 10 s); returns how many were running. */
 async function stopAll(dir: string): Promise<number> {
   const f = readNetworkFile(dir);
   if (f === undefined) return 0;
-  const live = f.pids
-    .map((pid, i) => ({ pid, config: f.configs[i] ?? '' }))
-    .filter((x) => runsValidator(x.pid, x.config));
+  const stopped = await stopPids(f.pids.map((pid, i) => ({ pid, config: f.configs[i] ?? '' })));
+  rmSync(join(dir, 'network.json'), { force: true });
+  return stopped;
+}
+
+/** Stops those of `procs` that still run their validator; returns how many did. */
+async function stopPids(procs: readonly { pid: number; config: string }[]): Promise<number> {
+  const live = procs.filter((x) => runsValidator(x.pid, x.config));
   for (const x of live) process.kill(x.pid, 'SIGTERM');
   const until = Date.now() + 10_000;
   for (const x of live) {
@@ -146,17 +242,17 @@ async function stopAll(dir: string): Promise<number> {
       await new Promise((r) => setTimeout(r, 100));
     }
   }
-  rmSync(join(dir, 'network.json'), { force: true });
   return live.length;
 }
 
 /** `dpp network down`. */
-export async function runConsortiumDown(c: Consortium, json: boolean): Promise<void> {
+export async function consortiumDown(o: ParticipantOptions): Promise<void> {
+  const c = await Consortium.load(o);
   const p = progress();
   p.update('stopping the validators');
   const stopped = await stopAll(c.dir);
   p.done();
-  emit(json, { stopped }, () =>
+  emit(o.json === true, { stopped }, () =>
     console.log(
       stopped === 0
         ? 'the network was not running'
@@ -166,7 +262,8 @@ export async function runConsortiumDown(c: Consortium, json: boolean): Promise<v
 }
 
 /** `dpp network status`. */
-export async function runConsortiumStatus(c: Consortium, json: boolean): Promise<void> {
+export async function consortiumStatus(o: ParticipantOptions): Promise<void> {
+  const c = await Consortium.load(o);
   const rows = await Promise.all(
     c.file.validators.map(async (v) => {
       const s = await new NodeClient(v.api, { timeoutMs: 2_000 }).status().catch(() => undefined);
@@ -181,7 +278,7 @@ export async function runConsortiumStatus(c: Consortium, json: boolean): Promise
       };
     }),
   );
-  emit(json, { chainId: c.file.chainId, validators: rows }, () => {
+  emit(o.json === true, { chainId: c.file.chainId, validators: rows }, () => {
     console.log(
       `${pc.bold(c.file.chainId)} — ${rows.filter((r) => r.up).length}/${rows.length} validators up`,
     );
@@ -191,17 +288,12 @@ export async function runConsortiumStatus(c: Consortium, json: boolean): Promise
         : pc.red('down');
       console.log(`  ${r.name.padEnd(12)} ${(r.operator ?? 'consortium').padEnd(16)} ${state}`);
     }
+    const down = rows.filter((r) => !r.up).length;
+    if (down > 0)
+      console.log(
+        pc.dim(
+          `${plural(down, 'validator')} down: \`dpp network up --dir ${c.dir}\` starts ${down === 1 ? 'it' : 'them'} again`,
+        ),
+      );
   });
-}
-
-function tail(path: string): string {
-  if (!existsSync(path)) return '';
-  const lines = readFileSync(path, 'utf8').trim().split('\n');
-  const last = lines.at(-1) ?? '';
-  try {
-    const rec = JSON.parse(last) as { msg?: string; err?: string };
-    return [rec.msg, rec.err].filter((x) => x !== undefined).join(': ');
-  } catch {
-    return last.slice(0, 200);
-  }
 }

@@ -8,10 +8,50 @@
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
+import type { Command } from 'commander';
 import pc from 'picocolors';
 import { costChart, sensitivityChart } from '../../experiments/costCharts.ts';
 import { type CostReport, runCostExperiment } from '../../experiments/costExperiment.ts';
+import { ifGiven, wholeNumber } from '../parse.ts';
 import { experimentScenarios, loadMarketData } from './marketData.ts';
+
+/** The `dpp experiment` group (this file adds `cost`, ./experiments.ts `energy` and `crypto`). */
+export function experimentGroup(program: Command): Command {
+  return (
+    program.commands.find((c) => c.name() === 'experiment') ??
+    program.command('experiment').description('the experiments behind the paper claims')
+  );
+}
+
+/** Adds `dpp experiment cost`. */
+export function register(program: Command): void {
+  experimentGroup(program)
+    .command('cost')
+    .description(
+      'reputation-Stackelberg trading vs catalog, bilateral and centralised modes: cost, volume, profit',
+    )
+    .option('--json', 'print the report (report/cost.json) on stdout')
+    .option(
+      '--sensitivity',
+      'also sweep pricing rule, tariffs, outside option, reputation weight, substitution',
+    )
+    .option('--quick', 'a short run: 5 random scenarios and small sweeps')
+    .option('--random <n>', 'seeded random scenarios to run (0..1000, default 100)')
+    .option('--out <dir>', 'directory for cost.json and the charts', 'report')
+    .action(
+      async (o: { json?: boolean; sensitivity?: boolean; quick?: boolean; random?: string; out: string }) => {
+        await runExperimentCost({
+          json: o.json === true,
+          sensitivity: o.sensitivity === true,
+          quick: o.quick === true,
+          random: ifGiven(o.random, (t) =>
+            wholeNumber(t, '--random', 0, 1000, 'dpp experiment cost --random 20'),
+          ),
+          out: o.out,
+        });
+      },
+    );
+}
 
 /** Options of the command. */
 export interface ExperimentCostOptions {

@@ -3,26 +3,86 @@
  * `dpp experiment energy` and `dpp experiment crypto` (docs/experiments.md): runs the three
  * paper-claim experiments — energy on real validator processes, purchase cost
  * (`dpp experiment cost`'s computation), privacy cost (the crypto benchmark) — with a progress
- * bar on stderr, and writes their JSON, the figures and report/index.md.
+ * bar on stderr, and writes their JSON, the figures and report/index.md. The validator networks
+ * and the benchmarked schemes are loaded when an experiment runs, not with every `dpp` command.
  */
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, tmpdir, totalmem } from 'node:os';
 import { join, resolve } from 'node:path';
+import type { Command } from 'commander';
 import pc from 'picocolors';
 import { costChart, sensitivityChart } from '../../experiments/costCharts.ts';
 import { type CostReport, runCostExperiment } from '../../experiments/costExperiment.ts';
-import {
-  CRYPTO_FULL,
-  CRYPTO_QUICK,
-  type CryptoBenchResult,
-  runCryptoBench,
-} from '../../experiments/cryptoBench.ts';
+import type { CryptoBenchResult } from '../../experiments/cryptoBench.ts';
 import { cryptoChart } from '../../experiments/cryptoChart.ts';
 import { energyChart } from '../../experiments/energyChart.ts';
 import { analyseEnergy, type EnergyReport } from '../../experiments/energyModel.ts';
-import { runEnergyMeasurements } from '../../experiments/energyRun.ts';
 import { type ExperimentsReport, reportPage } from '../../experiments/reportPage.ts';
+import { wholeNumber } from '../parse.ts';
+import { experimentGroup } from './experimentCost.ts';
 import { experimentScenarios, loadMarketData } from './marketData.ts';
+
+/** Adds `dpp experiment energy`, `dpp experiment crypto` and `dpp experiments`. */
+export function register(program: Command): void {
+  const experiment = experimentGroup(program);
+  withNetworks(
+    experiment
+      .command('energy')
+      .description(
+        'CPU seconds and bytes per transaction on 1–13 real validator processes; four architectures compared',
+      )
+      .option('--quick', 'a short run (fewer validator counts, a 3 s window)')
+      .option('--out <dir>', 'directory for energy.json and energy.svg', 'report'),
+  ).action(async (o: ExperimentsArguments) => {
+    await energyExperiment(experimentsOptions(o));
+  });
+  experiment
+    .command('crypto')
+    .description('ring signcryption cost vs pairing-based schemes by ring size, round trips checked first')
+    .option('--quick', 'ring sizes 2 and 8 only, few repetitions')
+    .option('--out <dir>', 'directory for crypto.json and crypto.svg', 'report')
+    .action(async (o: Omit<ExperimentsArguments, 'basePort'>) => {
+      await cryptoExperiment(experimentsOptions({ ...o, basePort: BASE_PORT }));
+    });
+  withNetworks(
+    program
+      .command('experiments')
+      .description(
+        'energy, purchase cost and privacy cost: tables, figures and report/index.md (docs/experiments.md)',
+      )
+      .option('--quick', 'a reduced run (used by the tests)')
+      .option('--out <dir>', 'directory for the report', 'report'),
+  ).action(async (o: ExperimentsArguments) => {
+    await runExperiments(experimentsOptions(o));
+  });
+}
+
+/** The first port of the validator networks the energy experiment launches, by default. */
+const BASE_PORT = '29000';
+
+/** Adds the option of the commands that launch validator networks. */
+function withNetworks(cmd: Command): Command {
+  return cmd.option(
+    '-p, --base-port <port>',
+    'first port of the validator networks (uses 240 ports)',
+    BASE_PORT,
+  );
+}
+
+/** What the experiment commands are given. */
+interface ExperimentsArguments {
+  readonly quick?: boolean;
+  readonly out: string;
+  readonly basePort: string;
+}
+
+function experimentsOptions(o: ExperimentsArguments): ExperimentsOptions {
+  return {
+    quick: o.quick === true,
+    out: o.out,
+    basePort: wholeNumber(o.basePort, '--base-port', 1024, 65000),
+  };
+}
 
 /** Options shared by the experiment commands. */
 export interface ExperimentsOptions {
@@ -83,6 +143,7 @@ export function machineDescription(): string {
 
 /** Runs the energy experiment and writes energy.json and energy.svg. */
 export async function energyExperiment(o: ExperimentsOptions): Promise<EnergyReport> {
+  const { runEnergyMeasurements } = await import('../../experiments/energyRun.ts');
   const s = energySettings(o.quick);
   const scratch = mkdtempSync(join(tmpdir(), 'dpp-energy-'));
   try {
@@ -127,6 +188,7 @@ export function costExperiment(o: ExperimentsOptions): CostReport {
 
 /** Runs the crypto benchmark and writes crypto.json and crypto.svg. */
 export async function cryptoExperiment(o: ExperimentsOptions): Promise<CryptoBenchResult> {
+  const { CRYPTO_FULL, CRYPTO_QUICK, runCryptoBench } = await import('../../experiments/cryptoBench.ts');
   const result = await runCryptoBench({
     ...(o.quick ? CRYPTO_QUICK : CRYPTO_FULL),
     progress: progressBar('crypto'),

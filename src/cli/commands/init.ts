@@ -7,21 +7,66 @@
  * secret and certificate key; for a generator its receiving key — encrypted with one passphrase
  * (DPP_PASSPHRASE or asked), or in plaintext with `--insecure`, and consortium.json.
  */
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { isAbsolute, join, resolve } from 'node:path';
+import type { Command } from 'commander';
 import pc from 'picocolors';
+import { aggregatorOf } from '../../client/consortiumLayout.ts';
 import { createConsortium } from '../../client/consortiumSetup.ts';
 import type { KeyStoreProtection } from '../../client/keyStore.ts';
-import { aggregatorOf } from '../../client/localConsortium.ts';
 import { scenarioFromJson } from '../../market/scenarioJson.ts';
 import type { Scenario } from '../../market/types.ts';
 import { loopbackConfig } from '../../node/config.ts';
+import { DEFAULT_DIR } from '../consortium.ts';
 import { CliError, emit, progress } from '../output.ts';
+import { ifGiven, wholeNumber } from '../parse.ts';
 import { askPassphrase } from '../passphrase.ts';
-import { runningPids } from './consortiumNetwork.ts';
+import { folderKind, lossOf, refuseRunning } from '../workFolder.ts';
 
-/** Options of `dpp init`. */
-export interface InitOptions {
+/** Adds `dpp init`. */
+export function register(program: Command): void {
+  program
+    .command('init')
+    .description(
+      'create a consortium from a scenario: genesis, validator keys and configs, encrypted member key stores',
+    )
+    .option(
+      '-s, --scenario <name|file>',
+      'market scenario: case30, case118 or a scenario .json file',
+      'case30',
+    )
+    .option('-d, --dir <dir>', 'folder to create', DEFAULT_DIR)
+    .option('-v, --validators <n>', 'validators (4..64; default: the trading centre’s + one per aggregator)')
+    .option(
+      '-p, --base-port <port>',
+      'validator i listens on base + 2i (p2p) and base + 2i + 1 (API)',
+      '7400',
+    )
+    .option('--chain-id <id>', 'chain id', 'dppchain-local')
+    .option('--insecure', 'write the key stores in PLAINTEXT (local demo only)')
+    .option('--force', 'replace an existing consortium in --dir (deletes its chain data and keys)')
+    .option('--json', 'print the result as JSON')
+    .addHelpText(
+      'after',
+      '\nThe key stores are encrypted with one passphrase: DPP_PASSPHRASE, or asked on the terminal.',
+    )
+    .action(init);
+}
+
+/** What `dpp init` is given. */
+interface InitArguments {
+  readonly scenario: string;
+  readonly dir: string;
+  readonly validators?: string;
+  readonly basePort: string;
+  readonly chainId: string;
+  readonly insecure?: boolean;
+  readonly force?: boolean;
+  readonly json?: boolean;
+}
+
+/** `dpp init` with its options parsed. */
+interface InitOptions {
   readonly scenario: string;
   readonly dir: string;
   readonly validators: number | undefined;
@@ -34,24 +79,21 @@ export interface InitOptions {
 
 const SCENARIOS = resolve(import.meta.dirname, '../../../data/scenarios');
 
-/** Writes the consortium's files. */
-export async function runInit(opts: InitOptions): Promise<void> {
+/** `dpp init`: writes the consortium's files. */
+async function init(a: InitArguments): Promise<void> {
+  const opts: InitOptions = {
+    scenario: a.scenario,
+    dir: a.dir,
+    validators: ifGiven(a.validators, (t) => wholeNumber(t, '--validators', 4, 64)),
+    basePort: wholeNumber(a.basePort, '--base-port', 1024, 65000),
+    chainId: a.chainId,
+    insecure: a.insecure === true,
+    force: a.force === true,
+    json: a.json === true,
+  };
   const dir = resolve(opts.dir);
   const scenario = loadScenario(opts.scenario);
-  if (existsSync(join(dir, 'consortium.json'))) {
-    if (!opts.force)
-      throw new CliError(
-        'CLI_EXISTS',
-        `${opts.dir} already holds a consortium`,
-        'add --force to replace it (its chain data and keys are deleted), or choose another --dir',
-      );
-    if (runningPids(dir).length > 0)
-      throw new CliError(
-        'CLI_RUNNING',
-        `the consortium in ${opts.dir} is running`,
-        `stop it first: dpp network down --dir ${opts.dir}`,
-      );
-  }
+  const replacing = checkFolder(dir, opts);
   const protection: KeyStoreProtection = opts.insecure
     ? { kdf: 'none', acknowledgeInsecure: true }
     : { passphrase: await askPassphrase('every member key store of the new consortium', true) };
@@ -62,6 +104,8 @@ export async function runInit(opts: InitOptions): Promise<void> {
       'choose a longer one',
     );
 
+  if (replacing !== undefined)
+    process.stderr.write(`${pc.yellow(`replacing ${opts.dir}: deleting ${replacing}`)}\n`);
   const p = progress();
   const file = await createConsortium({
     dir,
@@ -70,7 +114,7 @@ export async function runInit(opts: InitOptions): Promise<void> {
     ...(opts.validators === undefined ? {} : { validators: opts.validators }),
     basePort: opts.basePort,
     protection,
-    replace: opts.force,
+    replace: replacing !== undefined,
     onProgress: (m) => p.update(m),
   });
   const tradingCentre = file.members.find((m) => m.role === 'trading-centre')!;
@@ -116,6 +160,30 @@ export async function runInit(opts: InitOptions): Promise<void> {
       console.log(pc.dim(`next: dpp network up --dir ${opts.dir}`));
     },
   );
+}
+
+/**
+ * What replacing `dir` deletes, in words, or undefined when it is empty. A running network is
+ * refused even with --force; a folder holding anything (a consortium, the `dpp start` demo, other
+ * files) is replaced only with --force, and the caller prints this before deleting it.
+ */
+function checkFolder(dir: string, opts: InitOptions): string | undefined {
+  const kind = folderKind(dir);
+  if (kind === 'absent' || kind === 'empty') return undefined;
+  refuseRunning(dir, opts.dir);
+  const holds =
+    kind === 'consortium'
+      ? 'a consortium'
+      : kind === 'demo'
+        ? 'the demo of `dpp start` or `dpp network up`'
+        : 'other files';
+  if (!opts.force)
+    throw new CliError(
+      'CLI_EXISTS',
+      `${opts.dir} already holds ${holds} (${lossOf(dir)}): nothing was changed`,
+      'choose another --dir, or add --force to delete them and create the consortium there',
+    );
+  return `${holds}, ${lossOf(dir)}`;
 }
 
 /** A scenario by name (data/scenarios/<name>.json) or JSON file path. */

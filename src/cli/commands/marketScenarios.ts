@@ -5,11 +5,21 @@
  */
 import { writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
+import type { Command } from 'commander';
 import { scenarioToJson } from '../../market/scenarioJson.ts';
 import { case30Scenario } from '../../market/scenarios/case30.ts';
 import { case118Scenario } from '../../market/scenarios/case118.ts';
 import type { Scenario } from '../../market/types.ts';
 import { DATA_DIR, loadMarketData } from './marketData.ts';
+
+/** Adds `dpp scenarios`. */
+export function register(program: Command): void {
+  program
+    .command('scenarios')
+    .description('build the case30 and case118 market scenarios from data/')
+    .option('--write', 'refresh the frozen copies in data/scenarios/')
+    .action((o: { write?: boolean }) => runMarketScenarios({ write: o.write === true }));
+}
 
 /** The frozen scenarios and their files. */
 export function frozenScenarios(): { file: string; scenario: Scenario; json: string }[] {
@@ -24,7 +34,7 @@ export function frozenScenarios(): { file: string; scenario: Scenario; json: str
 }
 
 /** Prints (and with `write`, saves) the built scenarios. */
-export function runMarketScenarios(write: boolean): void {
+export function runMarketScenarios({ write }: { readonly write: boolean }): void {
   for (const f of frozenScenarios()) {
     const s = f.scenario;
     const demand = Number(s.consumers.reduce((x, c) => x + c.demandWh, 0n)) / 1e6;

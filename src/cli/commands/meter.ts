@@ -6,29 +6,41 @@
  * still unmetered; the whole submission is checked before anything is signed.
  */
 import { readFileSync } from 'node:fs';
+import type { Command } from 'commander';
 import pc from 'picocolors';
-import { meterPayload } from '../../contracts/metering.ts';
-import type { Consortium } from '../consortium.ts';
+import { type MeterReading, submitMeterReadings } from '../../client/actions/submitMeterReadings.ts';
+import { type AsOptions, Consortium, participantCommand } from '../consortium.ts';
 import { CliError, emit, mwh, plural, progress, receiptLine, time } from '../output.ts';
+import { ifGiven, roundId } from '../parse.ts';
 import { pickRound } from './round.ts';
 
-interface Reading {
-  readonly bill: number;
-  readonly deliveredWh: bigint;
-  readonly consumedWh: bigint;
+/** Adds `dpp meter submit`. */
+export function register(program: Command): void {
+  const meter = program.command('meter').description('metering by the aggregators');
+  participantCommand(
+    meter.command('submit').description('(aggregator) submit meter readings of its consumers’ contracts'),
+    true,
+  )
+    .option('-f, --file <file>', 'readings: CSV lines bill,deliveredWh,consumedWh or a JSON array')
+    .option('--as-contracted', 'meter every open contract at exactly its contracted energy')
+    .option('--wait', 'wait for the delivery window to end')
+    .action(meterSubmit);
+}
+
+/** Options of `dpp meter submit`. */
+interface MeterSubmitOptions extends AsOptions {
+  readonly file?: string;
+  readonly asContracted?: boolean;
+  readonly wait?: boolean;
 }
 
 /** `dpp meter submit`. */
-export async function runMeterSubmit(
-  c: Consortium,
-  as: string | undefined,
-  roundArg: bigint | undefined,
-  file: string | undefined,
-  asContracted: boolean,
-  wait: boolean,
-  json: boolean,
-): Promise<void> {
-  const member = c.memberAs(as, ['aggregator'], 'submit meter readings');
+async function meterSubmit(o: MeterSubmitOptions): Promise<void> {
+  const { file } = o;
+  const asContracted = o.asContracted === true;
+  const roundArg = ifGiven(o.round, roundId);
+  const c = await Consortium.load(o);
+  const member = c.memberAs(o.as, ['aggregator'], 'submit meter readings');
   if ((file === undefined) === !asContracted)
     throw new CliError(
       'CLI_BAD_ARGUMENT',
@@ -45,7 +57,7 @@ export async function runMeterSubmit(
   const reader = c.reader(member);
   const mine = (await reader.bills(BigInt(round.id))).filter((b) => b.aggregator === member.id);
   const open = mine.filter((b) => b.status === 'contracted');
-  let readings: Reading[];
+  let readings: MeterReading[];
   if (asContracted) {
     readings = open.map((b) => ({ bill: b.index, deliveredWh: b.contractedWh, consumedWh: b.contractedWh }));
   } else {
@@ -77,7 +89,7 @@ export async function runMeterSubmit(
   const p = progress();
   const deliveryEnd = BigInt(round.terms.deliveryEndMs);
   if ((await reader.chainTimeMs()) < deliveryEnd) {
-    if (!wait)
+    if (o.wait !== true)
       throw new CliError(
         'CLI_TOO_EARLY',
         `the delivery window of round ${round.id} ends at ${time(deliveryEnd)}`,
@@ -86,15 +98,9 @@ export async function runMeterSubmit(
     await c.waitForChainTime(member, deliveryEnd, p, 'waiting for the delivery window to end');
   }
   const store = await c.open(member);
-  const receipt = await c.sendOrg(
-    store,
-    'meter.submit',
-    meterPayload,
-    { round: BigInt(round.id), readings },
-    p,
-  );
+  const receipt = await submitMeterReadings(c.as(store, p), { round: BigInt(round.id), readings });
   p.done();
-  emit(json, { round: round.id, aggregator: member.id, readings, receipts: [receipt] }, () => {
+  emit(o.json === true, { round: round.id, aggregator: member.id, readings, receipts: [receipt] }, () => {
     console.log(receiptLine(receipt));
     console.log(
       `${member.id} metered ${plural(readings.length, 'contract')} of round ${round.id}; the bills are ${pc.bold('issued')}`,
@@ -104,7 +110,7 @@ export async function runMeterSubmit(
   });
 }
 
-function parseReadings(path: string): Reading[] {
+function parseReadings(path: string): MeterReading[] {
   let text: string;
   try {
     text = readFileSync(path, 'utf8');

@@ -1,23 +1,35 @@
 /**
  * `dpp node --config <file>`: runs one validator in the foreground — store, consensus, p2p and the
  * HTTP + WebSocket API (src/api/, docs/api.md) — until SIGTERM or SIGINT, then shuts down cleanly (no committed data is lost on
- * a kill either: every block is one synced batch).
+ * a kill either: every block is one synced batch). The validator and its API are loaded when the
+ * command runs, so that every other `dpp` command starts without them.
  */
 
 import { existsSync } from 'node:fs';
+import type { Command } from 'commander';
 import type { RegulatorService } from '../../api/apiContext.ts';
-import { startApiServer } from '../../api/server.ts';
 import { readKeyStore } from '../../client/keyStore.ts';
-import { orgKeyPair } from '../../crypto/ed25519.ts';
-import { decodeScalar } from '../../crypto/group.ts';
+import { keptOrgKey, keptRegulatorKeys } from '../../client/memberSecrets.ts';
 import { libsodiumGroup } from '../../crypto/groupLibsodium.ts';
-import { loadNodeConfig, type NodeConfig } from '../../node/config.ts';
-import { nodeLogger } from '../../node/logger.ts';
-import { ValidatorNode } from '../../node/validatorNode.ts';
+import type { NodeConfig } from '../../node/config.ts';
 import { DASHBOARD_OUT } from '../dashboardBuild.ts';
+import { CliError } from '../output.ts';
 
-/** Starts the validator described by `configPath` and resolves when it has stopped. */
-export async function runNode(configPath: string): Promise<void> {
+/** Adds `dpp node`. */
+export function register(program: Command): void {
+  program
+    .command('node')
+    .description('run one validator (store, PBFT consensus, p2p, client endpoint) until SIGTERM')
+    .requiredOption('-c, --config <file>', 'validator configuration file (written by `dpp network up`)')
+    .action((o: { config: string }) => runNode(o));
+}
+
+/** Starts the validator described by `config` and resolves when it has stopped. */
+export async function runNode({ config: configPath }: { readonly config: string }): Promise<void> {
+  const { loadNodeConfig } = await import('../../node/config.ts');
+  const { nodeLogger } = await import('../../node/logger.ts');
+  const { ValidatorNode } = await import('../../node/validatorNode.ts');
+  const { startApiServer } = await import('../../api/server.ts');
   const config = loadNodeConfig(configPath);
   const log = nodeLogger(`validator-${config.validatorIndex}`);
   const node = await ValidatorNode.start(config, log);
@@ -27,6 +39,9 @@ export async function runNode(configPath: string): Promise<void> {
     logger: log,
     ...(regulator === undefined ? {} : { regulator }),
     ...(existsSync(dashboardDir) ? { dashboardDir } : {}),
+  }).catch(async (err: unknown) => {
+    await node.stop();
+    throw listenError(err, config.api);
   });
   log.info(
     { api: api.url, dashboard: `${api.url}/dashboard/`, regulator: regulator !== undefined },
@@ -57,6 +72,16 @@ export async function runNode(configPath: string): Promise<void> {
   });
 }
 
+/** A port in use becomes CLI_PORT_IN_USE naming it (the first error line of the validator's log). */
+function listenError(err: unknown, at: { readonly host: string; readonly port: number }): unknown {
+  if ((err as { code?: unknown }).code !== 'EADDRINUSE') return err;
+  return new CliError(
+    'CLI_PORT_IN_USE',
+    `cannot listen on ${at.host}:${at.port} (the API): the port is in use by another process`,
+    'another network runs there? stop it, or use other ports',
+  );
+}
+
 /** The regulator's keys and the trading centre's org key from the key store the config names. */
 async function regulatorService(config: NodeConfig): Promise<RegulatorService | undefined> {
   const ks = config.regulatorKeyStore;
@@ -66,17 +91,9 @@ async function regulatorService(config: NodeConfig): Promise<RegulatorService | 
     ...(passphrase === undefined ? {} : { passphrase }),
     allowInsecure: ks.insecure,
   });
-  const group = await libsodiumGroup();
-  const masterSecret = decodeScalar(store.entry('regulator-master').bytes);
-  const certKey = orgKeyPair(store.entry('regulator-cert').bytes);
   return {
     memberId: store.metadata.memberId ?? 'trading-centre',
-    orgKey: orgKeyPair(store.entry('org').bytes),
-    keys: {
-      masterSecret,
-      masterPublic: group.mulBase(masterSecret),
-      certKey,
-      certPublicKey: certKey.publicKey,
-    },
+    orgKey: keptOrgKey(store),
+    keys: keptRegulatorKeys(await libsodiumGroup(), store),
   };
 }

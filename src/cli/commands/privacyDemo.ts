@@ -5,6 +5,7 @@
  * with a ring signcryption; a validator verifies it without learning who or what; the generator
  * decrypts it; the regulator traces it to the real organisation and anyone checks the trace.
  */
+import type { Command } from 'commander';
 import pc from 'picocolors';
 import { toHex } from '../../codec/bytes.ts';
 import { libsodiumGroup } from '../../crypto/groupLibsodium.ts';
@@ -20,6 +21,18 @@ import { ringFromCertificates } from '../../privacy/ring.ts';
 import { signcrypt, unsigncrypt, verify } from '../../privacy/ringSigncryption.ts';
 import { decodeSigncryption, encodeSigncryption } from '../../privacy/signcryptionEncoding.ts';
 import { traceToIdentity, verifyIdentityTrace } from '../../privacy/trace.ts';
+import { wholeNumber } from '../parse.ts';
+
+/** Adds `dpp demo`. */
+export function register(program: Command): void {
+  program
+    .command('demo')
+    .description('privacy demo: a regulator, pseudonyms, a ring signcryption verified, decrypted and traced')
+    .option('-n, --ring-size <n>', 'consumers behind the aggregator (ring size, 1..1024)', '5')
+    .action((o: { ringSize: string }) =>
+      runPrivacyDemo({ ringSize: wholeNumber(o.ringSize, 'ring size', 1, 1024, 'dpp demo --ring-size 8') }),
+    );
+}
 
 /** Options of the demo. */
 export interface PrivacyDemoOptions {
@@ -120,6 +133,6 @@ export async function runPrivacyDemo(options: PrivacyDemoOptions): Promise<void>
     throw new Error('privacy demo: a check failed');
   }
   console.log(
-    `\n${pc.green('✓')} privacy demo complete. A local consortium chain: npx dpp network up --validators 4 (README.md).`,
+    `\n${pc.green('✓')} privacy demo complete. A local consortium chain: dpp network up --validators 4 (README.md).`,
   );
 }

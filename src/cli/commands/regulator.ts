@@ -12,34 +12,76 @@
  */
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
+import type { Command } from 'commander';
 import pc from 'picocolors';
+import { resolveDispute } from '../../client/actions/resolveDispute.ts';
+import { revokePseudonym } from '../../client/actions/revokePseudonym.ts';
+import { traceResponse } from '../../client/actions/traceResponse.ts';
 import { fromHex, toHex } from '../../codec/bytes.ts';
-import { RESOLUTIONS, resolvePayload, traceRecordPayload } from '../../contracts/disputes.ts';
-import { pseudonymRevokePayload } from '../../contracts/pseudonyms.ts';
-import { decodeCertificate, type PseudonymCertificate } from '../../privacy/pseudonymCertificate.ts';
+import { RESOLUTIONS } from '../../contracts/disputes.ts';
 import { ringOf } from '../../privacy/ring.ts';
 import { decodeSigncryption } from '../../privacy/signcryptionEncoding.ts';
-import { traceToIdentity } from '../../privacy/trace.ts';
 import {
-  commitTrace,
   decodeIdentityTrace,
   encodeIdentityTrace,
   verifyTraceOpening,
 } from '../../privacy/traceCommitment.ts';
-import type { Consortium } from '../consortium.ts';
+import { type AsOptions, Consortium, participantCommand } from '../consortium.ts';
 import { CliError, emit, progress, receiptLine, short } from '../output.ts';
+import { roundId, txId, wholeNumber } from '../parse.ts';
 import { responseOrFail } from './bill.ts';
 import { pickRound } from './round.ts';
 
+/** Adds `dpp trace`, `dpp verify-trace`, `dpp dispute resolve` and `dpp pseudonym revoke`. */
+export function register(program: Command): void {
+  participantCommand(
+    program
+      .command('trace')
+      .argument('<responseId>', 'the bill response (transaction id) to trace')
+      .description(
+        '(trading centre) trace a response to its sender, record the audit event, write the opening',
+      ),
+  )
+    .requiredOption('--reason <text>', 'why (recorded on chain, ≤ 200 bytes)')
+    .action((response: string, opts: AsOptions & { reason: string }) => trace({ ...opts, response }));
+  participantCommand(
+    program
+      .command('verify-trace')
+      .argument('<openingFile>', 'the trace opening `dpp trace` wrote (traces/<responseId>.json)')
+      .description(
+        'check a trace opening against the chain: its recorded commitment, the regulator’s certificate, the PID opening',
+      ),
+  ).action((file: string, opts: AsOptions) => verifyTrace({ ...opts, file }));
+  const dispute = program.command('dispute').description('disputes, for the regulator');
+  participantCommand(
+    dispute
+      .command('resolve')
+      .argument('<round>', 'round')
+      .argument('<index>', 'bill index')
+      .description('(trading centre) settle or void a disputed bill'),
+  )
+    .requiredOption('--outcome <outcome>', 'uphold, waive-penalties or void')
+    .option('--note <text>', 'resolution note (on chain, ≤ 200 bytes)', '')
+    .action((round: string, index: string, opts: AsOptions & { outcome: string; note: string }) =>
+      disputeResolve({ ...opts, round, index }),
+    );
+  const pseudonym = program.command('pseudonym').description('pseudonyms, for the regulator');
+  participantCommand(
+    pseudonym
+      .command('revoke')
+      .argument('<key>', 'the pseudonym key (hex, as `dpp round show` and `dpp bill show` print it)')
+      .description(
+        '(trading centre, as regulator) revoke a pseudonym: it leaves its ring and can no longer sign',
+      ),
+  ).action((key: string, opts: AsOptions) => pseudonymRevoke({ ...opts, key }));
+}
+
 /** `dpp trace`. */
-export async function runTrace(
-  c: Consortium,
-  as: string | undefined,
-  responseId: string,
-  reason: string,
-  json: boolean,
-): Promise<void> {
-  const member = c.memberAs(as, ['trading-centre'], 'trace a response');
+async function trace(o: AsOptions & { readonly response: string; readonly reason: string }): Promise<void> {
+  const responseId = txId(o.response, 'a response id');
+  const { reason } = o;
+  const c = await Consortium.load(o);
+  const member = c.memberAs(o.as, ['trading-centre'], 'trace a response');
   if (reason.trim() === '' || Buffer.byteLength(reason) > 200)
     throw new CliError(
       'CLI_BAD_ARGUMENT',
@@ -53,44 +95,31 @@ export async function runTrace(
     'check the id printed by `dpp bill confirm|dispute`',
   );
   const tc = await c.open(member);
-  const regulator = c.regulatorKeys(tc);
-  const certificates = new Map<string, PseudonymCertificate>();
-  for (const y of response.ring) {
-    const reg = await reader.pseudonym(y);
-    if (reg !== undefined) certificates.set(toHex(y), decodeCertificate(c.group, fromHex(reg.certificate)));
-  }
-  const params = { group: c.group, regulatorKey: regulator.masterPublic };
-  const sc = decodeSigncryption(c.group, response.signcryption);
-  const trace = traceToIdentity(params, regulator, sc, ringOf(response.ring), (y) =>
-    certificates.get(toHex(y)),
-  );
-  const { opening, commitment } = commitTrace(trace);
   const p = progress();
-  const receipt = await c.sendOrg(
-    tc,
-    'trace.record',
-    traceRecordPayload,
-    { response: fromHex(responseId), reason, commitment },
-    p,
-  );
+  const traced = await traceResponse(c.as(tc, p), {
+    responseId,
+    reason,
+    regulator: c.regulatorKeys(tc),
+    response,
+  });
   p.done();
   mkdirSync(join(c.dir, 'traces'), { recursive: true });
   const file = join(c.dir, 'traces', `${responseId}.json`);
   const doc = {
     type: 'dpp-trace-opening',
     response: responseId,
-    commitment: toHex(commitment),
-    salt: toHex(opening.salt),
-    trace: toHex(encodeIdentityTrace(trace)),
-    memberIndex: trace.memberIndex,
-    pseudonym: toHex(trace.pseudonym),
-    organisation: trace.opening.realIdentity,
+    commitment: toHex(traced.commitment),
+    salt: toHex(traced.opening.salt),
+    trace: toHex(encodeIdentityTrace(traced.trace)),
+    memberIndex: traced.trace.memberIndex,
+    pseudonym: toHex(traced.trace.pseudonym),
+    organisation: traced.trace.opening.realIdentity,
   };
   writeFileSync(file, `${JSON.stringify(doc, null, 2)}\n`, { mode: 0o600 });
-  emit(json, { ...doc, openingFile: file, receipts: [receipt] }, () => {
-    console.log(receiptLine(receipt));
+  emit(o.json === true, { ...doc, openingFile: file, receipts: [traced.receipt] }, () => {
+    console.log(receiptLine(traced.receipt));
     console.log(
-      `response ${short(responseId)} was sent by ring member #${trace.memberIndex} (pseudonym ${short(doc.pseudonym)}), organisation ${pc.bold(doc.organisation)}`,
+      `response ${short(responseId)} was sent by ring member #${doc.memberIndex} (pseudonym ${short(doc.pseudonym)}), organisation ${pc.bold(doc.organisation)}`,
     );
     console.log(`  audit event on chain: reason “${reason}”, commitment ${short(doc.commitment)}`);
     console.log(`  opening for the parties: ${relative(process.cwd(), file)}`);
@@ -104,13 +133,10 @@ export async function runTrace(
  * chain registered for the traced pseudonym — so neither a forged certificate nor a trace the
  * regulator never recorded passes.
  */
-export async function runVerifyTrace(
-  c: Consortium,
-  as: string | undefined,
-  file: string,
-  json: boolean,
-): Promise<void> {
-  const via = as === undefined ? c.tradingCentre() : c.member(as);
+async function verifyTrace(o: AsOptions & { readonly file: string }): Promise<void> {
+  const { file } = o;
+  const c = await Consortium.load(o);
+  const via = o.as === undefined ? c.tradingCentre() : c.member(o.as);
   const doc = readOpeningFile(file);
   const reader = c.reader(via);
   const response = await responseOrFail(reader, doc.response, 'the opening names a response not on chain');
@@ -163,7 +189,7 @@ export async function runVerifyTrace(
     organisation: trace.opening.realIdentity,
     verified: true,
   };
-  emit(json, result, () => {
+  emit(o.json === true, result, () => {
     console.log(
       `${pc.green('✓')} response ${short(doc.response)} was sent by ring member #${trace.memberIndex} (pseudonym ${short(result.pseudonym)}), organisation ${pc.bold(result.organisation)}`,
     );
@@ -209,16 +235,19 @@ function readOpeningFile(file: string): {
 }
 
 /** `dpp dispute resolve`. */
-export async function runDisputeResolve(
-  c: Consortium,
-  as: string | undefined,
-  round: bigint,
-  index: number,
-  outcome: string,
-  note: string,
-  json: boolean,
+async function disputeResolve(
+  o: Omit<AsOptions, 'round'> & {
+    readonly round: string;
+    readonly index: string;
+    readonly outcome: string;
+    readonly note: string;
+  },
 ): Promise<void> {
-  const member = c.memberAs(as, ['trading-centre'], 'resolve a dispute');
+  const { outcome, note } = o;
+  const round = roundId(o.round);
+  const index = wholeNumber(o.index, 'the bill index', 0, 65535, 'dpp dispute resolve 1 0 --outcome uphold');
+  const c = await Consortium.load(o);
+  const member = c.memberAs(o.as, ['trading-centre'], 'resolve a dispute');
   if (!(RESOLUTIONS as readonly string[]).includes(outcome))
     throw new CliError(
       'CLI_BAD_ARGUMENT',
@@ -243,28 +272,24 @@ export async function runDisputeResolve(
     );
   const tc = await c.open(member);
   const p = progress();
-  const receipt = await c.sendOrg(
-    tc,
-    'dispute.resolve',
-    resolvePayload,
-    { round, bill: index, outcome: outcome as (typeof RESOLUTIONS)[number], note },
-    p,
-  );
+  const receipt = await resolveDispute(c.as(tc, p), {
+    round,
+    bill: index,
+    outcome: outcome as (typeof RESOLUTIONS)[number],
+    note,
+  });
   p.done();
-  emit(json, { round: round.toString(), bill: index, outcome, receipts: [receipt] }, () => {
+  emit(o.json === true, { round: round.toString(), bill: index, outcome, receipts: [receipt] }, () => {
     console.log(receiptLine(receipt));
     console.log(`bill ${index} of round ${round}: ${outcome}`);
   });
 }
 
 /** `dpp pseudonym revoke <key>`. */
-export async function runPseudonymRevoke(
-  c: Consortium,
-  as: string | undefined,
-  keyHex: string,
-  json: boolean,
-): Promise<void> {
-  const member = c.memberAs(as, ['trading-centre'], 'revoke a pseudonym');
+async function pseudonymRevoke(o: AsOptions & { readonly key: string }): Promise<void> {
+  const keyHex = txId(o.key, 'a pseudonym key', 'copy it from `dpp bill show --json` (pseudonym)');
+  const c = await Consortium.load(o);
+  const member = c.memberAs(o.as, ['trading-centre'], 'revoke a pseudonym');
   const key = fromHex(keyHex);
   const reg = await c.reader(member).pseudonym(key);
   if (reg === undefined)
@@ -276,18 +301,16 @@ export async function runPseudonymRevoke(
   if (reg.revoked)
     throw new CliError('CLI_NOTHING_TO_DO', `pseudonym ${short(keyHex)} is already revoked`, 'nothing to do');
   const p = progress();
-  const receipt = await c.sendOrg(
-    await c.open(member),
-    'pseudonym.revoke',
-    pseudonymRevokePayload,
-    { key: c.group.decodePoint(key) },
-    p,
-  );
+  const receipt = await revokePseudonym(c.as(await c.open(member), p), { key: c.group.decodePoint(key) });
   p.done();
-  emit(json, { pseudonym: keyHex, round: reg.round, aggregator: reg.aggregator, receipts: [receipt] }, () => {
-    console.log(receiptLine(receipt));
-    console.log(
-      `pseudonym ${short(keyHex)} of round ${reg.round} (behind ${reg.aggregator}) is revoked: it left its ring and can no longer sign`,
-    );
-  });
+  emit(
+    o.json === true,
+    { pseudonym: keyHex, round: reg.round, aggregator: reg.aggregator, receipts: [receipt] },
+    () => {
+      console.log(receiptLine(receipt));
+      console.log(
+        `pseudonym ${short(keyHex)} of round ${reg.round} (behind ${reg.aggregator}) is revoked: it left its ring and can no longer sign`,
+      );
+    },
+  );
 }

@@ -1,6 +1,6 @@
 /**
  * `dpp round open|offer|demand|close|show|finalize`: a market round through the members' own
- * nodes (docs/protocol.md §5–§6, §10).
+ * nodes (docs/protocol.md §5–§6, §10), each step a protocol action of ../../client/actions/.
  *   open     the trading centre publishes the regulator's keys on first use, then opens the next
  *            round with the scenario's tariffs and the given windows;
  *   offer    a generator publishes its receiving key if the chain lacks it, then offers capacity;
@@ -13,32 +13,22 @@
  *   finalize the trading centre closes the books after the acknowledgement window.
  */
 
+import type { Command } from 'commander';
 import pc from 'picocolors';
+import { closeRound } from '../../client/actions/closeRound.ts';
+import { demand } from '../../client/actions/demand.ts';
+import { finalizeRound } from '../../client/actions/finalizeRound.ts';
+import { obtainPseudonym, pseudonymRoundScores } from '../../client/actions/obtainPseudonym.ts';
+import { offer } from '../../client/actions/offer.ts';
+import { openRound, type RoundWindows } from '../../client/actions/openRound.ts';
+import { publishReceivingKey } from '../../client/actions/publishReceivingKey.ts';
+import { publishRegulatorKeys } from '../../client/actions/publishRegulatorKeys.ts';
 import type { ConsortiumMember } from '../../client/consortiumFile.ts';
-import { pseudonymContractTx } from '../../client/contractTx.ts';
 import type { RoundView } from '../../client/marketReader.ts';
-import {
-  certifyForRound,
-  consumerReputationPpm,
-  reputationLevel,
-  requestPseudonym,
-} from '../../client/pseudonyms.ts';
+import { keptPseudonym, keptPseudonyms, RECEIVING_ENTRY } from '../../client/memberSecrets.ts';
 import { bytesEqual, toHex } from '../../codec/bytes.ts';
-import { finalizePayload } from '../../contracts/finalize.ts';
-import { receivingKeyPayload, receivingKeyProofBytes } from '../../contracts/membership.ts';
-import { pseudonymRegisterPayload } from '../../contracts/pseudonyms.ts';
-import { regulatorRecord } from '../../contracts/records.ts';
-import {
-  demandPayload,
-  disputesCloseAtMs,
-  offerPayload,
-  roundClosePayload,
-  roundOpenPayload,
-} from '../../contracts/rounds.ts';
-import { decodeScalar } from '../../crypto/group.ts';
-import { issuePseudoIdentity } from '../../privacy/pseudoIdentity.ts';
-import { schnorrSign } from '../../privacy/schnorr.ts';
-import type { Consortium } from '../consortium.ts';
+import { disputesCloseAtMs } from '../../contracts/rounds.ts';
+import { type AsOptions, Consortium, participantCommand } from '../consortium.ts';
 import {
   CliError,
   emit,
@@ -47,18 +37,75 @@ import {
   pricePerKWh,
   progress,
   receiptLine,
-  short,
   type TxReceipt,
   time,
   yuan,
 } from '../output.ts';
+import { duration, ifGiven, roundId, scaledDecimal } from '../parse.ts';
 
-/** Windows of a new round, in ms. */
-export interface RoundWindows {
-  readonly deliveryStartMs: bigint;
-  readonly deliveryLengthMs: bigint;
-  readonly responseWindowMs: bigint;
-  readonly ackWindowMs: bigint;
+/** Adds `dpp round …`. */
+export function register(program: Command): void {
+  const round = program
+    .command('round')
+    .description('market rounds: open, offer, demand, close, show, finalize');
+  participantCommand(
+    round
+      .command('open')
+      .description('(trading centre) open the next round; publishes the regulator keys on first use'),
+  )
+    .option('--period <label>', 'label of the delivery period')
+    .option(
+      '--gate-closure <duration>',
+      'offers, demand and pseudonyms are taken for this long after now (chain time)',
+      '5m',
+    )
+    .option('--delivery-start <duration>', 'delivery starts this long after gate closure', '5m')
+    .option('--delivery-length <duration>', 'length of the delivery window', '1m')
+    .option(
+      '--response-window <duration>',
+      'meter readings and the consumers’ answers are due this long after delivery',
+      '30m',
+    )
+    .option('--ack-window <duration>', 'a generator acknowledges a response within this long', '10m')
+    .action(roundOpen);
+  participantCommand(
+    round
+      .command('offer')
+      .description('(generator) offer capacity; publishes its receiving key first if needed'),
+    true,
+  )
+    .option('--capacity-mwh <MWh>', 'capacity offered (default: the scenario’s)')
+    .option('--cost-linear <µ¥/kWh>', 'linear cost coefficient (default: the scenario’s)')
+    .action(roundOffer);
+  participantCommand(
+    round
+      .command('demand')
+      .description('(consumer) get a one-time pseudonym for the round and state demand under it')
+      .addHelpText(
+        'after',
+        '\nThe regulator issues the pseudonym: in this local tool that means opening the trading centre’s key store too, so its passphrase is needed (asked, or DPP_PASSPHRASE). The pseudonym’s secret is saved in the consumer’s key store.',
+      ),
+    true,
+  )
+    .option('--demand-mwh <MWh>', 'energy demanded (default: the scenario’s)')
+    .option('--diversification <µ¥/kWh>', 'diversification preference φ (default: the scenario’s)')
+    .action(roundDemand);
+  participantCommand(
+    round.command('close').description('(trading centre) close the round; every validator clears it'),
+    true,
+  ).action(roundClose);
+  participantCommand(
+    round
+      .command('show')
+      .argument('[id]', 'round (default: the latest)')
+      .description('prices, contracts and the saving vs the catalog tariff'),
+  ).action((id: string | undefined, opts: AsOptions) => roundShow({ ...opts, id }));
+  participantCommand(
+    round.command('finalize').description('(trading centre) close the books and update reputations'),
+    true,
+  )
+    .option('--wait', 'wait until the acknowledgement window has closed')
+    .action(roundFinalize);
 }
 
 /** The round `id`, or the latest one when undefined; CliError when there is none. */
@@ -88,15 +135,38 @@ function requirePhase(round: RoundView, phase: RoundView['phase'], doWhat: strin
     );
 }
 
+/** Refuses `doWhat` once the round's gate has closed (the contracts would refuse it: CONTRACT_TOO_LATE). */
+async function requireGateOpen(c: Consortium, via: ConsortiumMember, round: RoundView, doWhat: string) {
+  const gate = BigInt(round.terms.gateClosureMs);
+  if ((await c.reader(via).chainTimeMs()) >= gate)
+    throw new CliError(
+      'CLI_GATE_CLOSED',
+      `round ${round.id}'s gate closed at ${time(gate)}: ${doWhat} is no longer taken`,
+      `the trading centre closes it with \`dpp round close\`; take part in the next round`,
+    );
+}
+
+/** Options of `dpp round open`. */
+interface RoundOpenOptions extends AsOptions {
+  readonly period?: string;
+  readonly gateClosure: string;
+  readonly deliveryStart: string;
+  readonly deliveryLength: string;
+  readonly responseWindow: string;
+  readonly ackWindow: string;
+}
+
 /** `dpp round open`. */
-export async function runRoundOpen(
-  c: Consortium,
-  as: string | undefined,
-  w: RoundWindows,
-  period: string | undefined,
-  json: boolean,
-): Promise<void> {
-  const member = c.memberAs(as, ['trading-centre'], 'open a round');
+async function roundOpen(o: RoundOpenOptions): Promise<void> {
+  const windows: RoundWindows = {
+    gateClosureMs: duration(o.gateClosure, '--gate-closure'),
+    deliveryLeadMs: duration(o.deliveryStart, '--delivery-start'),
+    deliveryLengthMs: duration(o.deliveryLength, '--delivery-length'),
+    responseWindowMs: duration(o.responseWindow, '--response-window'),
+    ackWindowMs: duration(o.ackWindow, '--ack-window'),
+  };
+  const c = await Consortium.load(o);
+  const member = c.memberAs(o.as, ['trading-centre'], 'open a round');
   const reader = c.reader(member);
   const latest = await reader.latestRound();
   if (latest > 0n) {
@@ -110,61 +180,28 @@ export async function runRoundOpen(
   }
   const tc = await c.open(member);
   const p = progress();
+  const client = c.as(tc, p);
   const receipts: TxReceipt[] = [];
   if ((await reader.regulator()) === null) {
-    const reg = c.regulatorKeys(tc);
     p.update('publishing the regulator’s keys (first round)');
-    receipts.push(
-      await c.sendOrg(
-        tc,
-        'regulator.setup',
-        regulatorRecord,
-        {
-          masterPublic: reg.masterPublic,
-          certPublicKey: reg.certPublicKey,
-        },
-        p,
-      ),
-    );
+    receipts.push(await publishRegulatorKeys(client, { regulator: c.regulatorKeys(tc) }));
   }
-  const s = c.scenario();
-  const tariff = s.consumers[0]!;
-  const now = await reader.chainTimeMs();
   const id = latest + 1n;
-  const start = now + w.deliveryStartMs;
-  const end = start + w.deliveryLengthMs;
-  receipts.push(
-    await c.sendOrg(
-      tc,
-      'round.open',
-      roundOpenPayload,
-      {
-        id,
-        terms: {
-          period: period ?? `round ${id}`,
-          deliveryStartMs: start,
-          deliveryEndMs: end,
-          responseDeadlineMs: end + w.responseWindowMs,
-          ackWindowMs: w.ackWindowMs,
-          catalogMicroYuanPerKWh: tariff.catalogMicroYuanPerKWh,
-          transmissionMicroYuanPerKWh: tariff.transmissionMicroYuanPerKWh,
-          fundsMicroYuanPerKWh: tariff.fundsMicroYuanPerKWh,
-          benchmarkMicroYuanPerKWh: s.parameters.benchmarkMicroYuanPerKWh,
-          reputationWeightMicroYuanPerKWh: s.parameters.reputationWeightMicroYuanPerKWh,
-          substitutionPpm: s.parameters.substitutionPpm,
-          outsideOption: s.parameters.outsideOption,
-          tolerancePpm: 50_000,
-          penaltyMicroYuanPerKWh: tariff.catalogMicroYuanPerKWh / 10n,
-        },
-      },
-      p,
-    ),
-  );
+  const opened = await openRound(client, {
+    id,
+    scenario: c.scenario(),
+    windows,
+    ...(o.period === undefined ? {} : { period: o.period }),
+  });
+  receipts.push(opened.receipt);
   p.done();
   const round = (await reader.round(id))!;
-  emit(json, { round: id.toString(), terms: round.terms, receipts }, () => {
+  emit(o.json === true, { round: id.toString(), terms: round.terms, receipts }, () => {
     for (const r of receipts) console.log(receiptLine(r));
     console.log(`round ${pc.bold(id.toString())} is open: “${round.terms.period}”`);
+    console.log(
+      `  offers and demand until gate closure at ${time(round.terms.gateClosureMs)}; close it between then and delivery`,
+    );
     console.log(`  delivery ${time(round.terms.deliveryStartMs)} → ${time(round.terms.deliveryEndMs)}`);
     console.log(
       `  responses by ${time(round.terms.responseDeadlineMs)}, acknowledged within ${Number(round.terms.ackWindowMs) / 1000} s`,
@@ -173,18 +210,26 @@ export async function runRoundOpen(
   });
 }
 
+/** Options of `dpp round offer`. */
+interface RoundOfferOptions extends AsOptions {
+  readonly capacityMwh?: string;
+  readonly costLinear?: string;
+}
+
 /** `dpp round offer`. */
-export async function runRoundOffer(
-  c: Consortium,
-  as: string | undefined,
-  roundArg: bigint | undefined,
-  capacityWh: bigint | undefined,
-  linearCost: bigint | undefined,
-  json: boolean,
-): Promise<void> {
-  const member = c.memberAs(as, ['generator'], 'offer');
-  const round = await pickRound(c, member, roundArg);
-  requirePhase(round, 'open', 'an offer', 'offers are taken between `dpp round open` and `dpp round close`');
+async function roundOffer(o: RoundOfferOptions): Promise<void> {
+  const capacityWh = ifGiven(o.capacityMwh, (t) =>
+    scaledDecimal(t, '--capacity-mwh', 6, '--capacity-mwh 40'),
+  );
+  const linearCost = ifGiven(o.costLinear, (t) =>
+    scaledDecimal(t, '--cost-linear', 0, '--cost-linear 150000'),
+  );
+  const rid = ifGiven(o.round, roundId);
+  const c = await Consortium.load(o);
+  const member = c.memberAs(o.as, ['generator'], 'offer');
+  const round = await pickRound(c, member, rid);
+  requirePhase(round, 'open', 'an offer', 'offers are taken between `dpp round open` and gate closure');
+  await requireGateOpen(c, member, round, 'an offer');
   const spec = c.scenario().generators.find((g) => g.id === member.id);
   const capacity = capacityWh ?? spec?.capacityWh;
   if (capacity === undefined || capacity === 0n)
@@ -192,8 +237,9 @@ export async function runRoundOffer(
   const store = await c.open(member);
   const reader = c.reader(member);
   const p = progress();
+  const client = c.as(store, p);
   const receipts: TxReceipt[] = [];
-  const receiving = c.keyPair(store, 'receiving');
+  const receiving = c.keyPair(store, RECEIVING_ENTRY);
   if (receiving === undefined)
     throw new CliError(
       'CLI_NO_KEY',
@@ -203,68 +249,58 @@ export async function runRoundOffer(
   const published = await reader.receivingKey(member.id);
   if (published === undefined || !bytesEqual(published, receiving.publicKey)) {
     p.update('publishing the receiving key (consumers signcrypt their bill responses to it)');
-    const proof = schnorrSign(
-      c.group,
-      'receiving-key',
-      receiving.secret,
-      receiving.publicKey,
-      receivingKeyProofBytes(c.file.chainId, member.id, receiving.publicKey),
-    );
-    receipts.push(
-      await c.sendOrg(
-        store,
-        'member.receiving-key',
-        receivingKeyPayload,
-        { key: receiving.publicKey, proof },
-        p,
-      ),
-    );
+    receipts.push(await publishReceivingKey(client, { key: receiving }));
   }
-  const offer = {
+  const value = {
     round: BigInt(round.id),
     capacityWh: capacity,
     costQuadraticMicroYuanPerMWh2: spec?.costQuadraticMicroYuanPerMWh2 ?? 0n,
     costLinearMicroYuanPerKWh: linearCost ?? spec?.costLinearMicroYuanPerKWh ?? 0n,
     costFixedMicroYuan: spec?.costFixedMicroYuan ?? 0n,
   };
-  receipts.push(await c.sendOrg(store, 'market.offer', offerPayload, offer, p));
+  receipts.push(await offer(client, value));
   p.done();
-  emit(json, { round: round.id, generator: member.id, offer, receipts }, () => {
+  emit(o.json === true, { round: round.id, generator: member.id, offer: value, receipts }, () => {
     for (const r of receipts) console.log(receiptLine(r));
     console.log(
-      `${member.id} offers ${mwh(offer.capacityWh)} in round ${round.id} (marginal cost from ${pricePerKWh(offer.costLinearMicroYuanPerKWh)})`,
+      `${member.id} offers ${mwh(value.capacityWh)} in round ${round.id} (marginal cost from ${pricePerKWh(value.costLinearMicroYuanPerKWh)})`,
     );
   });
 }
 
+/** Options of `dpp round demand`. */
+interface RoundDemandOptions extends AsOptions {
+  readonly demandMwh?: string;
+  readonly diversification?: string;
+}
+
 /** `dpp round demand`. */
-export async function runRoundDemand(
-  c: Consortium,
-  as: string | undefined,
-  roundArg: bigint | undefined,
-  demandWhArg: bigint | undefined,
-  diversification: bigint | undefined,
-  json: boolean,
-): Promise<void> {
-  const member = c.memberAs(as, ['consumer'], 'state demand');
-  const round = await pickRound(c, member, roundArg);
-  requirePhase(round, 'open', 'demand', 'demand is taken between `dpp round open` and `dpp round close`');
+async function roundDemand(o: RoundDemandOptions): Promise<void> {
+  const demandWhArg = ifGiven(o.demandMwh, (t) => scaledDecimal(t, '--demand-mwh', 6, '--demand-mwh 20'));
+  const diversification = ifGiven(o.diversification, (t) =>
+    scaledDecimal(t, '--diversification', 0, '--diversification 60000'),
+  );
+  const rid = ifGiven(o.round, roundId);
+  const c = await Consortium.load(o);
+  const member = c.memberAs(o.as, ['consumer'], 'state demand');
+  const round = await pickRound(c, member, rid);
+  requirePhase(round, 'open', 'demand', 'demand is taken between `dpp round open` and gate closure');
+  await requireGateOpen(c, member, round, 'demand');
   const id = BigInt(round.id);
   const spec = c.scenario().consumers.find((x) => x.id === member.id);
   const demandWh = demandWhArg ?? spec?.demandWh;
   if (demandWh === undefined || demandWh === 0n)
     throw new CliError('CLI_BAD_NUMBER', 'the demand must be positive', 'e.g. --demand-mwh 20');
-  const tcMember = c.tradingCentre();
   const store = await c.open(member);
   const reader = c.reader(member);
   const p = progress();
+  const consumer = c.as(store, p);
   const receipts: TxReceipt[] = [];
-  const name = `pseudonym-r${id}`;
-  let key = c.keyPair(store, name);
+  let key = keptPseudonym(c.group, store.store.entries, id);
   const registered = key === undefined ? undefined : await reader.pseudonym(key.publicKey);
   if (key === undefined || registered === undefined) {
     // The regulator's half runs here with the trading centre's key store (a local consortium).
-    const tc = await c.open(tcMember, 'the regulator issues your one-time pseudonym');
+    const tc = await c.open(c.tradingCentre(), 'the regulator issues your one-time pseudonym');
     const regulator = c.regulatorKeys(tc);
     if ((await reader.regulator()) === null)
       throw new CliError(
@@ -272,101 +308,87 @@ export async function runRoundDemand(
         'the regulator’s keys are not on chain yet',
         'the trading centre publishes them with `dpp round open`',
       );
-    const expiresAt = disputesCloseAtMs(termsOf(round)) + 3_600_000n;
-    const pid = issuePseudoIdentity(c.group, regulator, member.id);
-    const req = requestPseudonym(c.group, pid, expiresAt);
-    key = req.key;
-    store.save([{ name, type: 'pseudonym-secret', bytes: key.secret }]);
-    const payload = certifyForRound(
-      c.group,
-      regulator,
-      req.request,
-      await reader.chainTimeMs(),
-      id,
-      member.aggregator!,
-      await attestedReputation(c, store, id),
-    );
+    // The regulator attests the consumer's reputation moved by its earlier pseudonyms' round scores
+    // (here found in the consumer's own key store).
+    const earlier = keptPseudonyms(c.group, store.store.entries).filter((k) => k.round < id);
+    const roundScores = await pseudonymRoundScores(consumer, {
+      pseudonyms: earlier.map((k) => k.key.publicKey),
+    });
     p.update('the regulator registers your one-time pseudonym');
-    receipts.push(await c.sendOrg(tc, 'pseudonym.register', pseudonymRegisterPayload, payload, p));
+    const obtained = await obtainPseudonym(c.as(tc, p), {
+      member: member.id,
+      aggregator: member.aggregator!,
+      round: id,
+      terms: termsOf(round),
+      regulator,
+      roundScores,
+      keep: (entry) => store.save([entry]),
+    });
+    key = obtained.key;
+    receipts.push(obtained.receipt);
   }
-  const demand = {
+  const value = {
     round: id,
     demandWh,
     diversificationMicroYuanPerKWh: diversification ?? spec?.diversificationMicroYuanPerKWh ?? 0n,
   };
-  const tx = pseudonymContractTx(c.chain, 'market.demand', demandPayload, demand, key);
-  receipts.push(await c.send(member, tx, p));
+  receipts.push(await demand(consumer, { ...value, pseudonym: key }));
   p.done();
   const pseudonym = toHex(key.publicKey);
-  emit(json, { round: round.id, pseudonym, demand, receipts }, () => {
+  emit(o.json === true, { round: round.id, pseudonym, demand: value, receipts }, () => {
     for (const r of receipts) console.log(receiptLine(r));
     console.log(
-      `${member.id} demands ${mwh(demandWh)} in round ${round.id} as pseudonym ${short(pseudonym)} (behind ${member.aggregator})`,
+      `${member.id} demands ${mwh(demandWh)} in round ${round.id} as pseudonym ${pseudonym} (behind ${member.aggregator})`,
     );
   });
 }
 
-/**
- * The reputation level the regulator attests on a new pseudonym: the consumer's reputation moved by
- * the round scores of its earlier pseudonyms (here found in the consumer's own key store).
- */
-async function attestedReputation(
-  c: Consortium,
-  store: Awaited<ReturnType<Consortium['open']>>,
-  round: bigint,
-): Promise<number> {
-  const earlier = store.store.entries
-    .map((e) => ({ e, r: /^pseudonym-r(\d+)$/.exec(e.name) }))
-    .filter((x) => x.r !== null && BigInt(x.r[1]!) < round)
-    .sort((a, b) => (BigInt(a.r![1]!) < BigInt(b.r![1]!) ? -1 : 1));
-  const scores: number[] = [];
-  for (const { e } of earlier) {
-    const reg = await c.reader(store.member).pseudonym(c.group.mulBase(decodeScalar(e.bytes)));
-    if (reg?.roundScorePpm != null) scores.push(reg.roundScorePpm);
-  }
-  return reputationLevel(consumerReputationPpm(scores));
-}
-
 /** `dpp round close`. */
-export async function runRoundClose(
-  c: Consortium,
-  as: string | undefined,
-  roundArg: bigint | undefined,
-  json: boolean,
-): Promise<void> {
-  const member = c.memberAs(as, ['trading-centre'], 'close a round');
-  const round = await pickRound(c, member, roundArg);
+async function roundClose(o: AsOptions): Promise<void> {
+  const rid = ifGiven(o.round, roundId);
+  const c = await Consortium.load(o);
+  const member = c.memberAs(o.as, ['trading-centre'], 'close a round');
+  const round = await pickRound(c, member, rid);
   requirePhase(
     round,
     'open',
     'closing',
     `round ${round.id} was closed already; see \`dpp round show ${round.id}\``,
   );
+  const gate = BigInt(round.terms.gateClosureMs);
+  const untilGate = gate - (await c.reader(member).chainTimeMs());
+  if (untilGate > CLOSE_WAIT_MS)
+    throw new CliError(
+      'CLI_TOO_EARLY',
+      `round ${round.id}'s gate closes at ${time(gate)}, in ${Math.ceil(Number(untilGate) / 60_000)} min: offers and demand are still taken`,
+      'run `dpp round close` again from gate closure on (it waits when gate closure is at most 10 min away)',
+    );
   const tc = await c.open(member);
   const p = progress();
+  const client = c.as(tc, p);
+  if (untilGate > 0n) await client.waitForChainTime({ until: gate, what: 'waiting for gate closure' });
   p.update('closing — every validator computes the equilibrium');
-  const receipt = await c.sendOrg(tc, 'round.close', roundClosePayload, { round: BigInt(round.id) }, p);
+  const closed = await closeRound(client, { round: BigInt(round.id) });
   p.done();
-  const cleared = (await c.reader(member).round(BigInt(round.id)))!;
-  emit(json, { ...summary(cleared), receipts: [receipt] }, () => {
-    console.log(receiptLine(receipt));
-    printRound(cleared);
+  emit(o.json === true, { ...summary(closed.round), receipts: [closed.receipt] }, () => {
+    console.log(receiptLine(closed.receipt));
+    printRound(closed.round);
   });
 }
 
+/** How long `dpp round close` waits for a gate closure ahead of it. */
+const CLOSE_WAIT_MS = 600_000n;
+
 /** `dpp round show [id]`. */
-export async function runRoundShow(
-  c: Consortium,
-  as: string | undefined,
-  roundArg: bigint | undefined,
-  json: boolean,
-): Promise<void> {
-  const via = as === undefined ? c.tradingCentre() : c.member(as);
-  const round = await pickRound(c, via, roundArg);
+async function roundShow(o: AsOptions & { readonly id: string | undefined }): Promise<void> {
+  const rid = ifGiven(o.id, roundId);
+  const c = await Consortium.load(o);
+  const via = o.as === undefined ? c.tradingCentre() : c.member(o.as);
+  const round = await pickRound(c, via, rid);
   const bills = await c.reader(via).bills(BigInt(round.id));
   const byStatus: Record<string, number> = {};
   for (const b of bills) byStatus[b.status] = (byStatus[b.status] ?? 0) + 1;
-  emit(json, { ...summary(round), terms: round.terms, bills: byStatus }, () => {
+  emit(o.json === true, { ...summary(round), terms: round.terms, bills: byStatus }, () => {
     printRound(round);
     if (bills.length > 0)
       console.log(
@@ -378,15 +400,11 @@ export async function runRoundShow(
 }
 
 /** `dpp round finalize`. */
-export async function runRoundFinalize(
-  c: Consortium,
-  as: string | undefined,
-  roundArg: bigint | undefined,
-  wait: boolean,
-  json: boolean,
-): Promise<void> {
-  const member = c.memberAs(as, ['trading-centre'], 'finalize a round');
-  const round = await pickRound(c, member, roundArg);
+async function roundFinalize(o: AsOptions & { readonly wait?: boolean }): Promise<void> {
+  const rid = ifGiven(o.round, roundId);
+  const c = await Consortium.load(o);
+  const member = c.memberAs(o.as, ['trading-centre'], 'finalize a round');
+  const round = await pickRound(c, member, rid);
   requirePhase(
     round,
     'cleared',
@@ -399,7 +417,7 @@ export async function runRoundFinalize(
   const reader = c.reader(member);
   const p = progress();
   if ((await reader.chainTimeMs()) < closesAt) {
-    if (!wait)
+    if (o.wait !== true)
       throw new CliError(
         'CLI_TOO_EARLY',
         `round ${round.id} can be finalized from ${time(closesAt)}, when no response can still be acknowledged or escalated`,
@@ -413,12 +431,12 @@ export async function runRoundFinalize(
     );
   }
   const tc = await c.open(member);
-  const receipt = await c.sendOrg(tc, 'round.finalize', finalizePayload, { round: BigInt(round.id) }, p);
+  const receipt = await finalizeRound(c.as(tc, p), { round: BigInt(round.id) });
   p.done();
   const bills = await reader.bills(BigInt(round.id));
   const settled = bills.filter((b) => b.status === 'settled').length;
   emit(
-    json,
+    o.json === true,
     { round: round.id, phase: 'finalized', settled, bills: bills.length, receipts: [receipt] },
     () => {
       console.log(receiptLine(receipt));
@@ -441,6 +459,7 @@ function summary(r: RoundView) {
   return {
     round: r.id,
     phase: r.phase,
+    cancelReason: r.cancelReason,
     period: r.terms.period,
     offers: r.offers.length,
     demands: r.demands.length,
@@ -456,8 +475,10 @@ function printRound(r: RoundView): void {
     `round ${pc.bold(r.id)} (${r.terms.period}): ${pc.bold(r.phase)} · ${plural(s.offers, 'offer')} · ${plural(s.demands, 'pseudonymous demand')}`,
   );
   console.log(
-    `  delivery ${time(r.terms.deliveryStartMs)} → ${time(r.terms.deliveryEndMs)}; responses by ${time(r.terms.responseDeadlineMs)}`,
+    `  gate closure ${time(r.terms.gateClosureMs)}; delivery ${time(r.terms.deliveryStartMs)} → ${time(r.terms.deliveryEndMs)}; responses by ${time(r.terms.responseDeadlineMs)}`,
   );
+  if (r.phase === 'cancelled')
+    console.log(`  ${pc.yellow('cancelled')}: ${r.cancelReason ?? 'no reason recorded'}`);
   const cl = r.clearing;
   if (cl === null) return;
   for (const pr of cl.prices)

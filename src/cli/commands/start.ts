@@ -4,20 +4,47 @@
  * them, with the 4 validators (the trading centre and the aggregators) as separate processes — then
  * trading rounds, one summary line each, until Ctrl-C (or `--rounds N`).
  */
-import { readFileSync, rmSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
+import type { Command } from 'commander';
 import pc from 'picocolors';
+import { consortiumMembers, layoutValidators } from '../../client/consortiumLayout.ts';
 import { DEMO_REGULATOR_KEY_STORE, DemoKeyStores, demoRegulator } from '../../client/demoKeyStores.ts';
-import {
-  ConsortiumDriver,
-  consortiumMembers,
-  localConsortium,
-  type RoundSummary,
-} from '../../client/localConsortium.ts';
+import { ConsortiumDriver, localConsortium, type RoundSummary } from '../../client/localConsortium.ts';
 import { libsodiumGroup } from '../../crypto/groupLibsodium.ts';
+import { isDppError } from '../../errors.ts';
 import { scenarioFromJson } from '../../market/scenarioJson.ts';
-import { launchNetwork } from '../../node/launcher.ts';
+import type { Scenario } from '../../market/types.ts';
+import { errorLineOf, type LocalNetwork, launchNetwork } from '../../node/launcher.ts';
 import { ensureDashboard } from '../dashboardBuild.ts';
+import { plural } from '../output.ts';
+import { ifGiven, wholeNumber } from '../parse.ts';
+import { prepareDemoFolder, validatorPorts } from '../workFolder.ts';
+
+/** Adds `dpp start`. */
+export function register(program: Command): void {
+  program
+    .command('start')
+    .description(
+      'a local consortium from the case30 scenario (4 validator processes) trading round after round',
+    )
+    .option('-r, --rounds <n>', 'stop after n rounds (default: until Ctrl-C)')
+    .option(
+      '-d, --dir <dir>',
+      'folder for genesis, keys and data (a stopped demo there is replaced; a running one is refused)',
+      '.dpp/start',
+    )
+    .option('-p, --base-port <port>', 'first port (validator i uses base + 2i and base + 2i + 1)', '7200')
+    .option('--force', 'replace a --dir that holds other files (never a `dpp init` consortium)')
+    .action((o: { rounds?: string; dir: string; basePort: string; force?: boolean }) =>
+      runStart({
+        rounds: ifGiven(o.rounds, (t) => wholeNumber(t, '--rounds', 1, 100_000, 'dpp start --rounds 3')),
+        dir: o.dir,
+        basePort: wholeNumber(o.basePort, '--base-port', 1024, 65000),
+        force: o.force === true,
+      }),
+    );
+}
 
 /** Options of `dpp start`. */
 export interface StartOptions {
@@ -25,28 +52,93 @@ export interface StartOptions {
   readonly rounds: number | undefined;
   readonly dir: string;
   readonly basePort: number;
+  /** Replace a folder that holds other files (never a `dpp init` consortium, never a running one). */
+  readonly force: boolean;
 }
 
 const SCENARIO = resolve(import.meta.dirname, '../../../data/scenarios/case30.json');
 
-/** Runs the local consortium; resolves when it has stopped. */
+/** A run of the demo: its network once launched, the rounds done, and how it is being stopped. */
+interface DemoRun {
+  net?: LocalNetwork;
+  rounds: number;
+  stopping?: Promise<void>;
+  interrupted?: Promise<never>;
+}
+
+/**
+ * Runs the local consortium; resolves when it has stopped. The folder is checked first (see
+ * ../workFolder.ts: a stopped demo is replaced, a running network, ports in use or a `dpp init`
+ * consortium are refused); Ctrl-C stops the validators and says how many rounds ran.
+ */
 export async function runStart(opts: StartOptions): Promise<void> {
   const scenario = scenarioFromJson(JSON.parse(readFileSync(SCENARIO, 'utf8')));
-  const groupCount = new Set(scenario.consumers.map((c) => c.group)).size;
+  const validators = layoutValidators(scenario);
   const dir = resolve(opts.dir);
-  rmSync(dir, { recursive: true, force: true });
+  await prepareDemoFolder(dir, {
+    command: 'dpp start',
+    shown: opts.dir,
+    ports: validatorPorts(opts.basePort, validators),
+    basePort: opts.basePort,
+    force: opts.force,
+    say: (line) => console.log(pc.yellow(line)),
+  });
+  const run: DemoRun = { rounds: 0 };
+  const onSignal = () => {
+    run.interrupted ??= stopDemo(run, dir).then(() => process.exit(0));
+  };
+  process.once('SIGINT', onSignal);
+  process.once('SIGTERM', onSignal);
   const errors: string[] = [];
-  await ensureDashboard((line) => console.log(pc.dim(`  ${line}`)));
+  try {
+    await ensureDashboard((line) => console.log(pc.dim(`  ${line}`)));
+    const { net, driver, aggregators } = await launchDemo(scenario, validators, dir, opts.basePort, errors);
+    run.net = net;
+    await net.ready();
+    printIntro(scenario, aggregators, net);
+    await driver.setUp();
+    for (let round = 1n; opts.rounds === undefined || round <= BigInt(opts.rounds); round++) {
+      const summary = await driver.runRound(round);
+      if (process.stderr.isTTY) process.stderr.write('\r\x1b[K');
+      console.log(formatSummary(summary));
+      run.rounds++;
+    }
+  } catch (err) {
+    if (run.interrupted !== undefined) await run.interrupted; // Ctrl-C: what failed is the stopped network
+    if (!isDppError(err, 'NODE_VALIDATOR_EXITED'))
+      for (const e of errors.slice(-5)) process.stderr.write(`${e}\n`);
+    await stopDemo(run, dir);
+    throw err;
+  }
+  await stopDemo(run, dir);
+}
+
+/** Stops the validators (once) and says how far the demo got. */
+function stopDemo(run: DemoRun, dir: string): Promise<void> {
+  run.stopping ??= (run.net?.stop() ?? Promise.resolve()).then(() =>
+    console.log(stoppedLine(run.rounds, dir)),
+  );
+  return run.stopping;
+}
+
+/** Starts the validators with the demo's key stores, and the driver acting for every participant. */
+async function launchDemo(
+  scenario: Scenario,
+  validators: number,
+  dir: string,
+  basePort: number,
+  errors: string[],
+): Promise<{ net: LocalNetwork; driver: ConsortiumDriver; aggregators: number }> {
   const group = await libsodiumGroup();
   const regulator = demoRegulator(group);
   let keyStores: DemoKeyStores | undefined;
   const net = launchNetwork({
-    validators: 1 + groupCount,
+    validators,
     dir,
-    basePort: opts.basePort,
+    basePort,
     members: consortiumMembers(scenario),
     logTo: (i, line) => {
-      if (/"level":(50|60)/.test(line)) errors.push(`[validator-${i}] ${line}`);
+      if (errorLineOf(line) !== undefined) errors.push(`[validator-${i}] ${line}`);
     },
     // Local demo only: plaintext key stores, so one can sign in to the dashboard as any participant.
     beforeStart: (network, at) => {
@@ -62,9 +154,24 @@ export async function runStart(opts: StartOptions): Promise<void> {
     net.network.memberKeys,
     net.validators.map((v) => v.apiUrl),
   );
-  const groups = consortium.aggregators;
+  const progress = process.stderr.isTTY
+    ? (m: string) => process.stderr.write(`\r\x1b[K${pc.dim(m)}`)
+    : () => {};
+  const driver = new ConsortiumDriver(consortium, undefined, progress, (member, entry) =>
+    keyStores?.add(member, entry),
+  );
+  return { net, driver, aggregators: consortium.aggregators.length };
+}
+
+/** "stopped after 2 rounds; files in /…/.dpp/start". */
+export function stoppedLine(rounds: number, dir: string): string {
+  return `stopped after ${plural(rounds, 'round')}; files in ${dir}`;
+}
+
+/** What runs where, once every validator answers. */
+function printIntro(scenario: Scenario, aggregators: number, net: LocalNetwork): void {
   console.log(
-    `${pc.green('✓')} local consortium from case30: 1 trading centre, ${scenario.generators.length} generators, ${groups.length} aggregators, ${scenario.consumers.length} large consumers`,
+    `${pc.green('✓')} local consortium from case30: 1 trading centre, ${scenario.generators.length} generators, ${aggregators} aggregators, ${scenario.consumers.length} large consumers`,
   );
   console.log(`  ${net.validators.length} validators (trading centre + aggregators), files in ${net.dir}`);
   for (const v of net.validators) console.log(`  validator-${v.index} API ${v.apiUrl}/v1/status`);
@@ -76,34 +183,6 @@ export async function runStart(opts: StartOptions): Promise<void> {
       `  key stores in ${net.dir}/keys are NOT encrypted (local demo only): load one in the dashboard to sign in as that participant`,
     ),
   );
-  let stopping = false;
-  const stop = async () => {
-    if (stopping) return;
-    stopping = true;
-    await net.stop();
-  };
-  process.once('SIGINT', () => void stop().then(() => process.exit(0)));
-  process.once('SIGTERM', () => void stop().then(() => process.exit(0)));
-  try {
-    await net.ready();
-    const progress = process.stderr.isTTY
-      ? (m: string) => process.stderr.write(`\r\x1b[K${pc.dim(m)}`)
-      : () => {};
-    const driver = new ConsortiumDriver(consortium, undefined, progress, (member, entry) =>
-      keyStores?.add(member, entry),
-    );
-    await driver.setUp();
-    for (let round = 1n; opts.rounds === undefined || round <= BigInt(opts.rounds); round++) {
-      const summary = await driver.runRound(round);
-      if (process.stderr.isTTY) process.stderr.write('\r\x1b[K');
-      console.log(formatSummary(summary));
-    }
-  } catch (err) {
-    for (const e of errors.slice(-5)) process.stderr.write(`${e}\n`);
-    await stop();
-    throw err;
-  }
-  await stop();
 }
 
 /** One line per round. */
@@ -117,6 +196,17 @@ export function formatSummary(s: RoundSummary): string {
     `${(Number(s.energyWh) / 1e6).toFixed(1)} MWh traded in ${s.contracts} contracts`,
     `consumers save ${(s.savingPpm / 1e4).toFixed(2)} % vs catalog`,
     `${s.settled}/${s.contracts} bills settled${s.disputes > 0 ? `, ${s.disputes} disputed and traced` : ''}`,
+    ...problems(s),
     `height ${s.height}`,
   ].join(' · ');
+}
+
+/** What went wrong in a round, in words (nothing when the round went as it should). */
+function problems(s: RoundSummary): string[] {
+  const out: string[] = [];
+  if (s.lateAcknowledgements > 0)
+    out.push(`⚠ ${s.lateAcknowledgements} acknowledged after the window (the generators' scores fall)`);
+  if (s.escalated > 0) out.push(`⚠ ${s.escalated} escalated`);
+  if (s.overdue > 0) out.push(`⚠ ${s.overdue} overdue`);
+  return out;
 }

@@ -5,9 +5,9 @@
  * silent, or sends oversized and malformed bytes. It holds only its own signing secret.
  */
 import { concatBytes } from '../../codec/bytes.ts';
+import type { Rng } from '../../prng.ts';
 import type { ConsensusCrypto } from '../consensusCrypto.ts';
 import { encodeSigned, type Message, type Signed, signingBytes } from '../messages.ts';
-import type { Prng } from './prng.ts';
 
 /** Fixed pseudo-random bytes that oversized messages are cut from. */
 const JUNK = Uint8Array.from({ length: 1 << 17 }, (_, i) => (i * 2654435761) >>> 24);
@@ -38,7 +38,7 @@ export interface ByzantineContext {
   readonly self: number;
   readonly n: number;
   readonly crypto: ConsensusCrypto;
-  readonly prng: Prng;
+  readonly prng: Rng;
   /** Messages this validator has received, available for replay. */
   readonly seen: Signed[];
 }

@@ -2,7 +2,7 @@
  * Runs many simulator seeds and summarises them: what `npm test` (test/consensus/simulator*.test.ts)
  * and `npm run sim:long` use. A failing seed is reported with the command that replays it.
  */
-import { faultsTolerated } from '../quorum.ts';
+import { faultTolerance } from '../../ledger/certificate.ts';
 import { runScenario, type SimResult, scenarioFor } from './simulator.ts';
 
 /** Summary of a batch of seeds. */
@@ -18,7 +18,7 @@ export interface SeedReport {
 
 /** Most views an honest replica may move through after the heal before committing again. */
 export function viewChangeBound(n: number): number {
-  return faultsTolerated(n) + 2;
+  return faultTolerance(n) + 2;
 }
 
 /** Runs seeds [from, from + count) for n replicas; `onProgress` is called after each seed. */

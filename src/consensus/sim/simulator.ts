@@ -12,18 +12,12 @@
 import { bytesEqual, toHex } from '../../codec/bytes.ts';
 import { DecodeError } from '../../codec/decodeError.ts';
 import { Writer } from '../../codec/writer.ts';
-import { verifyCommitCertificate } from '../certificates.ts';
-import {
-  type CommitCertificate,
-  decodeSigned,
-  encodeSigned,
-  type Signed,
-  signingBytes,
-} from '../messages.ts';
-import { faultsTolerated } from '../quorum.ts';
+import { faultTolerance, quorumSize, verifyCommitCertificate } from '../../ledger/certificate.ts';
+import { type Rng, seededRng } from '../../prng.ts';
+import { votersOf } from '../certificates.ts';
+import { type CertifiedPayload, decodeSigned, encodeSigned, type Signed, signingBytes } from '../messages.ts';
 import { type Effect, type PersistedState, Replica, type ReplicaConfig } from '../replica.ts';
 import { BYZANTINE_KINDS, type ByzantineKind, distort } from './byzantine.ts';
-import { Prng } from './prng.ts';
 import { standInCrypto, standInSecrets } from './standInCrypto.ts';
 
 /** One run's scenario, drawn from its seed. */
@@ -69,8 +63,8 @@ const CHAIN_ID = 'dpp-sim';
 
 /** Draws the scenario of `seed` for n replicas. */
 export function scenarioFor(seed: number, n: number): SimScenario {
-  const prng = new Prng(seed ^ 0x5eed);
-  const f = faultsTolerated(n);
+  const prng = seededRng(`sim/scenario/${seed}`);
+  const f = faultTolerance(n);
   const byzantineCount = prng.int(0, f);
   const ids = shuffle(prng, [...Array(n).keys()]);
   const byzantine = new Map<number, ByzantineKind>();
@@ -107,7 +101,7 @@ export function scenarioFor(seed: number, n: number): SimScenario {
 interface SimNode {
   replica: Replica | null;
   persisted: PersistedState | null;
-  chain: { payload: Uint8Array; certificate: CommitCertificate }[];
+  chain: CertifiedPayload[];
   views: bigint[];
   seen: Signed[];
 }
@@ -122,7 +116,7 @@ type SimEvent =
 /** Runs one scenario and checks safety and liveness. */
 export function runScenario(scenario: SimScenario): SimResult {
   const { n } = scenario;
-  const prng = new Prng(scenario.seed);
+  const prng = seededRng(`sim/run/${scenario.seed}`);
   const secrets = standInSecrets(scenario.seed, n);
   const cryptoOf = (i: number) => standInCrypto(secrets, i);
   const honest = [...Array(n).keys()].filter((i) => !scenario.byzantine.has(i));
@@ -147,7 +141,7 @@ export function runScenario(scenario: SimScenario): SimResult {
 
   /** A proposal: height, view, proposer and the parent's digest, so validation can check the chain. */
   const proposal = (node: SimNode, self: number, view: bigint, height: bigint): Uint8Array => {
-    const parent = node.chain.at(-1)?.certificate.digest ?? new Uint8Array(32);
+    const parent = node.chain.at(-1)?.digest ?? new Uint8Array(32);
     return new Writer()
       .u64(height)
       .u64(view)
@@ -160,7 +154,7 @@ export function runScenario(scenario: SimScenario): SimResult {
     validate(_view: bigint, height: bigint, payload: Uint8Array): boolean {
       if (payload.length < 50) return false;
       const view = new DataView(payload.buffer, payload.byteOffset);
-      const parent = node.chain.at(-1)?.certificate.digest ?? new Uint8Array(32);
+      const parent = node.chain.at(-1)?.digest ?? new Uint8Array(32);
       return view.getBigUint64(0) === height && bytesEqual(payload.subarray(18, 50), parent);
     },
   });
@@ -171,7 +165,7 @@ export function runScenario(scenario: SimScenario): SimResult {
     return new Replica(config(i), cryptoOf(i), appOf(node), {
       persisted: node.persisted,
       committedHeight: BigInt(node.chain.length),
-      lastCommit: last?.certificate ?? null,
+      lastCommit: last ?? null,
     });
   };
 
@@ -222,12 +216,13 @@ export function runScenario(scenario: SimScenario): SimResult {
           node.persisted = e.state;
           break;
         case 'commit': {
-          const c = e.certificate;
+          const c = e.block;
           const height = Number(c.height);
           if (kind === undefined) {
             if (height !== node.chain.length + 1)
               safetyViolations.push(`replica ${i} committed ${height} after ${node.chain.length}`);
-            if (!verifyCommitCertificate(cryptoOf(i), { chainId: CHAIN_ID, n }, c)) {
+            const voters = votersOf(cryptoOf(i), { chainId: CHAIN_ID, n });
+            if (!verifyCommitCertificate(c, CHAIN_ID, voters, quorumSize(n))) {
               safetyViolations.push(`replica ${i} committed ${height} without a valid certificate`);
             }
             const prior = decided.get(height);
@@ -238,7 +233,7 @@ export function runScenario(scenario: SimScenario): SimResult {
               );
             }
           }
-          node.chain.push({ payload: e.payload, certificate: c });
+          node.chain.push(c);
           break;
         }
         case 'propose':
@@ -415,7 +410,7 @@ function before(a: { time: number; seq: number }, b: { time: number; seq: number
   return a.time < b.time || (a.time === b.time && a.seq < b.seq);
 }
 
-function shuffle<T>(prng: Prng, items: T[]): T[] {
+function shuffle<T>(prng: Rng, items: T[]): T[] {
   for (let i = items.length - 1; i > 0; i--) {
     const j = prng.int(0, i);
     [items[i], items[j]] = [items[j]!, items[i]!];

@@ -1,8 +1,7 @@
 /** Browser build of src/crypto/aead.ts: ChaCha20-Poly1305 (RFC 8439) from @noble/ciphers. */
 import { chacha20poly1305 } from '@noble/ciphers/chacha.js';
 
-/** Key, nonce and tag sizes in bytes. */
-export const AEAD_KEY_BYTES = 32;
+/** Nonce and tag sizes in bytes (keys are 32 bytes). */
 export const AEAD_NONCE_BYTES = 12;
 export const AEAD_TAG_BYTES = 16;
 

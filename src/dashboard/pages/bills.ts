@@ -1,51 +1,142 @@
 /**
- * Bills and privacy: the bills of a round under pseudonyms; for each bill response, what a
- * validator sees (ring size, the ring's pseudonyms, ciphertext size, verified — checked here with
- * src/privacy's `verify`) versus what the generator it is addressed to reads after decrypting with
- * its receiving key (src/privacy's `unsigncrypt`, run in this browser) when the viewer is that
- * generator. A signed-in consumer sees which bills are its own.
+ * Bills and privacy: the bills of a round under pseudonyms, each with its parts and total
+ * (contracts/billAmount.ts: the labels and amounts the API and the CLI give) or "not metered yet";
+ * for each bill response, what a validator sees (ring size, the ring's pseudonyms, ciphertext size,
+ * verified — checked here with src/privacy's `verify`) versus what the generator it is addressed to
+ * reads after decrypting with its receiving key (src/privacy's `unsigncrypt`, run in this browser)
+ * when the viewer is that generator. A signed-in consumer sees which bills and responses are its own
+ * and what it owes and paid over all its pseudonyms (those of its key store; its bills decoded from
+ * their canonical records and summed by contracts/billAmount.ts); a signed-in consumer, generator or
+ * aggregator can show only its own bills and responses.
  */
 import { fromHex } from '../../codec/bytes.ts';
+import { BILL_PARTS, type BillStatement, billStatement, NOT_METERED } from '../../contracts/billAmount.ts';
+import { type BillRecord, billRecord } from '../../contracts/records.ts';
 import { billResponsePlaintext } from '../../contracts/responsePlaintext.ts';
+import type {
+  BillsView,
+  BillView,
+  LatestRoundView,
+  RegulatorView,
+  ResponseSummaryView,
+  ResponsesView,
+  ResponseView,
+} from '../../contracts/views.ts';
 import { ringOf } from '../../privacy/ring.ts';
 import { unsigncrypt, verify } from '../../privacy/ringSigncryption.ts';
 import { decodeSigncryption } from '../../privacy/signcryptionEncoding.ts';
-import { get } from '../api.ts';
-import { type Page, throttle } from '../app.ts';
-import { fill, h, mwh, short, table, yuan } from '../dom.ts';
+import { find, get } from '../api.ts';
+import { type App, type Page, throttle } from '../app.ts';
+import { fill, h, mwh, short, table, yuan, yuanPerKWh } from '../dom.ts';
 
-interface Bill {
-  index: number;
-  generator: string;
-  consumer: string;
-  aggregator: string;
-  contractedWh: string;
-  billedWh: string;
-  energyMicroYuan: string;
-  status: string;
-  response: string | null;
+type Content = Node | string | number | null;
+type CellSpec = Content | { readonly cell: Content; readonly attrs: Record<string, unknown> };
+interface RowSpec {
+  readonly attrs: Record<string, unknown>;
+  readonly cells: readonly CellSpec[];
 }
-interface ResponseSummary {
-  id: string;
-  aggregator: string;
-  generator: string;
-  status: string;
-  bill: number | null;
-  verdict: string | null;
+
+/** A table like dom.ts `table`, whose rows and cells may carry attributes. */
+function rowsTable(caption: string, headers: readonly string[], rows: readonly RowSpec[], testId: string) {
+  const td = (c: CellSpec) =>
+    c !== null && typeof c === 'object' && 'attrs' in c && 'cell' in c
+      ? h('td', c.attrs, c.cell)
+      : h('td', {}, c);
+  return h(
+    'div',
+    { class: 'table-wrap' },
+    h(
+      'table',
+      { 'data-testid': testId },
+      h('caption', {}, caption),
+      h('thead', {}, h('tr', {}, ...headers.map((x) => h('th', { scope: 'col' }, x)))),
+      h('tbody', {}, ...rows.map((r) => h('tr', r.attrs, ...r.cells.map(td)))),
+    ),
+  );
 }
-interface ResponseJson {
-  signcryption: string;
-  ring: string[];
-  generator: string;
-  status: string;
+
+/** A bill's billed energy and parts (each cell with `data-part` and `data-micro-yuan`), or "not metered yet". */
+function amountCells(b: BillView): CellSpec[] {
+  if (!b.amount.metered)
+    return [
+      { cell: h('em', {}, NOT_METERED), attrs: { class: 'bill-not-metered' } },
+      ...BILL_PARTS.map((p) => ({ cell: '—', attrs: { 'data-part': p.key } })),
+    ];
+  return [
+    mwh(b.amount.billedWh),
+    ...BILL_PARTS.map((p) => ({
+      cell: p.key === 'totalMicroYuan' ? h('strong', {}, yuan(b.amount[p.key])) : yuan(b.amount[p.key]),
+      attrs: { 'data-part': p.key, 'data-micro-yuan': b.amount[p.key] },
+    })),
+  ];
+}
+
+/** "energy + T&D + government funds + deviation penalty". */
+const PARTS_SUM = BILL_PARTS.filter((p) => p.key !== 'totalMicroYuan')
+  .map((p) => p.label)
+  .join(' + ');
+
+/**
+ * What the signed-in consumer owes and paid over its pseudonyms: its bills in every round it has a
+ * pseudonym in (its key store's), decoded from their canonical records and summed by
+ * contracts/billAmount.ts. `known` holds bills already fetched, by round.
+ */
+async function statementOf(app: App, known: ReadonlyMap<number, BillView[]>): Promise<BillStatement> {
+  const viewer = app.viewer!;
+  const own: BillRecord[] = [];
+  for (const round of new Set(viewer.pseudonymRounds.values())) {
+    const bills = known.get(round) ?? (await find<BillsView>(`/v1/rounds/${round}/bills`))?.bills ?? [];
+    for (const b of bills)
+      if (viewer.pseudonyms.has(b.consumer)) own.push(billRecord.decode(fromHex(b.record), app.group));
+  }
+  return billStatement(own, viewer.pseudonyms.size);
+}
+
+/** The consumer's statement: owed, in dispute, paid, not metered, voided. */
+function statementView(s: BillStatement, rounds: readonly number[]) {
+  const row = (what: string, bills: number, microYuan: bigint | null) => [
+    what,
+    bills,
+    microYuan === null ? '—' : h('strong', {}, yuan(microYuan)),
+  ];
+  return h(
+    'section',
+    {
+      'aria-labelledby': 'statement-h',
+      'data-testid': 'statement',
+      'data-pseudonyms': s.pseudonyms,
+      'data-owed-micro-yuan': s.owedMicroYuan.toString(),
+      'data-disputed-micro-yuan': s.disputedMicroYuan.toString(),
+      'data-paid-micro-yuan': s.paidMicroYuan.toString(),
+    },
+    h('h2', { id: 'statement-h' }, 'What you owe and paid'),
+    h(
+      'p',
+      { class: 'note' },
+      `Over your ${s.pseudonyms} one-time pseudonyms (rounds ${rounds.join(', ')}), which only you and the regulator can link. You pay from each pseudonym’s account, never your organisation’s; a bill’s total is ${PARTS_SUM}.`,
+    ),
+    table(
+      'Your bills over all your pseudonyms',
+      ['', 'bills', 'total'],
+      [
+        row('owed: issued or overdue, unpaid', s.owedBills, s.owedMicroYuan),
+        row('in dispute: awaiting the regulator', s.disputedBills, s.disputedMicroYuan),
+        row('paid: settled', s.paidBills, s.paidMicroYuan),
+        row(NOT_METERED, s.notMetered, null),
+        row('voided', s.voidedBills, null),
+      ],
+      'statement-table',
+    ),
+  );
 }
 
 export const billsPage: Page = async (root, app) => {
   const picker = h('div', { class: 'toolbar' });
+  const statementEl = h('div', {});
   const billsEl = h('section', { 'aria-labelledby': 'bills-h' });
   const responsesEl = h('section', { 'aria-labelledby': 'responses-h' });
-  fill(root, h('h1', {}, 'Bills and privacy'), picker, billsEl, responsesEl);
-  const latest = Number((await get<{ latest: string }>('/v1/rounds')).latest);
+  fill(root, h('h1', {}, 'Bills and privacy'), picker, statementEl, billsEl, responsesEl);
+  const latest = Number((await get<LatestRoundView>('/v1/rounds')).latest);
   if (latest === 0) return fill(billsEl, h('p', {}, 'No round yet.'));
   let round = latest;
   const select = h(
@@ -63,65 +154,104 @@ export const billsPage: Page = async (root, app) => {
     ),
   );
   const onlyMine = h('input', { type: 'checkbox', id: 'only-mine', onchange: () => void show() });
+  const viewer = app.viewer;
+  const mine = viewer?.pseudonyms ?? new Map<string, string>();
+  const role = viewer?.role;
+  /** The viewer's bills: a consumer's under its pseudonyms, a generator's sales, an aggregator's consumers'. */
+  const isMine = (b: BillView): boolean =>
+    role === 'consumer'
+      ? mine.has(b.consumer)
+      : role === 'generator'
+        ? b.generator === viewer!.member
+        : role === 'aggregator' && b.aggregator === viewer!.member;
+  const canFilter = role === 'generator' || role === 'aggregator' || (role === 'consumer' && mine.size > 0);
   fill(
     picker,
     h('label', { for: 'round-select' }, 'Round '),
     select,
-    app.viewer?.pseudonyms.size ? h('label', {}, onlyMine, ' only my bills') : null,
+    canFilter ? h('label', {}, onlyMine, ' only my bills') : null,
   );
   const group = app.group;
 
   const show = async () => {
     const [{ bills }, { responses }, regulator] = await Promise.all([
-      get<{ bills: Bill[] }>(`/v1/rounds/${round}/bills`),
-      get<{ responses: ResponseSummary[] }>(`/v1/rounds/${round}/responses`),
-      get<{ regulator: { masterPublic: string } | null }>('/v1/regulator'),
+      get<BillsView>(`/v1/rounds/${round}/bills`),
+      get<ResponsesView>(`/v1/rounds/${round}/responses`),
+      get<RegulatorView>('/v1/regulator'),
     ]);
-    const mine = app.viewer?.pseudonyms ?? new Map<string, string>();
-    const shown = onlyMine.checked ? bills.filter((b) => mine.has(b.consumer)) : bills;
+    if (role === 'consumer' && viewer!.pseudonymRounds.size > 0) {
+      const rounds = [...new Set(viewer!.pseudonymRounds.values())].sort((a, b) => a - b);
+      fill(statementEl, statementView(await statementOf(app, new Map([[round, bills]])), rounds));
+    }
+    const ownBills = bills.filter(isMine);
+    const shown = onlyMine.checked ? ownBills : bills;
     fill(
       billsEl,
       h('h2', { id: 'bills-h' }, `Bills of round ${round}`),
-      mine.size > 0
+      canFilter
         ? h(
             'p',
             {},
-            `Signed in as ${app.viewer!.member}: ${bills.filter((b) => mine.has(b.consumer)).length} of these bills are yours (your one-time pseudonyms are known only to you and the regulator).`,
+            role === 'consumer'
+              ? `Signed in as ${viewer!.member}: ${ownBills.length} of these bills are yours (your one-time pseudonyms are known only to you and the regulator).`
+              : `Signed in as ${viewer!.member}: ${ownBills.length} of these bills are ${role === 'generator' ? 'your sales' : 'your consumers’'}.`,
           )
         : null,
-      table(
-        `Bills of round ${round}, under the consumers’ one-time pseudonyms`,
-        ['bill', 'generator', 'consumer pseudonym', 'aggregator', 'contracted', 'billed', 'amount', 'status'],
-        shown.map((b) => [
-          b.index,
-          b.generator,
-          h(
-            'span',
-            {},
-            short(b.consumer),
-            mine.has(b.consumer)
-              ? h('strong', { class: 'mine', 'data-testid': 'my-bill' }, ` yours (${mine.get(b.consumer)})`)
-              : '',
-          ),
-          b.aggregator,
-          mwh(b.contractedWh),
-          mwh(b.billedWh),
-          yuan(b.energyMicroYuan),
-          h('span', { class: `status-${b.status}` }, b.status),
-        ]),
+      rowsTable(
+        `Bills of round ${round}, under the consumers’ one-time pseudonyms; total = ${PARTS_SUM}, what the consumer pays`,
+        [
+          'bill',
+          'generator',
+          'consumer pseudonym',
+          'aggregator',
+          'contracted',
+          'price',
+          'billed',
+          ...BILL_PARTS.map((p) => p.label),
+          'status',
+        ],
+        shown.map((b) => ({
+          attrs: { 'data-bill': b.index, 'data-generator': b.generator },
+          cells: [
+            b.index,
+            b.generator,
+            h(
+              'span',
+              {},
+              short(b.consumer),
+              mine.has(b.consumer)
+                ? h('strong', { class: 'mine', 'data-testid': 'my-bill' }, ` yours (${mine.get(b.consumer)})`)
+                : '',
+            ),
+            b.aggregator,
+            mwh(b.contractedWh),
+            yuanPerKWh(b.priceMicroYuanPerKWh),
+            ...amountCells(b),
+            h('span', { class: `status-${b.status}` }, b.status),
+          ],
+        })),
         'bills',
       ),
     );
-    const viewer = app.viewer;
+    // A consumer's own responses: those whose acknowledgement revealed one of its bills, and those its
+    // key store remembers sending — nothing else tells them apart from the rest of the ring's.
+    const ownIndices = new Set(ownBills.map((b) => b.index));
+    const isMyResponse = (r: ResponseSummaryView): boolean =>
+      role === 'consumer' && ((r.bill !== null && ownIndices.has(r.bill)) || viewer!.sentResponses.has(r.id));
+    const responseIsMine = (r: ResponseSummaryView): boolean =>
+      role === 'consumer'
+        ? isMyResponse(r)
+        : role === 'generator'
+          ? r.generator === viewer!.member
+          : role === 'aggregator' && r.aggregator === viewer!.member;
+    const listed = onlyMine.checked ? responses.filter(responseIsMine) : responses;
     const mineToRead =
-      viewer?.receiving !== undefined
-        ? responses.filter((r) => r.generator === viewer.member).slice(0, 60)
-        : [];
+      viewer?.receiving !== undefined ? listed.filter((r) => r.generator === viewer.member).slice(0, 60) : [];
     const params =
       regulator.regulator === null
         ? undefined
         : { group, regulatorKey: fromHex(regulator.regulator.masterPublic) };
-    const validatorView = (f: ResponseJson, ringText: (ring: string[]) => HTMLElement) => {
+    const validatorView = (f: ResponseView, ringText: (ring: string[]) => HTMLElement) => {
       let verified = '';
       if (params !== undefined) {
         try {
@@ -145,19 +275,39 @@ export const billsPage: Page = async (root, app) => {
       );
     };
     const rows = await Promise.all(
-      responses.slice(0, 200).map(async (r) => {
+      listed.slice(0, 200).map(async (r): Promise<RowSpec> => {
         const validatorCell = h('span', {}, '…');
         const generatorCell = h(
           'span',
           {},
-          viewer?.role === 'generator' && r.generator === viewer.member
+          role === 'generator' && r.generator === viewer!.member
             ? '…'
             : h('em', {}, 'sealed: only ', r.generator, ' can read it'),
         );
-        const row = [short(r.id), r.generator, r.status, validatorCell, generatorCell];
+        const row: RowSpec = {
+          attrs: { 'data-response': r.id, 'data-generator': r.generator },
+          cells: [
+            h(
+              'span',
+              {},
+              short(r.id),
+              isMyResponse(r)
+                ? h(
+                    'strong',
+                    { class: 'mine', 'data-testid': 'my-response' },
+                    r.bill === null ? ' yours' : ` yours (bill ${r.bill})`,
+                  )
+                : '',
+            ),
+            r.generator,
+            r.status,
+            { cell: validatorCell, attrs: { class: 'bill-wrap' } },
+            { cell: generatorCell, attrs: { class: 'bill-wrap' } },
+          ],
+        };
         const full =
-          mineToRead.includes(r) || r === responses[0]
-            ? await get<ResponseJson>(`/v1/responses/${r.id}`)
+          mineToRead.includes(r) || r === listed[0]
+            ? await get<ResponseView>(`/v1/responses/${r.id}`)
             : undefined;
         const ringText = (ring: string[]) =>
           h(
@@ -175,7 +325,7 @@ export const billsPage: Page = async (root, app) => {
                 type: 'button',
                 'aria-label': `What a validator sees of response ${r.id.slice(0, 10)}`,
                 onclick: async () => {
-                  const f = await get<ResponseJson>(`/v1/responses/${r.id}`);
+                  const f = await get<ResponseView>(`/v1/responses/${r.id}`);
                   fill(validatorCell, validatorView(f, ringText));
                 },
               },
@@ -220,11 +370,13 @@ export const billsPage: Page = async (root, app) => {
       h(
         'p',
         { class: 'note' },
-        viewer?.role === 'generator'
-          ? `Signed in as ${viewer.member}: the responses addressed to you are decrypted below, in this browser.`
-          : 'Sign in as a generator to read the responses addressed to it.',
+        role === 'generator'
+          ? `Signed in as ${viewer!.member}: the responses addressed to you are decrypted below, in this browser.`
+          : role === 'consumer'
+            ? 'Your responses are marked once the generator has acknowledged them (the bill is then public), or when your key store remembers sending them (as dpp bill confirm and dispute do); nothing else tells them apart from the rest of the ring’s.'
+            : 'Sign in as a generator to read the responses addressed to it.',
       ),
-      table(
+      rowsTable(
         'Each response: what every validator sees, and what only the addressed generator reads',
         ['response', 'addressed to', 'status', 'what a validator sees', 'what the generator reads'],
         rows,

@@ -3,55 +3,132 @@
  * contracts; charts of prices, energy and the consumers' saving against the catalog tariff, bilateral
  * contracts and centralised matching per round (GET /v1/rounds/:id/modes).
  */
+import type uPlot from 'uplot';
+import type { BillsView, LatestRoundView, ModesView, RoundView } from '../../contracts/views.ts';
 import { get } from '../api.ts';
 import { type Page, throttle } from '../app.ts';
-import { lineChart } from '../charts.ts';
+import { lineChart, swatch } from '../charts.ts';
 import { fill, h, mwh, short, table, yuan, yuanPerKWh } from '../dom.ts';
 
-export interface RoundJson {
-  id: string;
-  phase: string;
-  openedAtMs: string;
-  terms: { period: string; catalogMicroYuanPerKWh: string };
-  offers: { generator: string; capacityWh: string; costLinearMicroYuanPerKWh: string }[];
-  demands: { pseudonym: string; demandWh: string; diversificationMicroYuanPerKWh: string }[];
-  contracts: number;
-  clearing: null | {
-    prices: { generator: string; priceMicroYuanPerKWh: string }[];
-    certified: boolean;
-    energyWh: string;
-    costMicroYuan: string;
-    catalogCostMicroYuan: string;
-  };
-}
-
 /** The latest `n` rounds, oldest first. */
-export async function recentRounds(n: number): Promise<RoundJson[]> {
-  const latest = Number((await get<{ latest: string }>('/v1/rounds')).latest);
+export async function recentRounds(n: number): Promise<RoundView[]> {
+  const latest = Number((await get<LatestRoundView>('/v1/rounds')).latest);
   const ids = Array.from({ length: Math.min(n, latest) }, (_, i) => latest - Math.min(n, latest) + 1 + i);
-  return Promise.all(ids.map((id) => get<RoundJson>(`/v1/rounds/${id}`)));
+  return Promise.all(ids.map((id) => get<RoundView>(`/v1/rounds/${id}`)));
 }
 
-const savingPct = (r: RoundJson): number | null => {
+const savingPct = (r: RoundView): number | null => {
   const c = r.clearing;
   if (c === null || Number(c.catalogCostMicroYuan) === 0) return null;
   return (100 * (Number(c.catalogCostMicroYuan) - Number(c.costMicroYuan))) / Number(c.catalogCostMicroYuan);
 };
 
-/** A cleared round's consumers' cost under each trading mode (GET /v1/rounds/:id/modes). */
-interface ModesJson {
-  catalogCostMicroYuan: string;
-  modes: { mode: string; costMicroYuan: string; directWh: string }[];
-}
-
 const BASELINES = ['catalog', 'bilateral', 'centralised'] as const;
 
 /** Our mode's saving against `baseline`, in %, or null when the round had no trade. */
-function savingVs(m: ModesJson, baseline: string): number | null {
+function savingVs(m: ModesView, baseline: string): number | null {
   const ours = m.modes.find((x) => x.mode === 'stackelberg');
   const other = m.modes.find((x) => x.mode === baseline);
   if (ours === undefined || other === undefined || Number(other.costMicroYuan) === 0) return null;
   return (100 * (Number(other.costMicroYuan) - Number(ours.costMicroYuan))) / Number(other.costMicroYuan);
+}
+
+/**
+ * The table beside the price chart, which also serves as its legend: each generator with its line's
+ * sample, its price in the first and the latest charted round and the change. Hovering a row, or
+ * pressing its generator (which keeps it highlighted), brings that generator's line forward.
+ */
+function priceTable(
+  chart: uPlot,
+  generators: readonly string[],
+  cleared: readonly RoundView[],
+  priceOf: (r: RoundView, g: string) => number | null,
+): HTMLElement {
+  const first = cleared[0]!;
+  const last = cleared.at(-1)!;
+  const both = first !== last;
+  const all = cleared.flatMap((r) => generators.map((g) => priceOf(r, g))).filter((p) => p !== null);
+  // the chart's axis spans only the prices' range: say how narrow it is
+  const range = `the chart’s axis spans only ${(Math.min(...all) / 1e6).toFixed(4)}–${(Math.max(...all) / 1e6).toFixed(4)}`;
+  let pinned: number | null = null;
+  const buttons: HTMLButtonElement[] = [];
+  const highlight = (i: number | null) => chart.setSeries(i === null ? null : i + 1, { focus: true });
+  const rows = generators.map((g, i) => {
+    const a = priceOf(first, g);
+    const b = priceOf(last, g);
+    const button = h(
+      'button',
+      {
+        type: 'button',
+        class: 'series-toggle',
+        'aria-pressed': 'false',
+        'aria-label': `Highlight ${g} in the price chart`,
+        onclick: () => {
+          pinned = pinned === i ? null : i;
+          for (const [j, x] of buttons.entries()) x.setAttribute('aria-pressed', String(j === pinned));
+          highlight(pinned);
+        },
+      },
+      swatch(i),
+      ' ',
+      g,
+    );
+    buttons.push(button);
+    // in %: a change of a few µ¥ vanishes in the prices' 4 decimals of ¥ (its µ¥ in the title)
+    const change =
+      a === null || b === null || a === 0
+        ? '—'
+        : a === b
+          ? 'none'
+          : h(
+              'span',
+              { title: `${b > a ? '+' : '−'}${Math.abs(b - a)} µ¥/kWh` },
+              `${b > a ? '+' : '−'}${((100 * Math.abs(b - a)) / a).toFixed(2)} %`,
+            );
+    const price = (v: number | null) => (v === null ? '—' : (v / 1e6).toFixed(4));
+    const row = h(
+      'tr',
+      {
+        'data-generator': g,
+        'data-price': b === null ? '' : String(b),
+        onmouseenter: () => highlight(i),
+        onmouseleave: () => highlight(pinned),
+      },
+      h('th', { scope: 'row' }, button),
+      both ? h('td', {}, price(a)) : null,
+      h('td', {}, price(b)),
+      both ? h('td', {}, change) : null,
+    );
+    return row;
+  });
+  return h(
+    'div',
+    { class: 'table-wrap' },
+    h(
+      'table',
+      { 'data-testid': 'price-table', class: 'compact' },
+      h(
+        'caption',
+        {},
+        both
+          ? `Price per generator (¥/kWh), round ${first.id} and round ${last.id}; ${range}. Hover or press a generator to highlight its line.`
+          : `Price per generator (¥/kWh) in round ${last.id}; ${range}.`,
+      ),
+      h(
+        'thead',
+        {},
+        h(
+          'tr',
+          {},
+          h('th', { scope: 'col' }, 'generator'),
+          both ? h('th', { scope: 'col' }, `round ${first.id}`) : null,
+          h('th', { scope: 'col' }, `round ${last.id}`),
+          both ? h('th', { scope: 'col' }, 'change') : null,
+        ),
+      ),
+      h('tbody', {}, ...rows),
+    ),
+  );
 }
 
 export const marketPage: Page = async (root, app) => {
@@ -121,11 +198,16 @@ export const marketPage: Page = async (root, app) => {
       ].sort();
       const grid = h('div', { class: 'chart-grid' });
       charts.append(grid);
-      const c1 = h('div', { class: 'chart' });
+      const c1 = h('div', {});
       const c2 = h('div', { class: 'chart' });
       const c3 = h('div', { class: 'chart' });
-      grid.append(c1, c2, c3);
-      lineChart(
+      const priceCard = h('div', { class: 'chart' }, c1);
+      grid.append(priceCard, c2, c3);
+      const priceOf = (r: RoundView, g: string): number | null => {
+        const p = r.clearing!.prices.find((q) => q.generator === g);
+        return p === undefined ? null : Number(p.priceMicroYuanPerKWh);
+      };
+      const prices = lineChart(
         c1,
         'Equilibrium price per generator (¥/kWh)',
         'round',
@@ -133,12 +215,13 @@ export const marketPage: Page = async (root, app) => {
         generators.map((g) => ({
           label: g,
           values: cleared.map((r) => {
-            const p = r.clearing!.prices.find((q) => q.generator === g);
-            return p === undefined ? null : Number(p.priceMicroYuanPerKWh) / 1e6;
+            const p = priceOf(r, g);
+            return p === null ? null : p / 1e6;
           }),
         })),
-        { decimals: 4 },
+        { decimals: 4, legend: false },
       );
+      priceCard.append(priceTable(prices, generators, cleared, priceOf));
       lineChart(
         c2,
         'Energy traded directly (MWh)',
@@ -147,7 +230,7 @@ export const marketPage: Page = async (root, app) => {
         [{ label: 'MWh', values: cleared.map((r) => Number(r.clearing!.energyWh) / 1e6) }],
         { bars: true },
       );
-      const modes = await Promise.all(cleared.map((r) => get<ModesJson>(`/v1/rounds/${r.id}/modes`)));
+      const modes = await Promise.all(cleared.map((r) => get<ModesView>(`/v1/rounds/${r.id}/modes`)));
       lineChart(
         c3,
         'Consumers’ saving with our mode (%)',
@@ -160,7 +243,7 @@ export const marketPage: Page = async (root, app) => {
         h(
           'p',
           { class: 'note' },
-          'Savings of the reputation-aware Stackelberg equilibrium every validator computed, against the catalog tariff alone, one-to-one bilateral contracts and centralised matching — each baseline settled by the node on the same round (its offers, pseudonymous demand and tariffs, as on chain). Across many scenarios: ',
+          'Energy bars start at zero (the rounds table gives each round’s energy to 0.01 MWh). Savings of the reputation-aware Stackelberg equilibrium every validator computed, against the catalog tariff alone, one-to-one bilateral contracts and centralised matching — each baseline settled by the node on the same round (its offers, pseudonymous demand and tariffs, as on chain). Across many scenarios: ',
           h('code', {}, 'npx dpp experiment cost'),
           '.',
         ),
@@ -170,21 +253,9 @@ export const marketPage: Page = async (root, app) => {
     if (pick !== undefined) await showRound(pick);
   };
 
-  const showRound = async (r: RoundJson) => {
-    const bills = (
-      await get<{
-        bills: {
-          index: number;
-          generator: string;
-          consumer: string;
-          aggregator: string;
-          contractedWh: string;
-          priceMicroYuanPerKWh: string;
-          status: string;
-        }[];
-      }>(`/v1/rounds/${r.id}/bills`)
-    ).bills;
-    const modes = r.clearing === null ? null : await get<ModesJson>(`/v1/rounds/${r.id}/modes`);
+  const showRound = async (r: RoundView) => {
+    const bills = (await get<BillsView>(`/v1/rounds/${r.id}/bills`)).bills;
+    const modes = r.clearing === null ? null : await get<ModesView>(`/v1/rounds/${r.id}/modes`);
     const mine = app.viewer?.pseudonyms;
     fill(
       detail,

@@ -7,6 +7,16 @@
  * reads.
  */
 import { fromHex, toHex } from '../../codec/bytes.ts';
+import type {
+  BillsView,
+  BillView,
+  LatestRoundView,
+  PseudonymView,
+  RegulatorView,
+  ResponseView,
+  TraceResultView,
+  TracesView,
+} from '../../contracts/views.ts';
 import type { Group } from '../../crypto/group.ts';
 import { ringOf } from '../../privacy/ring.ts';
 import { decodeSigncryption } from '../../privacy/signcryptionEncoding.ts';
@@ -15,32 +25,21 @@ import { get, send } from '../api.ts';
 import { type Page, throttle } from '../app.ts';
 import { fill, h, short, table } from '../dom.ts';
 
-/** What POST /v1/regulator/traces answers. */
-interface TraceResult {
-  traceSeq: string | null;
-  organisation: string;
-  memberIndex: number;
-  pseudonym: string;
-  commitment: string;
-  height: string;
-  opening: { salt: string; trace: string };
-}
-
 /**
  * Checks `t`'s opening against the chain as any party would: the audit log records its commitment
  * for `response`, and the identity trace verifies with the regulator's keys and the registered
  * certificate of the traced pseudonym.
  */
-async function openingVerifies(group: Group, response: string, t: TraceResult): Promise<boolean> {
+async function openingVerifies(group: Group, response: string, t: TraceResultView): Promise<boolean> {
   const [{ traces }, { regulator }, stored] = await Promise.all([
-    get<{ traces: Trace[] }>('/v1/traces'),
-    get<{ regulator: { masterPublic: string; certPublicKey: string } | null }>('/v1/regulator'),
-    get<{ signcryption: string; ring: string[] }>(`/v1/responses/${response}`),
+    get<TracesView>('/v1/traces'),
+    get<RegulatorView>('/v1/regulator'),
+    get<ResponseView>(`/v1/responses/${response}`),
   ]);
   if (regulator === null) return false;
   if (!traces.some((x) => x.response === response && x.commitment === t.commitment)) return false;
   const trace = decodeIdentityTrace(group, fromHex(t.opening.trace));
-  const { certificate } = await get<{ certificate: string }>(`/v1/pseudonyms/${t.pseudonym}`);
+  const { certificate } = await get<PseudonymView>(`/v1/pseudonyms/${t.pseudonym}`);
   const anchors = {
     params: { group, regulatorKey: group.decodePoint(fromHex(regulator.masterPublic)) },
     certPublicKey: fromHex(regulator.certPublicKey),
@@ -53,24 +52,6 @@ async function openingVerifies(group: Group, response: string, t: TraceResult): 
     fromHex(t.commitment),
     { salt: fromHex(t.opening.salt), trace },
   );
-}
-
-interface Trace {
-  seq: string;
-  regulator: string;
-  response: string;
-  reason: string;
-  atMs: string;
-  height: string;
-  commitment: string;
-}
-interface Bill {
-  round: string;
-  index: number;
-  generator: string;
-  consumer: string;
-  status: string;
-  response: string | null;
 }
 
 export const regulatorPage: Page = async (root, app) => {
@@ -109,7 +90,7 @@ export const regulatorPage: Page = async (root, app) => {
         fill(result, 'tracing…');
         try {
           const response = responseInput.value.trim();
-          const t = await send<TraceResult>(
+          const t = await send<TraceResultView>(
             'POST',
             '/v1/regulator/traces',
             { response, reason: reasonInput.value },
@@ -189,12 +170,12 @@ export const regulatorPage: Page = async (root, app) => {
   fill(form, h('h2', { id: 'trace-h' }, 'Request a trace'), traceForm);
 
   const showDisputes = async () => {
-    const latest = Number((await get<{ latest: string }>('/v1/rounds')).latest);
+    const latest = Number((await get<LatestRoundView>('/v1/rounds')).latest);
     const rounds = Array.from({ length: Math.min(10, latest) }, (_, i) => latest - i);
-    const open: Bill[] = [];
-    let recent: Bill[] = [];
+    const open: BillView[] = [];
+    let recent: BillView[] = [];
     for (const r of rounds) {
-      const { bills } = await get<{ bills: Bill[] }>(`/v1/rounds/${r}/bills`);
+      const { bills } = await get<BillsView>(`/v1/rounds/${r}/bills`);
       open.push(...bills.filter((b) => b.status === 'disputed' || b.status === 'escalated'));
       if (recent.length === 0) recent = bills.filter((b) => b.response !== null).slice(0, 5);
     }
@@ -252,7 +233,7 @@ export const regulatorPage: Page = async (root, app) => {
   };
 
   const showLog = async () => {
-    const { traces } = await get<{ traces: Trace[] }>('/v1/traces');
+    const { traces } = await get<TracesView>('/v1/traces');
     fill(
       log,
       h('h2', { id: 'audit-h' }, 'Audit log of traces'),

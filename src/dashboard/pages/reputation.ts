@@ -4,32 +4,11 @@
  * that moved it — energy delivered against contracted, responses acknowledged on time, violations —
  * the round's score and the reputation after it.
  */
+import type { MembersView, ReputationHistoryView, ReputationView } from '../../contracts/views.ts';
 import { get } from '../api.ts';
 import { type Page, throttle } from '../app.ts';
 import { lineChart } from '../charts.ts';
 import { fill, h, table } from '../dom.ts';
-
-interface Member {
-  id: string;
-  role: string;
-  aggregator: string | null;
-}
-interface Reputation {
-  reputationPpm: number | null;
-  status: string;
-  lastRound?: string;
-}
-interface Point {
-  round: string;
-  contractedWh: string;
-  deliveredWh: string;
-  billsDue: number;
-  billsOnTime: number;
-  violations: number;
-  roundScorePpm: number;
-  reputationPpm: number;
-  status: string;
-}
 
 const pct = (ppm: number | null) => (ppm === null ? '—' : `${(ppm / 1e4).toFixed(2)} %`);
 
@@ -37,13 +16,13 @@ export const reputationPage: Page = async (root, app) => {
   const ranking = h('section', { 'aria-labelledby': 'ranking-h' });
   const history = h('section', { 'aria-live': 'polite', class: 'detail' });
   fill(root, h('h1', {}, 'Reputation'), ranking, history);
-  const { members } = await get<{ members: Member[] }>('/v1/members');
+  const { members } = await get<MembersView>('/v1/members');
   const rated = members.filter((m) => m.role === 'generator' || m.role === 'aggregator');
   let selected = rated[0]?.id;
 
   const show = async () => {
     const reps = await Promise.all(
-      rated.map(async (m) => ({ m, r: await get<Reputation>(`/v1/reputation/${m.id}`) })),
+      rated.map(async (m) => ({ m, r: await get<ReputationView>(`/v1/reputation/${m.id}`) })),
     );
     reps.sort((a, b) => (b.r.reputationPpm ?? -1) - (a.r.reputationPpm ?? -1));
     fill(
@@ -80,7 +59,7 @@ export const reputationPage: Page = async (root, app) => {
   const showHistory = async () => {
     if (selected === undefined) return;
     const id = selected;
-    const { points } = await get<{ points: Point[] }>(`/v1/reputation/${id}/history`);
+    const { points } = await get<ReputationHistoryView>(`/v1/reputation/${id}/history`);
     const share = (part: string | number, whole: string | number) =>
       Number(whole) === 0 ? '—' : `${((100 * Number(part)) / Number(whole)).toFixed(1)} %`;
     const chart = h('div', { class: 'chart' });

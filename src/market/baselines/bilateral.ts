@@ -14,8 +14,8 @@
  *                        mode (risk premium for the seller's reputation, diversification cost).
  */
 import { type CostModel, effectiveCost, effectiveMarginal } from '../generatorCost.ts';
+import { type IndexedContract, settle } from '../modeOutcome.ts';
 import { prepare } from '../prepared.ts';
-import { type IndexedContract, settle } from '../settlement.ts';
 import type { ModeOutcome, Scenario } from '../types.ts';
 import { floorWh, quantisePrice } from '../units.ts';
 

@@ -8,9 +8,9 @@
  * the last matched bid and the last matched offer. Quantities are matched in whole Wh.
  */
 import { effectiveCost } from '../generatorCost.ts';
+import { type IndexedContract, settle } from '../modeOutcome.ts';
 import { prepare } from '../prepared.ts';
 import { reservationMicroYuanPerKWh } from '../scenario.ts';
-import { type IndexedContract, settle } from '../settlement.ts';
 import type { ModeOutcome, Scenario } from '../types.ts';
 import { divRoundHalfUp, minBig, quantisePrice } from '../units.ts';
 

@@ -5,7 +5,7 @@
  * One round is one hour at the case's load. Costs are scaled by the one factor of calibration.ts;
  * tariffs come from tariffs.json; reputations from seeded synthetic histories (history.ts).
  */
-import { seededRng } from '../random.ts';
+import { seededRng } from '../../prng.ts';
 import { isEligible } from '../reputation.ts';
 import type { Scenario } from '../types.ts';
 import { consumerFrom, costScale, generatorFrom, parametersFrom } from './calibration.ts';

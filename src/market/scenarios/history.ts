@@ -5,7 +5,7 @@
  * breaks a rule), then 24 rounds scored by the reputation model from a newcomer's start. The traits'
  * ranges are stated in data/scenarios/README.md; only the reputation model turns them into numbers.
  */
-import type { Rng } from '../random.ts';
+import type { Rng } from '../../prng.ts';
 import {
   DEFAULT_REPUTATION,
   newcomer,

@@ -6,7 +6,7 @@
  * are drawn from case118's loads; three aggregator groups; reputations from synthetic histories;
  * tariffs as in tariffs.json. The seed fully determines the scenario.
  */
-import { seededRng } from '../random.ts';
+import { seededRng } from '../../prng.ts';
 import { isEligible } from '../reputation.ts';
 import type { ConsumerSpec, GeneratorSpec } from '../types.ts';
 import { consumerFrom, costScale, generatorFrom, parametersFrom } from './calibration.ts';

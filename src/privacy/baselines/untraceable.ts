@@ -9,7 +9,6 @@
  *   ring signature over h = SHA-512(L, Z, K, c): c_{i+1} = H(h, i, s_i·B + c_i·Y_i), closes at c_0
  *   encoding: Z ‖ K ‖ bytes c ‖ c0 ‖ u16 n ‖ s_0 … s_{n−1}
  */
-import { randomBytes } from 'node:crypto';
 import { bytesEqual, concatBytes } from '../../codec/bytes.ts';
 import { DecodeError } from '../../codec/decodeError.ts';
 import { Reader } from '../../codec/reader.ts';
@@ -18,7 +17,7 @@ import { AEAD_NONCE_BYTES, AEAD_TAG_BYTES, aeadOpen, aeadSeal } from '../../cryp
 import { decodeScalar, ELEMENT_BYTES, type Group, type Point, type Scalar } from '../../crypto/group.ts';
 import { taggedSha512 } from '../../crypto/hash.ts';
 import { hkdfSha256 } from '../../crypto/kdf.ts';
-import { hashToScalar, randomScalar } from '../../crypto/scalars.ts';
+import { hashToScalar, randomScalar, systemRandom } from '../../crypto/scalars.ts';
 import { generateKeyPair } from '../keyPair.ts';
 import { MAX_RING, type Ring, ringOf } from '../ring.ts';
 import type { PseudonymKeyPair, ReceiverKeyPair } from '../ringSigncryption.ts';
@@ -47,7 +46,7 @@ export function untraceableSigncrypt(
   const L = ring.members;
   const pi = L.findIndex((y) => bytesEqual(y, signer.publicKey));
   if (pi < 0) throw new RangeError('signer not in ring');
-  const seed = taggedSha512('dpp/untraceable/v1/nonce-seed', randomBytes(32), signer.secret, message);
+  const seed = taggedSha512('dpp/untraceable/v1/nonce-seed', systemRandom(32), signer.secret, message);
   const nonce = (i: number): Scalar => hashToScalar(group, 'dpp/untraceable/v1/nonce', seed, u32(i));
   const k = randomScalar(group);
   const kemShare = group.mulBase(k);

@@ -17,10 +17,11 @@
  * encryption needs no pairing. H4 is a stream (SHAKE256) so that M may have any length, as the
  * paper's "M ⊕ H4(σ)" allows for a hash with variable output; H2 outputs n = 256 bits.
  */
-import { createHash, randomBytes } from 'node:crypto';
 import mcl, { type Fr, type G1, type G2, type GT, type PrecomputedG2 } from 'mcl-wasm';
 import { bytesEqual, concatBytes } from '../../../codec/bytes.ts';
+import { shake256 } from '../../../crypto/digest.ts';
 import { frame, taggedSha256 } from '../../../crypto/hash.ts';
+import { systemRandom } from '../../../crypto/scalars.ts';
 import { assertCurrent, decodeG1, hashToFr, hashToG2, type PairingContext, randomFr } from './mclCurve.ts';
 
 /** n, the length of σ and of H2's output, in bytes. */
@@ -81,7 +82,7 @@ export function bf01Extract(master: Bf01Master, identity: Uint8Array): Bf01Priva
 /** C = U ‖ V ‖ W, the FullIdent encryption of `message` to `recipient`. */
 export function bf01Encrypt(pub: Bf01Public, recipient: Bf01Recipient, message: Uint8Array): Uint8Array {
   assertCurrent(pub.ctx);
-  const sigma = new Uint8Array(randomBytes(BF01_SIGMA_BYTES));
+  const sigma = systemRandom(BF01_SIGMA_BYTES);
   const r = h3(sigma, message);
   const u = mcl.mul(pub.ctx.g1, r).serialize();
   const v = xor(sigma, h2(mcl.pow(recipient.gId, r)));
@@ -120,11 +121,7 @@ function h3(sigma: Uint8Array, message: Uint8Array): Fr {
 }
 
 function h4(sigma: Uint8Array, length: number): Uint8Array {
-  return new Uint8Array(
-    createHash('shake256', { outputLength: length })
-      .update(frame(TAG_H4, [sigma]))
-      .digest(),
-  );
+  return shake256(frame(TAG_H4, [sigma]), length);
 }
 
 function xor(a: Uint8Array, b: Uint8Array): Uint8Array {

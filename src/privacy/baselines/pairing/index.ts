@@ -11,9 +11,7 @@ import { cyh05Bf01Scheme } from './cyh05Bf01.ts';
 import { cyh05IbrscScheme } from './cyh05Ibrsc.ts';
 import { PAIRING_CURVES, type PairingCurve } from './mclCurve.ts';
 
-export { cyh05Bf01Scheme } from './cyh05Bf01.ts';
-export { cyh05IbrscScheme } from './cyh05Ibrsc.ts';
-export { PAIRING_CURVES, type PairingCurve } from './mclCurve.ts';
+export type { PairingCurve } from './mclCurve.ts';
 
 /** Every pairing baseline, grouped by curve (BLS12-381 first), or only those on `curve`. */
 export function pairingBaselines(curve?: PairingCurve): BenchableScheme[] {

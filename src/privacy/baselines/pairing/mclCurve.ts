@@ -26,9 +26,6 @@ export type PairingCurve = 'bls12-381' | 'bn254';
 /** Both curves, the fair comparison first. */
 export const PAIRING_CURVES: readonly PairingCurve[] = ['bls12-381', 'bn254'];
 
-/** Bytes of a scalar of Fr (both curves have a ~255-bit group order). */
-export const FR_BYTES = 32;
-
 /** One initialisation of mcl on one curve: its generators and encoding sizes. */
 export interface PairingContext {
   readonly curve: PairingCurve;

@@ -1,5 +1,5 @@
 /**
- * Browser build of src/ledger/ed25519Verify.ts (sodium-native is a native addon): @noble/curves with
+ * Browser build of src/crypto/ed25519Strict.ts (sodium-native is a native addon): @noble/curves with
  * RFC 8032 rules. The dashboard only reaches it through module imports (block headers live beside
  * transactions); no chain decision is ever made with it.
  */

@@ -1,10 +1,11 @@
 /**
- * Ed25519 (RFC 8032) verification on the ledger's hot path — transaction admission, block
- * validation and commit certificates — through libsodium (`sodium-native`,
- * `crypto_sign_verify_detached`), about 1.7× faster than node:crypto and with no KeyObject to
- * build per key. libsodium's rules are the consensus rules: S < ℓ, canonical A and R, and A and R
- * not of small order. Every validator runs this same function, so they agree bit for bit;
- * node:crypto (`orgVerify`) is only a cross-check in tests and never decides validity on chain.
+ * The Ed25519 (RFC 8032) verifier that decides validity on chain — transaction admission, block
+ * validation, commit certificates, the regulator's pseudonym certificates — through libsodium
+ * (`sodium-native`, `crypto_sign_verify_detached`), about 1.7× faster than node:crypto and with no
+ * KeyObject to build per key. libsodium's rules are the consensus rules: S < ℓ, canonical A and R,
+ * and A and R not of small order. Every validator runs this same function, so they agree bit for
+ * bit; node:crypto's verifier (./ed25519.ts `orgVerify`) checks off-chain signatures (sessions)
+ * and is cross-tested against this one.
  */
 import sodium from 'sodium-native';
 

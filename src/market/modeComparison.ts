@@ -38,11 +38,6 @@ export function generatorProfitYuan(outcome: ModeOutcome): number {
   return Number(outcome.generators.reduce((s, g) => s + g.profitMicroYuan, 0n)) / 1e6;
 }
 
-/** Consumers' total payment, yuan. */
-export function consumerCostYuan(outcome: ModeOutcome): number {
-  return Number(outcome.consumers.reduce((s, c) => s + c.costMicroYuan, 0n)) / 1e6;
-}
-
 /** Percent by which `ours` is cheaper than `base` (negative: dearer). */
 export function reductionPct(ours: number, base: number): number {
   return ((base - ours) / base) * 100;

@@ -5,7 +5,7 @@ import fc from 'fast-check';
 import sodium from 'sodium-native';
 import { fromHex } from '../../src/codec/bytes.ts';
 import { orgKeyPair, orgSign, orgVerify, publicKeyObject } from '../../src/crypto/ed25519.ts';
-import { isValidEd25519PublicKey, verifyEd25519 } from '../../src/ledger/ed25519Verify.ts';
+import { isValidEd25519PublicKey, verifyEd25519 } from '../../src/crypto/ed25519Strict.ts';
 
 describe('Ed25519 verification with sodium-native, cross-checked against node:crypto', () => {
   it('agrees with node:crypto on valid and tampered signatures (property)', () => {

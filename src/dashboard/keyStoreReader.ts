@@ -3,7 +3,7 @@
  * file never leaves the page and is never sent anywhere. Plaintext (local demo, `kdf: "none"`)
  * stores open only when the viewer ticks "allow insecure"; encrypted ones with the passphrase:
  * scrypt (@noble/hashes) → ChaCha20-Poly1305 over the same associated data as the node's
- * implementation. test/dashboard/keyStore.test.ts opens stores written by the node's sealKeyStore.
+ * implementation. test/dashboard/browserCrypto.test.ts opens stores written by the node's sealKeyStore.
  */
 import { scryptAsync } from '@noble/hashes/scrypt.js';
 import { fromHex } from '../codec/bytes.ts';

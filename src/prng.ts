@@ -1,12 +1,16 @@
 /**
- * A small seeded pseudo-random generator for building scenarios (never used by the solver itself):
- * sfc32 (Chris Doty-Humphrey's Small Fast Counting generator, PractRand-tested) seeded from a string
- * through FNV-1a. Only 32-bit integer operations (Math.imul, shifts), so every engine produces the
- * same sequence; Math.random is never used anywhere in the market layer.
+ * The one seeded pseudo-random generator of dppchain, for everything that must replay the same way
+ * on every machine and is not cryptography: the market's random scenarios and the consensus
+ * simulator's fault schedules. sfc32 (Chris Doty-Humphrey's Small Fast Counting generator,
+ * PractRand-tested) seeded from a string through FNV-1a; only 32-bit integer operations
+ * (Math.imul, shifts), so every engine produces the same sequence. Secrets and nonces come from
+ * crypto/scalars.ts (the OS CSPRNG), never from here.
  */
 
 /** A deterministic stream of numbers. */
 export interface Rng {
+  /** A uniform 32-bit unsigned integer. */
+  next(): number;
   /** Uniform in [0, 1), 32 bits of resolution. */
   uniform(): number;
   /** Uniform in [lo, hi). */
@@ -15,9 +19,13 @@ export interface Rng {
   int(lo: number, hi: number): number;
   /** An element of a non-empty list. */
   pick<T>(xs: readonly T[]): T;
+  /** True with probability p. */
+  chance(p: number): boolean;
+  /** `length` pseudo-random bytes. */
+  bytes(length: number): Uint8Array;
 }
 
-/** A generator seeded by a string (e.g. "random-scenario/17"). */
+/** A generator seeded by a string (e.g. "random-scenario/17", "sim/42"). */
 export function seededRng(seed: string): Rng {
   let a = fnv1a(`a:${seed}`);
   let b = fnv1a(`b:${seed}`);
@@ -34,11 +42,15 @@ export function seededRng(seed: string): Rng {
   };
   for (let i = 0; i < 12; i++) next(); // mix the seed in
   const uniform = (): number => next() / 4294967296;
+  const int = (lo: number, hi: number): number => lo + Math.floor(uniform() * (hi - lo + 1));
   return {
+    next,
     uniform,
     between: (lo, hi) => lo + (hi - lo) * uniform(),
-    int: (lo, hi) => lo + Math.floor(uniform() * (hi - lo + 1)),
-    pick: <T>(xs: readonly T[]): T => xs[Math.floor(uniform() * xs.length)]!,
+    int,
+    pick: <T>(xs: readonly T[]): T => xs[int(0, xs.length - 1)]!,
+    chance: (p) => uniform() < p,
+    bytes: (length) => Uint8Array.from({ length }, () => next() & 0xff),
   };
 }
 

@@ -1,0 +1,49 @@
+/**
+ * What the `dpp` command suggests after an error, beyond its message: a CliError carries its own
+ * hint; any other DppError gets the hint of its exact code from the table below (an error that
+ * may have committed carries `details.safeToResend` and its id instead: the hint is how to resend
+ * it). `dir` is ` --dir <folder>` as the command was given it, so a hint can be run as printed.
+ */
+import { CONTRACT_ERROR_CODES } from '../contracts/contractError.ts';
+import type { DppError } from '../errors.ts';
+import { CliError } from './output.ts';
+
+type Hint = (dir: string) => string;
+
+const CONTRACT_REFUSED: Hint = () =>
+  'the contract refused it: nothing changed on chain (docs/protocol.md lists the rules)';
+const KEY_STORES: Hint = () => 'key stores are made by `dpp init`';
+const VALIDATOR_DOWN: Hint = (dir) =>
+  `is a validator down? \`dpp network status${dir}\` shows which; \`dpp network up${dir}\` starts those that are down`;
+
+/** The hint of each error code the command explains. */
+export const HINTS: Readonly<Record<string, Hint>> = {
+  CLIENT_NETWORK: VALIDATOR_DOWN,
+  CLIENT_TIMEOUT: VALIDATOR_DOWN,
+  NODE_VALIDATOR_EXITED: () =>
+    'that error is the cause: a port in use needs another --base-port; a folder of another network another --dir',
+  P2P_LISTEN_FAILED: () =>
+    'another process listens on that port (another network?): stop it, or use other ports',
+  LEDGER_STORE_UNAVAILABLE: () =>
+    'another process (a validator still running?) holds the lock of this data folder',
+  LEDGER_WRONG_CHAIN: () =>
+    'this data folder holds the chain of another genesis: an older network in the same folder',
+  CLIENT_TX_DROPPED: () => 'the validator’s log (logs/ in the consortium folder) says why',
+  LEDGER_UNAUTHORISED: () =>
+    'the validators refused the sender: is it the right role, and not suspended? (`dpp members`)',
+  ...Object.fromEntries(CONTRACT_ERROR_CODES.map((code) => [code, CONTRACT_REFUSED])),
+  CONTRACT_TOO_LATE: () => 'its deadline had passed when it was committed: nothing changed on chain',
+  CONTRACT_TOO_EARLY: () => 'it came before the chain’s time allowed it: nothing changed on chain',
+  CLIENT_BAD_KEY_STORE: KEY_STORES,
+  CLIENT_KEYSTORE_UNSUPPORTED: KEY_STORES,
+  CLIENT_KEYSTORE_INSECURE: KEY_STORES,
+  CLIENT_KEYSTORE_IO: KEY_STORES,
+};
+
+/** What to try after `err` (`dir`: ` --dir <folder>` as given, or ''); a CliError's own hint, if any. */
+export function hintFor(err: DppError, dir: string): string | undefined {
+  if (err instanceof CliError) return err.hint;
+  if (err.details.safeToResend === true && typeof err.details.txId === 'string')
+    return `\`dpp tx resend ${err.details.txId}${dir}\` sends the same transaction again and waits; \`dpp network status${dir}\` shows whether a quorum is up`;
+  return HINTS[err.code]?.(dir) ?? 'run the command with --help for usage';
+}

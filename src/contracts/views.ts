@@ -1,0 +1,318 @@
+/**
+ * The JSON views of the contracts' state that the node API answers (docs/api.md "Routes"): one zod
+ * schema per view, declared once here and used by the API's routes (which check every answer against
+ * it and publish it in /openapi.json), by the typed client (`client/marketReader.ts` parses answers
+ * with it) and by the dashboard (which types its reads with the inferred types). Each schema is also
+ * a type of the same name: `RoundView` is `z.output<typeof RoundView>`.
+ *
+ * Conventions of every view: integers that may exceed 2^53 (heights, amounts, times) are decimal
+ * strings, bytes and keys lower-case hex, consumers appear only under their one-time pseudonyms.
+ * A record's JSON is the record with exactly these substitutions (`Jsonified`, `queries.ts` `toJson`).
+ */
+import { z } from 'zod';
+import { MEMBER_ROLES } from '../ledger/memberRecord.ts';
+import { BILL_STATUSES, MEMBER_ID, RESPONSE_STATUSES, ROUND_PHASES, VERDICTS } from './records.ts';
+
+/** A record as JSON: bigint → decimal string, bytes → hex, recursively (the type of `toJson`). */
+export type Jsonified<T> = T extends bigint
+  ? string
+  : T extends Uint8Array
+    ? string
+    : T extends readonly (infer U)[]
+      ? Jsonified<U>[]
+      : T extends object
+        ? { -readonly [K in keyof T]: Jsonified<T[K]> }
+        : T;
+
+// ── the pieces ──────────────────────────────────────────────────────────────────────────────
+
+/** A non-negative integer as a decimal string. */
+export const Decimal = z.string().regex(/^\d+$/, 'a decimal integer');
+/** A signed integer as a decimal string (balances: negative = paid out). */
+export const SignedDecimal = z.string().regex(/^-?\d+$/, 'a signed decimal integer');
+/** Bytes as lower-case hex. */
+export const Hex = z.string().regex(/^([0-9a-f]{2})*$/, 'lower-case hex');
+/** 32 bytes (a key, a pseudonym, a transaction id, a hash) as 64 lower-case hex characters. */
+export const Hex32 = z.string().regex(/^[0-9a-f]{64}$/, '64 lower-case hex characters');
+/** A member id. */
+export const MemberId = z.string().regex(MEMBER_ID, 'a member id');
+/** A share in parts per million. */
+export const Ppm = z.number().int().min(0).max(1_000_000);
+/** A count or index (u32). */
+const Count = z.number().int().min(0);
+
+// ── the regulator and the members ───────────────────────────────────────────────────────────
+
+/** GET /v1/regulator: the regulator's public keys, null before `regulator.setup`. */
+export const RegulatorView = z.object({
+  regulator: z.object({ masterPublic: Hex32, certPublicKey: Hex32 }).nullable(),
+});
+export type RegulatorView = z.output<typeof RegulatorView>;
+
+/** One member as the state holds it. */
+export const MemberView = z.object({
+  id: MemberId,
+  role: z.enum(MEMBER_ROLES),
+  aggregator: MemberId.nullable().describe('a consumer’s aggregator'),
+  orgKey: Hex32,
+  suspended: z.boolean(),
+});
+export type MemberView = z.output<typeof MemberView>;
+
+/** GET /v1/members: the genesis members as the state holds them. */
+export const MembersView = z.object({ members: z.array(MemberView) });
+export type MembersView = z.output<typeof MembersView>;
+
+/** GET /v1/members/:id/receiving-key: a generator's receiving key. */
+export const ReceivingKeyView = z.object({ key: Hex32 });
+export type ReceivingKeyView = z.output<typeof ReceivingKeyView>;
+
+// ── rounds ──────────────────────────────────────────────────────────────────────────────────
+
+/** GET /v1/rounds: the latest round's id ("0" before any). */
+export const LatestRoundView = z.object({ latest: Decimal });
+export type LatestRoundView = z.output<typeof LatestRoundView>;
+
+/** A round's rules and tariffs (records.ts `roundTerms`). */
+export const RoundTermsView = z.object({
+  period: z.string(),
+  gateClosureMs: Decimal,
+  deliveryStartMs: Decimal,
+  deliveryEndMs: Decimal,
+  responseDeadlineMs: Decimal,
+  ackWindowMs: Decimal,
+  catalogMicroYuanPerKWh: Decimal,
+  transmissionMicroYuanPerKWh: Decimal,
+  fundsMicroYuanPerKWh: Decimal,
+  benchmarkMicroYuanPerKWh: Decimal,
+  reputationWeightMicroYuanPerKWh: Decimal,
+  substitutionPpm: Ppm,
+  outsideOption: z.boolean(),
+  tolerancePpm: Ppm,
+  penaltyMicroYuanPerKWh: Decimal,
+});
+export type RoundTermsView = z.output<typeof RoundTermsView>;
+
+/** A generator's offer in a round. */
+export const OfferView = z.object({
+  generator: MemberId,
+  capacityWh: Decimal,
+  costQuadraticMicroYuanPerMWh2: Decimal,
+  costLinearMicroYuanPerKWh: Decimal,
+  costFixedMicroYuan: Decimal,
+});
+export type OfferView = z.output<typeof OfferView>;
+
+/** A pseudonym's demand in a round. */
+export const DemandView = z.object({
+  pseudonym: Hex32,
+  demandWh: Decimal,
+  diversificationMicroYuanPerKWh: Decimal,
+});
+export type DemandView = z.output<typeof DemandView>;
+
+/** A round's equilibrium (records.ts `clearingRecord`). */
+export const ClearingView = z.object({
+  prices: z.array(z.object({ generator: MemberId, priceMicroYuanPerKWh: Decimal, reputationPpm: Ppm })),
+  certified: z.boolean(),
+  maxLeaderGapMicroYuanPerKWh: Decimal,
+  maxFollowerGapMicroYuanPerKWh: Decimal,
+  energyWh: Decimal,
+  costMicroYuan: Decimal,
+  catalogCostMicroYuan: Decimal,
+});
+export type ClearingView = z.output<typeof ClearingView>;
+
+/** GET /v1/rounds/:id: a round with its terms, offers, pseudonymous demand and clearing (docs/protocol.md §6). */
+export const RoundView = z.object({
+  id: Decimal,
+  phase: z.enum(ROUND_PHASES),
+  cancelReason: z.string().nullable().describe('why a cancelled round did not clear'),
+  openedAtMs: Decimal,
+  terms: RoundTermsView,
+  offers: z.array(OfferView),
+  demands: z.array(DemandView),
+  contracts: Count.describe('energy contracts (bills) recorded at clearing'),
+  clearing: ClearingView.nullable().describe('null before clearing'),
+});
+export type RoundView = z.output<typeof RoundView>;
+
+/** The trading modes a cleared round is compared under (ours first). */
+export const TRADING_MODES = ['stackelberg', 'catalog', 'bilateral', 'centralised'] as const;
+
+/** GET /v1/rounds/:id/modes: the consumers' cost and direct energy under each trading mode. */
+export const ModesView = z.object({
+  catalogCostMicroYuan: Decimal,
+  modes: z.array(z.object({ mode: z.enum(TRADING_MODES), costMicroYuan: Decimal, directWh: Decimal })),
+});
+export type ModesView = z.output<typeof ModesView>;
+
+/** GET /v1/rounds/:id/rings/:aggregator: the pseudonyms behind an aggregator, sorted. */
+export const RingView = z.object({ members: z.array(Hex32) });
+export type RingView = z.output<typeof RingView>;
+
+/** GET /v1/pseudonyms/:key: a pseudonym's registration (records.ts `pseudonymRecord`). */
+export const PseudonymView = z.object({
+  round: Decimal,
+  aggregator: MemberId,
+  expiresAtMs: Decimal,
+  reputationPpm: Ppm.describe('the attested level'),
+  certificate: Hex,
+  revoked: z.boolean(),
+  roundScorePpm: Ppm.nullable().describe('set at finalization'),
+});
+export type PseudonymView = z.output<typeof PseudonymView>;
+
+// ── bills ───────────────────────────────────────────────────────────────────────────────────
+
+/** A bill's parts and total (billAmount.ts), as decimal strings. */
+export const BillAmountView = z.object({
+  metered: z.boolean().describe('false before metering: then every amount is 0'),
+  billedWh: Decimal,
+  energyMicroYuan: Decimal,
+  transmissionMicroYuan: Decimal,
+  fundsMicroYuan: Decimal,
+  penaltyMicroYuan: Decimal,
+  totalMicroYuan: Decimal.describe('what settlement takes from the pseudonym’s account'),
+  generatorMicroYuan: SignedDecimal.describe('negative when its penalty exceeds the energy'),
+  generatorPenaltyMicroYuan: Decimal,
+  gridMicroYuan: Decimal,
+});
+export type BillAmountView = z.output<typeof BillAmountView>;
+
+/** An energy contract and, once metered, its bill (records.ts `billRecord`), its amount and its canonical record. */
+export const BillView = z.object({
+  round: Decimal,
+  index: Count,
+  generator: MemberId,
+  consumer: Hex32.describe('the consumer’s one-time pseudonym'),
+  aggregator: MemberId,
+  contractedWh: Decimal,
+  priceMicroYuanPerKWh: Decimal,
+  status: z.enum(BILL_STATUSES),
+  meter: z.object({ deliveredWh: Decimal, consumedWh: Decimal, meteredAtMs: Decimal }).nullable(),
+  billedWh: Decimal,
+  energyMicroYuan: Decimal,
+  transmissionMicroYuan: Decimal,
+  fundsMicroYuan: Decimal,
+  generatorPenaltyMicroYuan: Decimal,
+  consumerPenaltyMicroYuan: Decimal,
+  respondedAtMs: Decimal.nullable(),
+  response: Hex32.nullable(),
+  resolution: z.string(),
+  amount: BillAmountView,
+  record: Hex.describe('the canonical bill record, which a client decodes with records.ts `billRecord`'),
+});
+export type BillView = z.output<typeof BillView>;
+
+/** GET /v1/rounds/:id/bills: a round's bills in index order (`[]` before clearing). */
+export const BillsView = z.object({ bills: z.array(BillView) });
+export type BillsView = z.output<typeof BillsView>;
+
+// ── bill responses ──────────────────────────────────────────────────────────────────────────
+
+/** A bill response as a round lists it: addressee, ring and status — never sender or content. */
+export const ResponseSummaryView = z.object({
+  id: Hex32,
+  aggregator: MemberId,
+  generator: MemberId,
+  status: z.enum(RESPONSE_STATUSES),
+  receivedAtMs: Decimal,
+  bill: Count.nullable().describe('revealed by the acknowledgement'),
+  verdict: z.enum(VERDICTS).nullable().describe('revealed by the acknowledgement'),
+});
+export type ResponseSummaryView = z.output<typeof ResponseSummaryView>;
+
+/** GET /v1/rounds/:id/responses: a round's bill responses in order of arrival. */
+export const ResponsesView = z.object({ responses: z.array(ResponseSummaryView) });
+export type ResponsesView = z.output<typeof ResponsesView>;
+
+/** GET /v1/responses/:id: a ring-signcrypted bill response (records.ts `responseRecord`) and its canonical record. */
+export const ResponseView = z.object({
+  round: Decimal,
+  aggregator: MemberId,
+  generator: MemberId,
+  uniqueId: Hex32,
+  signcryption: Hex.describe('ciphertext only'),
+  receivedAtMs: Decimal,
+  status: z.enum(RESPONSE_STATUSES),
+  bill: Count.nullable(),
+  verdict: z.enum(VERDICTS).nullable(),
+  acknowledgedAtMs: Decimal.nullable(),
+  ring: z.array(Hex32).describe('the ring it was verified against'),
+  record: Hex.describe('the canonical response record (records.ts `responseRecord`)'),
+});
+export type ResponseView = z.output<typeof ResponseView>;
+
+// ── money and reputation ────────────────────────────────────────────────────────────────────
+
+/** GET /v1/balances/:account: an account's balance in µ¥ (negative = paid out). */
+export const BalanceView = z.object({ account: z.string(), microYuan: SignedDecimal });
+export type BalanceView = z.output<typeof BalanceView>;
+
+/** A member's standing (market/reputation.ts). */
+export const REPUTATION_STATUSES = ['active', 'excluded', 'probation'] as const;
+
+/**
+ * GET /v1/reputation/:id: a member's reputation and standing; `{reputationPpm: null, status:
+ * "newcomer"}` before its first scored round.
+ */
+export const ReputationView = z.object({
+  reputationPpm: Ppm.nullable(),
+  status: z.enum([...REPUTATION_STATUSES, 'newcomer']),
+  roundsInStatus: Count.optional(),
+  lastRound: Decimal.optional().describe('the last round that updated it'),
+});
+export type ReputationView = z.output<typeof ReputationView>;
+
+/** How one round moved a generator's or aggregator's reputation (records.ts `roundScoreRecord`). */
+export const ReputationPointView = z.object({
+  round: Decimal,
+  contractedWh: Decimal,
+  deliveredWh: Decimal,
+  billsDue: Count,
+  billsOnTime: Count,
+  violations: Count,
+  roundScorePpm: Ppm,
+  reputationPpm: Ppm,
+  status: z.enum(REPUTATION_STATUSES),
+  height: Decimal,
+  previousRound: Decimal,
+});
+export type ReputationPointView = z.output<typeof ReputationPointView>;
+
+/** GET /v1/reputation/:id/history: each round that scored the member, oldest first. */
+export const ReputationHistoryView = z.object({ member: MemberId, points: z.array(ReputationPointView) });
+export type ReputationHistoryView = z.output<typeof ReputationHistoryView>;
+
+// ── traces ──────────────────────────────────────────────────────────────────────────────────
+
+/** One trace audit event (records.ts `traceRecord`). */
+export const TraceView = z.object({
+  seq: Decimal,
+  regulator: MemberId,
+  response: Hex32,
+  reason: z.string(),
+  atMs: Decimal,
+  height: Decimal,
+  commitment: Hex32.describe('SHA-256 of the salted trace result and its proofs'),
+});
+export type TraceView = z.output<typeof TraceView>;
+
+/** GET /v1/traces: the trace audit log, oldest first. */
+export const TracesView = z.object({ traces: z.array(TraceView) });
+export type TracesView = z.output<typeof TracesView>;
+
+/** POST /v1/regulator/traces: a trace made by the trading centre's node, with its opening (off chain). */
+export const TraceResultView = z.object({
+  requestedBy: MemberId,
+  txId: Hex32.describe('the trace.record transaction'),
+  height: Decimal,
+  traceSeq: Decimal.nullable().describe('its number in GET /v1/traces'),
+  commitment: Hex32,
+  memberIndex: Count.describe('the ring member who sent the response'),
+  pseudonym: Hex32,
+  organisation: z.string().describe('the real identity the PID opening names'),
+  opening: z.object({ salt: Hex, trace: Hex.describe('the encoded identity trace') }),
+});
+export type TraceResultView = z.output<typeof TraceResultView>;

@@ -1,0 +1,99 @@
+/**
+ * The effect interpreter: carries out what the replica decided, strictly in order — a `persist` is
+ * written (synced) before the messages after it are sent, a `commit` is executed and stored, and the
+ * commit listeners told, before anything after it. Nothing is carried out once the node stops.
+ */
+import type { Message, Signed } from '../consensus/messages.ts';
+import type { Effect } from '../consensus/replica.ts';
+import type { Block } from '../ledger/block.ts';
+import type { Receipt } from '../ledger/receipt.ts';
+import type { LedgerStore } from '../ledger/store.ts';
+import type { ChainApp } from './chainApp.ts';
+import type { ConsensusOutbox } from './consensusOutbox.ts';
+import { CONSENSUS_STATE_KEY, encodeConsensusState } from './consensusState.ts';
+import type { Logger } from './logger.ts';
+
+/** Called after each block is durably committed, in height order (see `ValidatorNode.onCommit`). */
+export type CommitListener = (block: Block, receipts: readonly Receipt[]) => void;
+
+/** What the interpreter acts on. */
+export interface EffectPorts {
+  readonly store: LedgerStore;
+  readonly app: ChainApp;
+  readonly outbox: ConsensusOutbox;
+  /** Signs a message as this validator (for the blocks it serves). */
+  sign(message: Message): Signed;
+  /** The replica asks for the block at `height` in `view` (./proposer.ts). */
+  requestProposal(view: bigint, height: bigint): void;
+  /** True once the node is stopping. */
+  stopped(): boolean;
+  readonly log: Logger;
+}
+
+/** Carries out the replica's effects and tells the commit listeners. */
+export class EffectInterpreter {
+  private readonly commitListeners = new Set<CommitListener>();
+
+  constructor(private readonly ports: EffectPorts) {}
+
+  /** Adds a commit listener; returns the function that removes it. */
+  onCommit(listener: CommitListener): () => void {
+    this.commitListeners.add(listener);
+    return () => this.commitListeners.delete(listener);
+  }
+
+  /** Carries out `effects` in order. */
+  async apply(effects: Effect[]): Promise<void> {
+    const { store, app, outbox, log } = this.ports;
+    for (const e of effects) {
+      if (this.ports.stopped()) return;
+      switch (e.type) {
+        case 'persist':
+          // [PERSIST] votes reach disk before the messages that cast them leave
+          await store.putMeta(CONSENSUS_STATE_KEY, encodeConsensusState(e.state));
+          break;
+        case 'send':
+          outbox.send(e.to, e.signed);
+          break;
+        case 'commit': {
+          const committed = await app.commit(e.block);
+          log.info(
+            {
+              height: e.block.height.toString(),
+              txs: committed.ids.length,
+              view: e.block.certificate.view.toString(),
+            },
+            'committed',
+          );
+          this.notify(committed.block, committed.receipts);
+          break;
+        }
+        case 'propose':
+          this.ports.requestProposal(e.view, e.height);
+          break;
+        case 'serve-blocks': {
+          const blocks = await app.blocksFrom(e.fromHeight, e.count);
+          if (blocks.length > 0) outbox.send(e.to, this.ports.sign({ type: 'blocks', blocks }));
+          break;
+        }
+        case 'view-changed':
+          log.info({ view: e.view.toString() }, 'view changed');
+          break;
+        case 'alarm':
+          log.error({ reason: e.reason }, 'consensus alarm');
+          break;
+      }
+    }
+  }
+
+  /** Tells every listener; a throwing listener is logged, never fatal. */
+  private notify(block: Block, receipts: readonly Receipt[]): void {
+    for (const listener of this.commitListeners) {
+      try {
+        listener(block, receipts);
+      } catch (err) {
+        this.ports.log.error({ err: String(err) }, 'commit listener failed');
+      }
+    }
+  }
+}

@@ -157,6 +157,13 @@ export class ChainApp implements ReplicaApp {
     await this.store.commitBlock(block, executed.writes, executed.receipts);
     const ids = executed.block.txs.map((tx) => toHex(transactionId(tx)));
     this.mempool.remove(ids);
+    // gossiped transactions held for a nonce gap this block filled join the pool
+    this.mempool.refresh(this.store, {
+      chainId: this.env.chainId,
+      height: block.header.height + 1n,
+      timestampMs: BigInt(this.clock()),
+      proposer: 0,
+    });
     return { block, receipts: executed.receipts, ids };
   }
 

@@ -3,7 +3,8 @@
  * so that whichever is primary can include them — in one frame per batch, flushed 2 ms after its
  * first transaction. A peer that (re)connects gets every pending transaction: a batch sent while it
  * was away (or while this node restarted) never reached it. Transactions from peers are admitted to
- * the mempool like a client's. The frames' layout is the p2p layer's (../p2p/channels.ts).
+ * the mempool like a client's, except that one ahead of its sender's next nonce is held until the gap
+ * fills (./mempool.ts). The frames' layout is the p2p layer's (../p2p/channels.ts).
  */
 import { readTxBatch, txBatchFrame, txBatchFrames } from '../p2p/channels.ts';
 import type { Logger } from './logger.ts';

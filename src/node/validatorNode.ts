@@ -83,7 +83,7 @@ export class ValidatorNode {
       peers,
       pending: () => mempool.candidates(),
       admit: (tx) => {
-        mempool.admit(tx, store, this.nextBlockContext());
+        mempool.admit(tx, store, this.nextBlockContext(), 'gossip');
         this.proposer.schedule();
       },
       log,

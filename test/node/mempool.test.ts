@@ -7,7 +7,16 @@ import { isDppError } from '../../src/errors.ts';
 import type { BlockContext } from '../../src/ledger/handler.ts';
 import { signOrgTransaction } from '../../src/ledger/txSigning.ts';
 import { Mempool } from '../../src/node/mempool.ts';
-import { CHAIN_ID, GENESIS_TIME_MS, makeEnv, member, memoryChain, memoTx } from '../ledger/fixtures.ts';
+import {
+  blockOf,
+  CHAIN_ID,
+  commitToMemory,
+  GENESIS_TIME_MS,
+  makeEnv,
+  member,
+  memoryChain,
+  memoTx,
+} from '../ledger/fixtures.ts';
 
 /** The block a transaction admitted now would enter: the first after genesis. */
 const NEXT: BlockContext = {
@@ -53,6 +62,69 @@ describe('mempool admission', () => {
     assert.equal(pool.size, 1);
     pool.admit(memoTx(alice, 'next', 2n).bytes, chain.state, NEXT);
     assert.equal(pool.size, 2);
+  });
+
+  it('holds a gossiped transaction ahead of its sender’s nonce until the gap fills, then keeps nonce order', () => {
+    // The defect: gossip dropped such a transaction; when the primary did, it and every later nonce
+    // of its sender stayed pending on the backups for ever.
+    const pool = new Mempool(env);
+    const tx = (n: bigint) => memoTx(alice, `g${n}`, n).bytes;
+    pool.admit(tx(3n), chain.state, NEXT, 'gossip');
+    pool.admit(tx(2n), chain.state, NEXT, 'gossip');
+    assert.equal(pool.size, 0, 'nothing joins the pool before its predecessor');
+    assert.equal(pool.heldSize, 2);
+    assert.throws(
+      () => pool.admit(tx(3n), chain.state, NEXT, 'gossip'),
+      (e) => isDppError(e, 'NODE_DUPLICATE_TX'),
+    );
+    // the client's own out-of-order submission is still refused with the expected nonce
+    assert.throws(
+      () => pool.admit(memoTx(alice, 'c4', 4n).bytes, chain.state, NEXT),
+      (e) => isDppError(e, 'NODE_NONCE_GAP') && e.details.expected === '1',
+    );
+    pool.admit(tx(1n), chain.state, NEXT);
+    assert.equal(pool.heldSize, 0);
+    assert.deepEqual(
+      [...pool.candidates()].map((vt) => (vt.tx.auth as { nonce: bigint }).nonce),
+      [1n, 2n, 3n],
+    );
+  });
+
+  it('a held transaction joins when a committed block passes its gap; one the block passed is dropped', () => {
+    const c = memoryChain('mempool-refresh');
+    const bobKey = member(c.net, 'agg-a');
+    const pool = new Mempool(env);
+    pool.admit(memoTx(bobKey, 'b2', 2n).bytes, c.state, NEXT, 'gossip');
+    pool.admit(memoTx(bobKey, 'b1-elsewhere', 1n).bytes, c.state, NEXT, 'gossip'); // promotes b2 here
+    const fresh = new Mempool(env);
+    fresh.admit(memoTx(bobKey, 'b3', 3n).bytes, c.state, NEXT, 'gossip');
+    fresh.admit(memoTx(bobKey, 'b2', 2n).bytes, c.state, NEXT, 'gossip');
+    assert.equal(fresh.heldSize, 2);
+    // nonces 1 and 2 commit in a block another validator proposed
+    const block = blockOf(
+      env,
+      c.state,
+      c.head,
+      [...pool.candidates()].map((vt) => vt.bytes),
+    );
+    commitToMemory(env, c, block);
+    fresh.refresh(c.state, { ...NEXT, height: 2n });
+    assert.equal(fresh.heldSize, 0, 'nonce 2 was passed, nonce 3 joined');
+    assert.deepEqual(
+      [...fresh.candidates()].map((vt) => (vt.tx.auth as { nonce: bigint }).nonce),
+      [3n],
+    );
+  });
+
+  it('holds within its bounds: past them a gossiped gap is refused (NODE_NONCE_GAP), never dropped silently', () => {
+    const pool = new Mempool(env, { maxHeldPerSender: 2 });
+    pool.admit(memoTx(alice, 'h3', 3n).bytes, chain.state, NEXT, 'gossip');
+    pool.admit(memoTx(alice, 'h4', 4n).bytes, chain.state, NEXT, 'gossip');
+    assert.throws(
+      () => pool.admit(memoTx(alice, 'h5', 5n).bytes, chain.state, NEXT, 'gossip'),
+      (e) => isDppError(e, 'NODE_NONCE_GAP'),
+    );
+    assert.equal(pool.heldSize, 2);
   });
 
   it('refuses a non-member, a bad signature, another chain, an unknown kind, garbage and oversized bytes', () => {

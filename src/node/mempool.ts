@@ -104,7 +104,16 @@ export class Mempool implements VerifiedLookup {
         `transaction of ${bytes.length} bytes exceeds ${MAX_TX_BYTES}`,
       );
     }
-    const vt = verifyTransaction(this.env, bytes);
+    return this.admitVerified(verifyTransaction(this.env, bytes), state, block, arrival);
+  }
+
+  /** `admit` after the stateless checks (a held transaction joins through here, not verified twice). */
+  private admitVerified(
+    vt: VerifiedTransaction,
+    state: StateReader,
+    block: BlockContext,
+    arrival: Arrival,
+  ): VerifiedTransaction {
     if (this.txs.has(vt.idHex) || this.isHeld(vt))
       throw new NodeError('NODE_DUPLICATE_TX', 'transaction already pending', { txId: vt.idHex });
     if (this.txs.size >= this.limits.maxTxs || this.bytes + vt.bytes.length > this.limits.maxBytes) {
@@ -205,7 +214,7 @@ export class Mempool implements VerifiedLookup {
     const vt = this.held.has(key) ? this.unhold(key, this.expectedNonce(state, sender)) : undefined;
     if (vt === undefined) return;
     try {
-      this.admit(vt.bytes, state, block, 'gossip'); // admits it, then promotes the next one
+      this.admitVerified(vt, state, block, 'gossip'); // admits it, then promotes the next one
     } catch {
       // refused now (the pool is full, or its kind no longer authorises it): dropped, as gossip was
     }

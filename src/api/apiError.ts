@@ -1,7 +1,9 @@
 /**
  * Typed errors of the node API and the one mapping from error codes to HTTP statuses. Every error
  * response is `{code, message, details}` (DppError.toJSON); the status depends on the code only, so
- * clients may branch on `code` and ignore the status.
+ * clients may branch on `code` and ignore the status. A refusal that asks the client to come back
+ * later (429: API_RATE_LIMITED, NODE_MEMPOOL_FULL) carries `details.retryAfterMs`, and the server
+ * sends it as a `Retry-After` header too; a refusal for a size limit names the limit in its details.
  */
 import { DppError, type ErrorDetails } from '../errors.ts';
 
@@ -10,6 +12,7 @@ export type ApiErrorCode =
   | 'API_BAD_REQUEST'
   | 'API_NOT_FOUND'
   | 'API_BODY_TOO_LARGE'
+  | 'API_BATCH_TOO_LARGE'
   | 'API_UNSUPPORTED_MEDIA_TYPE'
   | 'API_UPGRADE_REQUIRED'
   | 'API_RATE_LIMITED'
@@ -53,14 +56,15 @@ const STATUS: Readonly<Record<string, number>> = {
   NODE_DUPLICATE_TX: 409,
   LEDGER_REPLAY: 409,
   API_BODY_TOO_LARGE: 413,
+  API_BATCH_TOO_LARGE: 413,
   NODE_BODY_TOO_LARGE: 413,
   LEDGER_TOO_LARGE: 413,
   API_UNSUPPORTED_MEDIA_TYPE: 415,
   API_UPGRADE_REQUIRED: 426,
   API_RATE_LIMITED: 429,
+  NODE_MEMPOOL_FULL: 429,
   API_INTERNAL: 500,
   API_UNAVAILABLE: 503,
-  NODE_MEMPOOL_FULL: 503,
   LEDGER_STORE_CLOSED: 503,
   LEDGER_STORE_UNAVAILABLE: 503,
 };

@@ -183,8 +183,12 @@ export async function buildApiServer(
   });
 
   app.setErrorHandler((err: FastifyError | DppError, request, reply) => {
-    const mapped = toApiError(err);
+    const mapped = toApiError(err, request.routeOptions.bodyLimit);
     if (mapped.code === 'API_INTERNAL') log?.error({ err, url: request.url }, 'request failed');
+    // [BACKPRESSURE] a refusal that says when to come back says it in the header too
+    const retryAfterMs = mapped.details.retryAfterMs;
+    if (typeof retryAfterMs === 'number' && retryAfterMs > 0)
+      reply.header('retry-after', String(Math.max(1, Math.ceil(retryAfterMs / 1000))));
     reply.code(httpStatusOf(mapped.code)).type('application/json').send(mapped.toJSON());
   });
   app.setNotFoundHandler(async (request) => {
@@ -237,14 +241,20 @@ export async function startApiServer(
   return { ...server, url: `http://${host}:${port}` };
 }
 
-/** Any error as the API answers it. */
-export function toApiError(err: unknown): DppError {
+/** Any error as the API answers it (`bodyLimit`: the route's, named by a body-too-large refusal). */
+export function toApiError(err: unknown, bodyLimit?: number): DppError {
   if (err instanceof DppError) return err;
   const e = err as Partial<FastifyError>;
   const status = typeof e.statusCode === 'number' ? e.statusCode : 500;
   const details = { reason: typeof e.code === 'string' ? e.code : null };
   const message = typeof e.message === 'string' ? e.message : 'request refused';
-  if (status === 413) return new ApiError('API_BODY_TOO_LARGE', message, details);
+  if (status === 413) {
+    return new ApiError(
+      'API_BODY_TOO_LARGE',
+      bodyLimit === undefined ? message : `the body exceeds this route's limit of ${bodyLimit} bytes`,
+      { ...details, limit: bodyLimit ?? null, limitName: 'bodyLimit' },
+    );
+  }
   if (status === 415) return new ApiError('API_UNSUPPORTED_MEDIA_TYPE', message, details);
   if (status === 404) return new ApiError('API_NOT_FOUND', message, details);
   if (status >= 400 && status < 500) return new ApiError('API_BAD_REQUEST', message, details);

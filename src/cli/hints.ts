@@ -29,6 +29,18 @@ export const HINTS: Readonly<Record<string, Hint>> = {
   LEDGER_WRONG_CHAIN: () =>
     'this data folder holds the chain of another genesis: an older network in the same folder',
   CLIENT_TX_DROPPED: () => 'the validator’s log (logs/ in the consortium folder) says why',
+  CLIENT_NOT_CERTIFIED: () =>
+    'nothing was sent: the validators refuse prices that are not an ε-equilibrium (docs/market-model.md §4); run `dpp round close` again from the round’s delivery start to cancel it, so the next round can open',
+  NODE_MEMPOOL_FULL: () =>
+    'the validators are busy (their mempools are full): nothing was sent; try again in a few seconds — the transaction is not lost, it was never admitted',
+  API_RATE_LIMITED: () => 'too many requests from this machine: wait a few seconds and try again',
+  ENCODE_LIMIT: () =>
+    'a list in the transaction is longer than the protocol allows (the error names the field and the limit): split it over several transactions',
+  LEDGER_TOO_LARGE: () =>
+    'the transaction or block is above a size limit the error names (docs/ledger.md, docs/api.md "Limits"): send less in one transaction',
+  API_BATCH_TOO_LARGE: () => 'a batch holds at most 10 000 transactions: send them in several batches',
+  API_BODY_TOO_LARGE: () =>
+    'the request is above the route’s body limit (named in the error): send less at once',
   LEDGER_UNAUTHORISED: () =>
     'the validators refused the sender: is it the right role, and not suspended? (`dpp members`)',
   ...Object.fromEntries(CONTRACT_ERROR_CODES.map((code) => [code, CONTRACT_REFUSED])),

@@ -38,11 +38,13 @@ export interface BillResponseInput {
   readonly params: RscParams;
   /** The bill's pseudonym key pair (the consumer's one-time key of the bill's round). */
   readonly pseudonym: KeyPair;
-  /** The active ring of (round, aggregator), as the chain reports it. */
+  /** The bill's ring (its members, as the chain reports them). */
   readonly ring: readonly Point[];
   readonly round: bigint;
   readonly bill: number;
   readonly aggregator: string;
+  /** The index of the bill's ring among the aggregator's rings of the round. */
+  readonly ringIndex: number;
   readonly generator: string;
   /** The generator's receiving key Z. */
   readonly receiver: Point;
@@ -95,6 +97,7 @@ export function buildBillResponse(input: BillResponseInput): BillResponse {
   const payload = respondPayload.encode({
     round: input.round,
     aggregator: input.aggregator,
+    ringIndex: input.ringIndex,
     generator: input.generator,
     signcryption: encodeSigncryption(signcryption),
   });

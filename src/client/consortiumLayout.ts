@@ -5,8 +5,8 @@
  * consumer group (`aggregator-<group>`, groups sorted), the scenario's generators and its large
  * consumers, each consumer behind its group's aggregator. Validator 0 is the trading centre's,
  * validator i the i-th aggregator's; the trading centre and the generators use validator 0, an
- * aggregator and the consumers behind it their aggregator's validator (validator 0 when the
- * network has fewer validators than that).
+ * aggregator and the consumers behind it their aggregator's validator — when there are more
+ * aggregators than aggregator validators, aggregator i uses validator 1 + (i mod (validators − 1)).
  */
 import type { MemberSpec } from '../ledger/networkKeys.ts';
 import type { Scenario } from '../market/types.ts';
@@ -63,7 +63,7 @@ export function consortiumLayout(scenario: Scenario, validators: number): Consor
     nodeOf: (member) => {
       const aggregator = member.role === 'aggregator' ? member.id : member.aggregator;
       const i = aggregator === undefined ? -1 : aggregators.indexOf(aggregator);
-      return i >= 0 && i + 1 < validators ? i + 1 : 0;
+      return i >= 0 && validators > 1 ? 1 + (i % (validators - 1)) : 0;
     },
     operatorOf: (index) => (index === 0 ? TRADING_CENTRE : (aggregators[index - 1] ?? null)),
   };

@@ -1,14 +1,15 @@
 /**
- * The local consortium that `npm start` runs (docs/protocol.md §10): one process acting, through
- * the node API only, for every participant of a scenario — the trading centre (and regulator),
- * the generators, and the large consumers behind three aggregators — while the four validators
- * (the trading centre and the three aggregators) run as separate processes. Each round it opens a
- * market round, obtains one-time pseudonyms for the consumers, collects offers and pseudonymous
- * demand, closes (every validator clears it identically), meters delivery, has every consumer
- * confirm its bill by ring signcryption (one disputes in every third round), lets the generators
- * find the responses addressed to them on chain, decrypt and acknowledge them, has the regulator
- * trace and resolve the dispute, finalizes and reports. Each step is a protocol action
- * (./actions/), the same the `dpp` command runs.
+ * The local consortium that `npm start` and `npm run bench:round` run (docs/protocol.md §10): one
+ * process acting, through the node API only, for every participant of a scenario — the trading
+ * centre (and regulator), the generators, and the large consumers behind the aggregators — while
+ * the validators (the trading centre's and the aggregators') run as separate processes. Each round
+ * it opens a market round, obtains one-time pseudonyms for the consumers, collects offers and
+ * pseudonymous demand, solves the round and closes it with the equilibrium prices (every validator
+ * checks them), meters consumption and generation, has every consumer confirm its bill by ring
+ * signcryption (one disputes in every third round), lets the generators find the responses
+ * addressed to them on chain, decrypt and acknowledge them, has the regulator trace and resolve the
+ * dispute, finalizes and reports — with the wall time of each phase. Each step is a protocol action
+ * (./actions/), the same the `dpp` command runs; at most POOL participants act at once.
  *
  * Every participant sends its own transactions to its own node and reads through it (the layout
  * of ./consortiumLayout.ts): the trading centre and the generators through the trading centre's
@@ -37,13 +38,15 @@ import { publishReceivingKey } from './actions/publishReceivingKey.ts';
 import { publishRegulatorKeys } from './actions/publishRegulatorKeys.ts';
 import { resolveDispute } from './actions/resolveDispute.ts';
 import { respondToBill } from './actions/respondToBill.ts';
-import { submitMeterReadings } from './actions/submitMeterReadings.ts';
+import { submitGenerationReadings, submitMeterReadings } from './actions/submitMeterReadings.ts';
 import { traceResponse } from './actions/traceResponse.ts';
 import { ClientError } from './clientError.ts';
 import { consortiumLayout, TRADING_CENTRE } from './consortiumLayout.ts';
 import type { KeyStoreEntry } from './keyStore.ts';
+import type { ResponseSummary } from './marketReader.ts';
 import { receivingEntry } from './memberSecrets.ts';
 import type { ParticipantClient } from './participantClient.ts';
+import { inPool } from './pool.ts';
 import { Sender } from './sender.ts';
 
 export { consortiumMembers } from './consortiumLayout.ts';
@@ -75,7 +78,8 @@ export interface RoundSummary {
   readonly round: bigint;
   readonly prices: readonly bigint[];
   readonly energyWh: bigint;
-  readonly contracts: number;
+  /** Bills: one per consumer buying directly. */
+  readonly bills: number;
   readonly certified: boolean;
   /** Consumers' cost against the catalog tariff, in ppm saved. */
   readonly savingPpm: number;
@@ -88,6 +92,8 @@ export interface RoundSummary {
   readonly overdue: number;
   readonly escalated: number;
   readonly height: bigint;
+  /** Wall time of each phase of the round, in order, seconds (waits for the round's windows included). */
+  readonly phases: Readonly<Record<string, number>>;
 }
 
 /** Round windows of the local driver, in ms (docs/protocol.md §6). */
@@ -124,6 +130,9 @@ const MAX_WINDOW_MS = 300_000;
 /** How long a participant waits for a node that is restarting. */
 const RETRY_MS = 60_000;
 
+/** Most participants acting at once (each one HTTP request or signcryption at a time). */
+const POOL = 64;
+
 /**
  * The consortium as the driver sees it: each member with its key and the API of the node it uses
  * (`nodes[i]` is validator i's; ./consortiumLayout.ts says who uses which).
@@ -137,8 +146,9 @@ export function localConsortium(
   nodes: readonly string[],
 ): LocalConsortium {
   const layout = consortiumLayout(scenario, nodes.length);
+  const keyOf = new Map(memberKeys.map((m) => [m.id, m]));
   const participant = (spec: (typeof layout.members)[number]): Participant => {
-    const k = memberKeys.find((m) => m.id === spec.id);
+    const k = keyOf.get(spec.id);
     if (k === undefined) throw new ClientError('CLIENT_NOT_FOUND', `no key for member ${spec.id}`);
     return { id: spec.id, key: k.key, node: nodes[layout.nodeOf(spec)] ?? nodes[0]! };
   };
@@ -172,6 +182,8 @@ export class ConsortiumDriver {
     private readonly progress: (message: string) => void = () => {},
     /** Told of each secret a participant creates (receiving keys, pseudonyms), to keep it in its key store. */
     private readonly onSecret: (member: string, entry: KeyStoreEntry) => void = () => {},
+    /** The rounds' ring size (default: ./actions/openRound.ts DEFAULT_RING_SIZE). */
+    private readonly ringSize?: number,
   ) {
     this.sender = new Sender({ chain: { chainId: c.chainId, group: c.group }, retryMs: RETRY_MS });
     this.tc = this.as(c.tradingCentre);
@@ -200,19 +212,23 @@ export class ConsortiumDriver {
   /** Runs round `id` from opening to finalization; one consumer disputes (default: every third round). */
   async runRound(id: bigint, withDispute = id % 3n === 0n): Promise<RoundSummary> {
     const { tc } = this;
+    const clock = phaseClock();
     this.progress(`round ${id}: opening`);
     const { terms, openedAtMs } = await openRound(tc, {
       id,
       scenario: this.c.scenario,
       windows: windowsOf(this.windows),
       period: `local round ${id}`,
+      ...(this.ringSize === undefined ? {} : { ringSize: this.ringSize }),
     });
 
     this.progress(`round ${id}: issuing ${this.c.consumers.length} one-time pseudonyms`);
     const pseudonyms = await this.issuePseudonyms(id, terms);
+    clock.lap('pseudonyms');
 
     this.progress(`round ${id}: offers and pseudonymous demand`);
     await this.offersAndDemand(id, pseudonyms);
+    clock.lap('offers and demand');
     this.adapt(
       id,
       'gateClosureMs',
@@ -221,10 +237,12 @@ export class ConsortiumDriver {
     );
 
     this.progress(
-      `round ${id}: waiting for gate closure, then closing — every validator computes the equilibrium`,
+      `round ${id}: waiting for gate closure, then solving and closing — every validator checks the equilibrium`,
     );
     await tc.waitForChainTime({ until: terms.gateClosureMs, what: 'waiting for gate closure' });
+    clock.lap('waiting for gate closure');
     const closed = await closeRound(tc, { round: id });
+    clock.lap('clearing');
     this.adapt(id, 'deliveryLeadMs', Number((await this.chainTime()) - terms.gateClosureMs), 'closing');
     if (closed.round.phase === 'cancelled')
       throw new ClientError(
@@ -236,41 +254,45 @@ export class ConsortiumDriver {
       );
     const bills = await tc.read((r) => r.bills(id));
 
-    this.progress(`round ${id}: ${bills.length} energy contracts; waiting for the delivery window to end`);
+    this.progress(`round ${id}: ${bills.length} bills; waiting for the delivery window to end`);
     await tc.waitForChainTime({ until: terms.deliveryEndMs, what: 'waiting for the delivery window to end' });
-    await this.meterDelivery(id, bills);
+    clock.lap('waiting for delivery');
+    await this.meter(id, bills);
+    clock.lap('metering');
 
     this.progress(`round ${id}: consumers confirm their bills by ring signcryption; generators acknowledge`);
-    const disputed = await this.respondAndAcknowledge(id, terms, bills, pseudonyms, withDispute);
+    const disputed = await this.respondAndAcknowledge(id, terms, pseudonyms, withDispute);
+    clock.lap('confirmations');
 
     for (const responseId of disputed) {
       this.progress(`round ${id}: the regulator traces a disputed response`);
       await this.traceAndResolve(id, responseId);
     }
+    clock.lap('disputes');
 
     this.progress(`round ${id}: finalizing — reputations move`);
     await tc.waitForChainTime({ until: disputesCloseAtMs(terms), what: 'waiting for the disputes to close' });
+    clock.lap('waiting for disputes to close');
     await finalizeRound(tc, { round: id });
     await this.keepScores(pseudonyms);
-    return this.summary(id, disputed.length);
+    clock.lap('finalization');
+    return this.summary(id, disputed.length, clock.phases);
   }
 
   /** One-time pseudonyms: each consumer makes its key, the regulator certifies it, the trading centre registers it. */
   private async issuePseudonyms(id: bigint, terms: RoundTerms): Promise<Map<string, KeyPair>> {
     const nowMs = await this.chainTime();
-    const issued = await Promise.all(
-      this.c.consumers.map((consumer) =>
-        obtainPseudonym(this.tc, {
-          member: consumer.id,
-          aggregator: consumer.aggregator,
-          round: id,
-          terms,
-          regulator: this.c.regulator,
-          roundScores: this.scores.get(consumer.id) ?? [],
-          nowMs,
-          keep: (entry) => this.onSecret(consumer.id, entry),
-        }),
-      ),
+    const issued = await inPool(this.c.consumers, POOL, (consumer) =>
+      obtainPseudonym(this.tc, {
+        member: consumer.id,
+        aggregator: consumer.aggregator,
+        round: id,
+        terms,
+        regulator: this.c.regulator,
+        roundScores: this.scores.get(consumer.id) ?? [],
+        nowMs,
+        keep: (entry) => this.onSecret(consumer.id, entry),
+      }),
     );
     return new Map(this.c.consumers.map((consumer, i) => [consumer.id, issued[i]!.key]));
   }
@@ -281,7 +303,7 @@ export class ConsortiumDriver {
     const specs = new Map(c.scenario.generators.map((g) => [g.id, g]));
     const demands = new Map(c.scenario.consumers.map((d) => [d.id, d]));
     await Promise.all([
-      ...c.generators.map((g) => {
+      inPool(c.generators, POOL, (g) => {
         const s = specs.get(g.id)!;
         return offer(this.as(g), {
           round: id,
@@ -291,7 +313,7 @@ export class ConsortiumDriver {
           costFixedMicroYuan: s.costFixedMicroYuan,
         });
       }),
-      ...c.consumers.map((consumer) => {
+      inPool(c.consumers, POOL, (consumer) => {
         const d = demands.get(consumer.id)!;
         return demand(this.as(consumer), {
           round: id,
@@ -303,71 +325,75 @@ export class ConsortiumDriver {
     ]);
   }
 
-  /** Each aggregator meters its consumers' contracts (seeded deviations: ±2 % delivered, ±10 % consumed). */
-  private async meterDelivery(id: bigint, bills: readonly BillRecord[]): Promise<void> {
-    await Promise.all(
-      this.c.aggregators.map((agg) => {
+  /**
+   * Each aggregator meters its consumers' bills (seeded deviations: ±10 % consumed) and the trading
+   * centre the generators' deliveries (±2 % of what each sold), the actions batching long lists.
+   */
+  private async meter(id: bigint, bills: readonly BillRecord[]): Promise<void> {
+    const sales = await this.tc.read((r) => r.sales(id));
+    const generation = sales
+      .filter((s) => s.soldWh !== '0')
+      .map((s) => ({ generator: s.generator, deliveredWh: this.metered(BigInt(s.soldWh), 0.02) }));
+    await Promise.all([
+      generation.length === 0
+        ? undefined
+        : submitGenerationReadings(this.tc, { round: id, readings: generation }),
+      ...this.c.aggregators.map((agg) => {
         const readings = bills
           .filter((b) => b.aggregator === agg.id)
-          .map((b) => ({
-            bill: b.index,
-            deliveredWh: this.meter(b.contractedWh, 0.02),
-            consumedWh: this.meter(b.contractedWh, 0.1),
-          }));
+          .map((b) => ({ bill: b.index, consumedWh: this.metered(b.contractedWh, 0.1) }));
         return readings.length === 0 ? undefined : submitMeterReadings(this.as(agg), { round: id, readings });
       }),
-    );
+    ]);
   }
 
   /**
-   * Private bill responses: every consumer signcrypts its verdict to the generator, through its
-   * aggregator; meanwhile each generator watches its inbox and acknowledges what arrives. Returns
-   * the disputed responses.
+   * Private bill responses: every consumer signcrypts its verdict to the generator its bill is
+   * addressed to, through its aggregator; meanwhile the generators watch the responses addressed to
+   * them and acknowledge what arrives. Returns the disputed responses.
    */
   private async respondAndAcknowledge(
     id: bigint,
     terms: RoundTerms,
-    bills: readonly BillRecord[],
     pseudonyms: ReadonlyMap<string, KeyPair>,
     withDispute: boolean,
   ): Promise<string[]> {
     const { c } = this;
-    const owner = new Map([...pseudonyms].map(([member, key]) => [toHex(key.publicKey), member]));
-    const metered = new Map((await this.tc.read((r) => r.bills(id))).map((b) => [b.index, b]));
+    const byKey = new Map(c.consumers.map((x) => [x.id, x]));
+    const owner = new Map([...pseudonyms].map(([member, key]) => [toHex(key.publicKey), byKey.get(member)!]));
+    const bills = await this.tc.read((r) => r.bills(id));
+    const metered = new Map(bills.map((b) => [b.index, b]));
     const disputed: string[] = [];
     const watch = { stopped: false, lagMs: 0 };
-    const acknowledgements = Promise.all(
-      c.generators.map((generator) =>
-        this.acknowledgeAsTheyCome(id, generator, metered, terms, watch, disputed),
-      ),
-    );
+    const acknowledgements = this.acknowledgeAsTheyCome(id, metered, terms, watch, disputed);
     const rings = new Map<string, Promise<Point[]>>();
     try {
-      await Promise.all(
-        bills.map(async (bill, k) => {
-          const consumer = this.as(c.consumers.find((x) => x.id === owner.get(toHex(bill.consumer)))!);
-          let ring = rings.get(bill.aggregator);
-          if (ring === undefined) {
-            ring = consumer.read((r) => r.ring(id, bill.aggregator));
-            rings.set(bill.aggregator, ring);
-          }
-          const dispute = withDispute && k === 0;
-          // the consumer keeps what it sent, as `dpp bill confirm|dispute` does (the response id and
-          // the trace secret that proves it sent it): its dashboard marks its own responses
-          await respondToBill(consumer, {
-            bill,
-            pseudonym: pseudonyms.get(consumer.id)!,
-            verdict: dispute ? 'dispute' : 'confirm',
-            remarks: dispute ? 'metered consumption looks too high' : 'confirmed',
-            regulatorKey: c.regulator.masterPublic,
-            receiver: this.receiving.get(bill.generator)!.publicKey,
-            ring: await ring,
-            keep: (entry) => this.onSecret(consumer.id, entry),
-          });
-        }),
-      );
+      await inPool(bills, POOL, async (bill, k) => {
+        const member = owner.get(toHex(bill.consumer))!;
+        const consumer = this.as(member);
+        const ringId = `${bill.aggregator}/${bill.ring}`;
+        let ring = rings.get(ringId);
+        if (ring === undefined) {
+          ring = consumer.read((r) => r.ring(id, bill.aggregator, bill.ring));
+          rings.set(ringId, ring);
+        }
+        const dispute = withDispute && k === 0;
+        // the consumer keeps what it sent, as `dpp bill confirm|dispute` does (the response id and
+        // the trace secret that proves it sent it): its dashboard marks its own responses
+        await respondToBill(consumer, {
+          bill,
+          pseudonym: pseudonyms.get(member.id)!,
+          verdict: dispute ? 'dispute' : 'confirm',
+          remarks: dispute ? 'metered consumption looks too high' : 'confirmed',
+          regulatorKey: c.regulator.masterPublic,
+          receiver: this.receiving.get(bill.generator)!.publicKey,
+          ring: await ring,
+          keep: (entry) => this.onSecret(member.id, entry),
+        });
+      });
     } catch (err) {
       watch.stopped = true;
+      await acknowledgements.catch(() => {}); // the responding error is the one to report
       throw err;
     }
     // Metering and responses both fall in the response window (from the end of delivery).
@@ -383,49 +409,58 @@ export class ConsortiumDriver {
   }
 
   /**
-   * `generator` watches its inbox until it has acknowledged one response per bill of its in round
-   * `id`: it decrypts and checks each response as it arrives and acknowledges it at once (its
-   * nonces in order, the batch in flight together). `watch.lagMs` keeps the longest time from a
-   * response's inclusion to its acknowledgement's commit; disputed responses go to `disputed`.
+   * The generators watch the round's responses until one per bill has been acknowledged: the
+   * driver reads the round's response list from where it left off (one request per poll for all
+   * the generators it acts for — each generator would watch its own, `GET …/responses?generator=`),
+   * and the addressee decrypts and checks each new response and acknowledges it at once (its nonces
+   * in order, the batch in flight together). `watch.lagMs` keeps the longest time from a response's
+   * inclusion to its acknowledgement's commit; disputed responses go to `disputed`.
    */
   private async acknowledgeAsTheyCome(
     id: bigint,
-    generator: Participant,
     metered: ReadonlyMap<number, BillRecord>,
     terms: Pick<RoundTerms, 'responseDeadlineMs' | 'ackWindowMs'>,
     watch: { stopped: boolean; lagMs: number },
     disputed: string[],
   ): Promise<void> {
-    const expected = [...metered.values()].filter((b) => b.generator === generator.id).length;
-    const client = this.as(generator);
-    const receiving = this.receiving.get(generator.id)!;
-    const done = new Set<string>();
-    while (done.size < expected && !watch.stopped) {
-      const fresh = (await client.read((r) => r.inbox(generator.id))).filter((r) => !done.has(r.id));
+    const byId = new Map(this.c.generators.map((g) => [g.id, g]));
+    let seen = 0;
+    while (seen < metered.size && !watch.stopped) {
+      const fresh: ResponseSummary[] = await this.tc.read((r) => r.responses(id, undefined, seen));
       if (fresh.length === 0) {
-        if ((await client.read((r) => r.chainTimeMs())) > terms.responseDeadlineMs + terms.ackWindowMs)
+        if ((await this.chainTime()) > terms.responseDeadlineMs + terms.ackWindowMs)
           throw new ClientError(
             'CLIENT_TIMEOUT',
-            `${generator.id} received ${done.size} of its ${expected} responses by the response deadline`,
+            `the generators received ${seen} of ${metered.size} responses by the response deadline`,
             { round: id.toString() },
           );
         await sleep(250);
         continue;
       }
-      const opened = [];
-      for (const summary of fresh) {
-        done.add(summary.id);
-        const o = await openResponse(client, {
-          id: summary.id,
-          receiving,
-          regulatorKey: this.c.regulator.masterPublic,
-          billOf: (r, i) => (r === id ? metered.get(i) : undefined),
-        });
-        if (o.verdict === 'dispute') disputed.push(summary.id);
-        opened.push(o);
+      seen += fresh.length;
+      const byGenerator = new Map<string, ResponseSummary[]>();
+      for (const r of fresh) {
+        const list = byGenerator.get(r.generator) ?? [];
+        if (list.length === 0) byGenerator.set(r.generator, list);
+        list.push(r);
       }
-      await Promise.all(opened.map((o) => acknowledgeResponse(client, { opened: o })));
-      const committed = await client.read((r) => r.chainTimeMs());
+      await inPool([...byGenerator], POOL, async ([generatorId, responses]) => {
+        const client = this.as(byId.get(generatorId)!);
+        const receiving = this.receiving.get(generatorId)!;
+        const opened = [];
+        for (const summary of responses) {
+          const o = await openResponse(client, {
+            id: summary.id,
+            receiving,
+            regulatorKey: this.c.regulator.masterPublic,
+            billOf: (r, i) => (r === id ? metered.get(i) : undefined),
+          });
+          if (o.verdict === 'dispute') disputed.push(summary.id);
+          opened.push(o);
+        }
+        await Promise.all(opened.map((o) => acknowledgeResponse(client, { opened: o })));
+      });
+      const committed = await this.chainTime();
       const earliest = fresh.reduce(
         (t, r) => (BigInt(r.receivedAtMs) < t ? BigInt(r.receivedAtMs) : t),
         committed,
@@ -437,7 +472,7 @@ export class ConsortiumDriver {
   /** The regulator traces a disputed response (an audit event on chain) and resolves its bill. */
   private async traceAndResolve(id: bigint, responseId: string): Promise<void> {
     await traceResponse(this.tc, { responseId, reason: 'disputed bill', regulator: this.c.regulator });
-    const bill = (await this.tc.read((r) => r.bills(id))).find(
+    const bill = (await this.tc.read((r) => r.bills(id, { status: 'disputed' }))).find(
       (b) => b.response !== null && toHex(b.response) === responseId,
     )!;
     await resolveDispute(this.tc, {
@@ -450,14 +485,14 @@ export class ConsortiumDriver {
 
   /** The regulator (which alone links a consumer's pseudonyms) keeps each consumer's round scores. */
   private async keepScores(pseudonyms: ReadonlyMap<string, KeyPair>): Promise<void> {
-    for (const [member, key] of pseudonyms) {
+    await inPool([...pseudonyms], POOL, async ([member, key]) => {
       const scores = await pseudonymRoundScores(this.tc, { pseudonyms: [key.publicKey] });
       if (scores.length > 0) this.scores.set(member, [...(this.scores.get(member) ?? []), ...scores]);
-    }
+    });
   }
 
   /** The round as the chain recorded it, in one line's numbers. */
-  private async summary(id: bigint, disputes: number): Promise<RoundSummary> {
+  private async summary(id: bigint, disputes: number, phases: Record<string, number>): Promise<RoundSummary> {
     const { tc } = this;
     const final = await tc.read((r) => r.bills(id));
     const clearing = (await tc.read((r) => r.round(id)))!.clearing!;
@@ -474,7 +509,7 @@ export class ConsortiumDriver {
       round: id,
       prices: clearing.prices.map((p) => BigInt(p.priceMicroYuanPerKWh)),
       energyWh: BigInt(clearing.energyWh),
-      contracts: final.length,
+      bills: final.length,
       certified: clearing.certified,
       savingPpm: catalog === 0n ? 0 : Number(((catalog - cost) * 1_000_000n) / catalog),
       settled: final.filter((b) => b.status === 'settled').length,
@@ -484,6 +519,7 @@ export class ConsortiumDriver {
       overdue: final.filter((b) => b.status === 'overdue').length,
       escalated: final.filter((b) => b.status === 'escalated').length,
       height: BigInt(status.height),
+      phases,
     };
   }
 
@@ -513,7 +549,7 @@ export class ConsortiumDriver {
   }
 
   /** A metered energy within ±`spread` of the contract (seeded, so runs repeat). */
-  private meter(contractedWh: bigint, spread: number): bigint {
+  private metered(contractedWh: bigint, spread: number): bigint {
     const b = this.random(4);
     const u = (((b[0]! << 24) | (b[1]! << 16) | (b[2]! << 8) | b[3]!) >>> 0) / 2 ** 32;
     const factor = 1 - spread + 2 * spread * u;
@@ -529,6 +565,20 @@ function windowsOf(t: RoundTiming) {
     deliveryLengthMs: BigInt(t.deliveryLengthMs),
     responseWindowMs: BigInt(t.responseWindowMs),
     ackWindowMs: BigInt(t.ackWindowMs),
+  };
+}
+
+/** Laps of a round's phases: each `lap(name)` records the seconds since the previous one. */
+function phaseClock() {
+  const phases: Record<string, number> = {};
+  let last = performance.now();
+  return {
+    phases,
+    lap(name: string): void {
+      const now = performance.now();
+      phases[name] = (phases[name] ?? 0) + (now - last) / 1000;
+      last = now;
+    },
   };
 }
 

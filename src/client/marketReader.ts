@@ -1,7 +1,8 @@
 /**
  * Typed reads of a node's contract query routes (docs/api.md "Market", src/api/routes/market.ts):
- * the regulator's keys, rounds, bills, rings, pseudonyms, responses, receiving keys, balances,
- * reputation and the trace log. Every answer is parsed with its view's schema — the one the node's
+ * the regulator's keys, rounds, the round's scenario, bills, sales, rings, pseudonyms, responses,
+ * receiving keys, balances, reputation and the trace log. Paged lists are read page by page
+ * (`pages`), a filter passed to the node so that only what matches travels. Every answer is parsed with its view's schema — the one the node's
  * route answers with (../contracts/views.ts) — so what this returns has the types inferred from
  * them, and an answer of another shape is CLIENT_BAD_RESPONSE. Bills and responses are decoded
  * strictly from the canonical `record` bytes the node sends beside the JSON, with the contracts'
@@ -10,12 +11,22 @@
  */
 import { z } from 'zod';
 import { fromHex } from '../codec/bytes.ts';
-import { type BillRecord, billRecord, type ResponseRecord, responseRecord } from '../contracts/records.ts';
+import { MAX_PAGE_LIMIT } from '../contracts/queries.ts';
+import {
+  type BillRecord,
+  type BillStatus,
+  billRecord,
+  type ResponseRecord,
+  responseRecord,
+} from '../contracts/records.ts';
 import type { Codec } from '../contracts/schema.ts';
 import {
   BalanceView,
+  BillSplitView,
   BillsView,
   Decimal,
+  DemandsView,
+  type DemandView,
   LatestRoundView,
   MembersView,
   PseudonymView,
@@ -26,17 +37,39 @@ import {
   type ResponseSummaryView,
   ResponsesView,
   ResponseView,
+  RingsView,
   RingView,
   RoundView,
+  SalesView,
+  type SaleView,
+  ScenarioView,
   TracesView,
   type TraceView,
 } from '../contracts/views.ts';
 import type { Group, Point } from '../crypto/group.ts';
+import { scenarioFromJson } from '../market/scenarioJson.ts';
+import type { Scenario } from '../market/types.ts';
 import { ClientError } from './clientError.ts';
 
 export type { PseudonymView, ReputationView, RoundView, TraceView };
 /** A bill response as GET /v1/rounds/:id/responses lists it. */
 export type ResponseSummary = ResponseSummaryView;
+
+/** A query string of the fields that are set. */
+function query(fields: object): URLSearchParams {
+  return new URLSearchParams(
+    Object.entries(fields).flatMap(([k, v]) => (v === undefined ? [] : [[k, String(v)] as [string, string]])),
+  );
+}
+
+/** A filter on a round's bills (GET /v1/rounds/:id/bills). */
+export interface BillQuery {
+  readonly status?: BillStatus;
+  readonly generator?: string;
+  readonly aggregator?: string;
+  /** The consumer's pseudonym, hex. */
+  readonly consumer?: string;
+}
 
 /** The one field of GET /v1/blocks this reader needs (the chain's views are the API's, not a contract's). */
 const LatestBlockTime = z.object({ blocks: z.array(z.object({ timestampMs: Decimal })) });
@@ -69,16 +102,76 @@ export class MarketReader {
     return this.get(`/v1/rounds/${id}`, RoundView, true);
   }
 
-  /** The bills of round `id`, decoded from their canonical records. */
-  async bills(id: bigint): Promise<BillRecord[]> {
-    const r = (await this.get(`/v1/rounds/${id}/bills`, BillsView))!;
-    return r.bills.map((b) => this.decode(b.record, billRecord));
+  /** The pseudonymous demands of round `id`, in order of arrival (every page). */
+  async demands(id: bigint): Promise<DemandView[]> {
+    return this.pages(`/v1/rounds/${id}/demands`, {}, DemandsView, (r) => r.demands);
   }
 
-  /** The ring of (round, aggregator), sorted. */
-  async ring(id: bigint, aggregator: string): Promise<Point[]> {
-    const r = (await this.get(`/v1/rounds/${id}/rings/${aggregator}`, RingView))!;
+  /** Round `id`'s market scenario as the node would clear it now (GET /v1/rounds/:id/scenario). */
+  async scenario(id: bigint): Promise<Scenario> {
+    const json = await this.get(`/v1/rounds/${id}/scenario`, ScenarioView);
+    try {
+      return scenarioFromJson(json);
+    } catch (cause) {
+      throw new ClientError('CLIENT_BAD_RESPONSE', 'the node sent a malformed scenario', {}, { cause });
+    }
+  }
+
+  /**
+   * The bills of round `id` that match `filter` (all of them without one), in index order, decoded
+   * from their canonical records — every page.
+   */
+  async bills(id: bigint, filter: BillQuery = {}): Promise<BillRecord[]> {
+    return this.pages(`/v1/rounds/${id}/bills`, filter, BillsView, (r) =>
+      r.bills.map((b) => this.decode(b.record, billRecord)),
+    );
+  }
+
+  /** One page of round `id`'s bills that match `filter`: `limit` from `offset`, and how many match in all. */
+  async billsPage(
+    id: bigint,
+    filter: BillQuery,
+    { offset, limit }: { readonly offset: number; readonly limit: number },
+  ): Promise<{ bills: BillRecord[]; total: number }> {
+    const r = (await this.get(`/v1/rounds/${id}/bills?${query({ ...filter, offset, limit })}`, BillsView))!;
+    return { bills: r.bills.map((b) => this.decode(b.record, billRecord)), total: r.total };
+  }
+
+  /** One page of round `id`'s demands in order of arrival, and how many there are. */
+  async demandsPage(
+    id: bigint,
+    { offset, limit }: { readonly offset: number; readonly limit: number },
+  ): Promise<{ demands: DemandView[]; total: number }> {
+    const r = (await this.get(`/v1/rounds/${id}/demands?${query({ offset, limit })}`, DemandsView))!;
+    return { demands: r.demands, total: r.total };
+  }
+
+  /** Bill `index` of round `id`, or undefined. */
+  async bill(id: bigint, index: number): Promise<BillRecord | undefined> {
+    const r = (await this.get(`/v1/rounds/${id}/bills?offset=${index}&limit=1`, BillsView))!;
+    const bill = r.bills[0];
+    return bill === undefined ? undefined : this.decode(bill.record, billRecord);
+  }
+
+  /** What bill `index`'s consumer buys from each supplier (recomputed by the node from the clearing). */
+  async billSplit(id: bigint, index: number) {
+    return (await this.get(`/v1/rounds/${id}/bills/${index}/split`, BillSplitView))!.suppliers;
+  }
+
+  /** Every offering generator's sale in round `id`. */
+  async sales(id: bigint): Promise<SaleView[]> {
+    return (await this.get(`/v1/rounds/${id}/sales`, SalesView))!.sales;
+  }
+
+  /** Ring `index` of (round, aggregator), sorted. */
+  async ring(id: bigint, aggregator: string, index: number): Promise<Point[]> {
+    const r = (await this.get(`/v1/rounds/${id}/rings/${aggregator}/${index}`, RingView))!;
     return r.members.map((h) => this.group.decodePoint(fromHex(h)));
+  }
+
+  /** How many rings the aggregator's billed pseudonyms form in round `id`. */
+  async ringCount(id: bigint, aggregator: string): Promise<number> {
+    return (await this.get(`/v1/rounds/${id}/rings/${aggregator}`, RingsView))!.rings;
   }
 
   /** A pseudonym's registration, or undefined. */
@@ -92,9 +185,13 @@ export class MarketReader {
     return r === undefined ? undefined : this.decode(r.record, responseRecord);
   }
 
-  /** The bill responses of a round, in order of arrival (who they are for, never who sent them). */
-  async responses(round: bigint): Promise<ResponseSummary[]> {
-    return (await this.get(`/v1/rounds/${round}/responses`, ResponsesView))!.responses;
+  /**
+   * The bill responses of a round — all, or those addressed to `generator` — in order of arrival
+   * (who they are for, never who sent them), from entry `from` on.
+   */
+  async responses(round: bigint, generator?: string, from = 0): Promise<ResponseSummary[]> {
+    const query = generator === undefined ? {} : { generator };
+    return this.pages(`/v1/rounds/${round}/responses`, query, ResponsesView, (r) => r.responses, from);
   }
 
   /**
@@ -106,8 +203,7 @@ export class MarketReader {
     for (let round = await this.latestRound(); round >= 1n; round--) {
       const view = await this.round(round);
       if (view === undefined || view.phase === 'finalized') break;
-      for (const r of await this.responses(round))
-        if (r.generator === generator && r.status === 'pending') out.push(r);
+      for (const r of await this.responses(round, generator)) if (r.status === 'pending') out.push(r);
     }
     return out;
   }
@@ -154,6 +250,24 @@ export class MarketReader {
     const last = r.blocks.at(-1);
     if (last === undefined) throw new ClientError('CLIENT_BAD_RESPONSE', 'the node has no blocks');
     return BigInt(last.timestampMs);
+  }
+
+  /** Every entry of a paged list from `from` on, MAX_PAGE_LIMIT per request. */
+  private async pages<V extends z.ZodType<{ total: number }>, T>(
+    path: string,
+    filter: object,
+    view: V,
+    items: (page: z.output<V>) => T[],
+    from = 0,
+  ): Promise<T[]> {
+    const out: T[] = [];
+    for (let offset = from; ; ) {
+      const page = (await this.get(`${path}?${query({ ...filter, offset, limit: MAX_PAGE_LIMIT })}`, view))!;
+      const got = items(page);
+      out.push(...got);
+      offset += got.length;
+      if (got.length === 0 || offset >= page.total) return out;
+    }
   }
 
   private decode<T>(hex: string, codec: Codec<T>): T {

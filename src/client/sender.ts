@@ -13,29 +13,37 @@
  *   this process went into (`afterHeight`), the sends of one phase sharing one wait per node so
  *   they go on in the order they were made;
  * - with `retryMs`, a read or a submission is tried again while its node is unreachable
- *   (restarting) or lost the transaction; one that was sent before is waited for, never signed
- *   again (a new signature would be a second transaction);
+ *   (restarting), does not answer in time (CLIENT_TIMEOUT: an overloaded node), stays busy past the
+ *   node client's own backoff (429, `details.retryable`) or lost the transaction; one that was sent
+ *   before is sent again as the same bytes and waited for (./txSubmitter.ts `resendSigned`), never
+ *   signed again while it may still count (a new signature would be a second transaction);
+ * - many signed transactions at once (`sendMany`) go in batches through POST /v1/txs, cut to the
+ *   route's limits, backing off while the node's mempool is full, and are waited for together;
  * - a transaction sent but not seen committed (no quorum, no answer) is handed to `onUnsure`
  *   (the CLI keeps it in its outbox for `dpp tx resend`, ../cli/outbox.ts): resending the same
  *   bytes is idempotent.
  */
 import type { Codec } from '../contracts/schema.ts';
 import type { OrgKeyPair } from '../crypto/ed25519.ts';
-import { isDppError } from '../errors.ts';
+import { type DppError, isDppError } from '../errors.ts';
 import type { SignedTransaction } from '../ledger/txSigning.ts';
+import { ClientError } from './clientError.ts';
 import type { ChainParams } from './contractTx.ts';
 import { MarketReader } from './marketReader.ts';
-import { type CommittedTx, NodeClient } from './nodeClient.ts';
+import { backoffMs, type CommittedTx, NodeClient } from './nodeClient.ts';
 import type { ParticipantClient, TxReceipt } from './participantClient.ts';
 import {
+  resendSigned,
   resendTx,
   type SubmitOptions,
   sendOrgTx,
   sendTx,
-  txIdOf,
   waitCommitted,
   waitForHeight,
 } from './txSubmitter.ts';
+
+/** Refusals of a batch entry after which the same bytes are sent (or waited for) on their own. */
+const AGAIN_CODES = new Set(['NODE_MEMPOOL_FULL', 'NODE_DUPLICATE_TX', 'LEDGER_REPLAY']);
 
 /** How a Sender reaches the nodes and how patient it is. */
 export interface SenderOptions {
@@ -124,12 +132,12 @@ export class Sender {
         () => signed,
         () =>
           this.retry(async () => {
-            // sent before, its answer lost: wait for that one (signing again would make a second one)
-            if (signed !== undefined && (await client.tx(txIdOf(signed))).status !== 'unknown')
-              return {
-                nonce: orgNonceOf(signed),
-                committed: await waitCommitted(client, txIdOf(signed), kind, opts),
-              };
+            // sent before, its answer lost: the same bytes again, and that one waited for (signing
+            // again would make a second transaction); signed afresh only once the node refused it
+            if (signed !== undefined) {
+              const again = await resendSigned(client, signed, opts);
+              if ('committed' in again) return { nonce: orgNonceOf(signed), committed: again.committed };
+            }
             return sendOrgTx(client, this.opts.chain, signer.key, kind, codec, value, { ...opts, nonceHint });
           }),
       );
@@ -142,8 +150,8 @@ export class Sender {
 
   /**
    * Submits a pseudonym- or ring-authorised transaction through `via`'s node and waits. Sent again
-   * after its node restarted, it may already be pending or on chain (a duplicate, a used unique
-   * id): then it is only waited for.
+   * (after its node restarted, or its answer was lost), it may already be pending or on chain: then
+   * it is only waited for (./txSubmitter.ts `resendSigned`).
    */
   async send(via: Via, tx: SignedTransaction, onWait = this.opts.onWait): Promise<TxReceipt> {
     const client = this.node(via.node);
@@ -156,15 +164,49 @@ export class Sender {
       () =>
         this.retry(async () => {
           if (attempt++ === 0) return (await sendTx(client, tx, opts)).committed;
-          try {
-            await client.submit(tx.bytes);
-          } catch (err) {
-            if (!isDppError(err, 'NODE_DUPLICATE_TX') && !isDppError(err, 'LEDGER_REPLAY')) throw err;
-          }
-          return waitCommitted(client, txIdOf(tx), tx.tx.kind, opts);
+          const again = await resendSigned(client, tx, opts);
+          if ('refused' in again) throw again.refused;
+          return again.committed;
         }),
     );
     return this.committed(tx.tx.kind, committed);
+  }
+
+  /**
+   * Submits signed transactions — pseudonym- or ring-authorised ones, or org ones whose nonces the
+   * caller chose — through `via`'s node in batches (`NodeClient.submitMany`: cut to the route's
+   * limits, in order, backing off while the mempool is full), then waits for each commit. One
+   * settled result per transaction, in order: its receipt, or why it failed. A transaction the
+   * node had already (a duplicate, a used unique id of the same bytes) is waited for; one still
+   * refused for room after the client's patience is sent on its own as `send` does.
+   */
+  async sendMany(
+    via: Via,
+    txs: readonly SignedTransaction[],
+    onWait = this.opts.onWait,
+  ): Promise<PromiseSettledResult<TxReceipt>[]> {
+    const client = this.node(via.node);
+    await this.caughtUp(via.node, onWait);
+    const outcomes = await this.retry(() => client.submitMany(txs.map((t) => t.bytes)));
+    const opts = this.submitOptions(onWait);
+    return Promise.allSettled(
+      outcomes.map(async (o, i) => {
+        const tx = txs[i]!;
+        const committed = await this.keepUnsure(
+          via,
+          () => tx,
+          () =>
+            this.retry(async () => {
+              if (o.accepted) return waitCommitted(client, o.id, tx.tx.kind, opts);
+              if (!AGAIN_CODES.has(o.code)) throw new ClientError(o.code, o.message, { txId: o.id });
+              const again = await resendSigned(client, tx, opts);
+              if ('refused' in again) throw again.refused;
+              return again.committed;
+            }),
+        );
+        return this.committed(tx.tx.kind, committed);
+      }),
+    );
   }
 
   /** Sends the signed bytes `tx` again through `via`'s node and waits for the one commit (./txSubmitter.ts `resendTx`). */
@@ -212,18 +254,27 @@ export class Sender {
   }
 
   /**
-   * Runs `op`, again while the node is unreachable (restarting) or lost the transaction it was
-   * given, for `retryMs` at most. Any other error is the operation's answer.
+   * Runs `op` again, for `retryMs` at most, while the node is unreachable (restarting), did not
+   * answer in time (an error marked `safeToResend`: the operation sends the same bytes again),
+   * stays busy (`retryable`: after its hint, backing off) or lost the transaction it was given. Any
+   * other error is the operation's answer.
    */
   private async retry<T>(op: () => Promise<T>): Promise<T> {
     const until = Date.now() + (this.opts.retryMs ?? 0);
-    for (;;) {
+    for (let attempt = 0; ; attempt++) {
       try {
         return await op();
       } catch (err) {
-        const transient = isDppError(err, 'CLIENT_NETWORK') || isDppError(err, 'CLIENT_TX_DROPPED');
+        const busy = isDppError(err) && err.details.retryable === true;
+        const transient =
+          busy ||
+          isDppError(err, 'CLIENT_NETWORK') ||
+          isDppError(err, 'CLIENT_TIMEOUT') ||
+          isDppError(err, 'CLIENT_TX_DROPPED') ||
+          (isDppError(err) && err.details.safeToResend === true);
         if (!transient || Date.now() >= until) throw err;
-        await sleep(250);
+        const hint = (err as DppError).details.retryAfterMs;
+        await sleep(busy ? backoffMs(attempt, typeof hint === 'number' ? hint : undefined) : 250);
       }
     }
   }

@@ -18,14 +18,19 @@
  *
  * A transaction that was sent but is not seen committed in time (no quorum, a node that does not
  * answer) may still commit. The error (CLIENT_TIMEOUT, CLIENT_NETWORK) carries its id in
- * `details.txId` with `details.safeToResend`: sending the same signed bytes again (`resendTx`) is
- * idempotent, because the id is the hash of those bytes and every validator refuses a committed one
- * again — by its org nonce (NODE_DUPLICATE_TX, then LEDGER_NONCE in execution) or its unique id
- * (LEDGER_REPLAY) — and refuses a pending one as a duplicate.
+ * `details.txId` with `details.safeToResend`: sending the same signed bytes again (`resendTx`,
+ * `resendSigned`) is idempotent, because the id is the hash of those bytes and every validator
+ * refuses a committed one again — by its org nonce (NODE_DUPLICATE_TX, then LEDGER_NONCE in
+ * execution) or its unique id (LEDGER_REPLAY) — and refuses a pending one as a duplicate.
+ *
+ * A node that is busy (429: its mempool full, NODE_MEMPOOL_FULL, or the client over its rate) is
+ * asked again by the node client itself after its Retry-After hint, backing off (./nodeClient.ts);
+ * only when it stays busy past the client's patience does the refusal reach the caller, typed and
+ * marked `details.retryable`. Commits are waited for through the client's shared watch of new blocks.
  */
 import type { Codec } from '../contracts/schema.ts';
 import type { OrgKeyPair } from '../crypto/ed25519.ts';
-import { isDppError } from '../errors.ts';
+import { type DppError, isDppError } from '../errors.ts';
 import { transactionId } from '../ledger/transaction.ts';
 import type { SignedTransaction } from '../ledger/txSigning.ts';
 import { ClientError, SAFE_TO_RESEND } from './clientError.ts';
@@ -47,6 +52,8 @@ export function txIdOfBytes(bytes: Uint8Array): string {
 const NONCE_CODES = new Set(['NODE_NONCE_GAP', 'NODE_DUPLICATE_TX', 'LEDGER_NONCE']);
 /** Codes of a failure after which the transaction may still be committed. */
 const UNSURE_CODES = new Set(['CLIENT_TIMEOUT', 'CLIENT_NETWORK']);
+/** How soon a transaction the node calls `unknown` is asked about again (4 in a row: dropped). */
+const UNKNOWN_RECHECK_MS = 100;
 
 /** How long to wait for a commit, and what to call while waiting. */
 export interface SubmitOptions {
@@ -140,7 +147,12 @@ export async function resendTx(
   return { committed: await waitCommitted(client, id, kind, opts), alreadySent };
 }
 
-/** Polls `id` until committed: ok → the commit, failed receipt → ClientError(code), dropped → CLIENT_TX_DROPPED. */
+/**
+ * Waits until `id` is committed: ok → the commit, failed receipt → ClientError(code), dropped →
+ * CLIENT_TX_DROPPED. It learns of the commit from the node client's shared watch of new blocks
+ * (`commitSeen`) and asks for its own transaction only every `pollIntervalMs` besides — quickly
+ * again while the node says `unknown` — so that many waiting transactions do not flood the node.
+ */
 export async function waitCommitted(
   client: NodeClient,
   id: string,
@@ -172,14 +184,49 @@ export async function waitCommitted(
         { txId: id },
       );
     }
-    if (Date.now() > until)
+    const left = until - Date.now();
+    if (left <= 0)
       throw new ClientError(
         'CLIENT_TIMEOUT',
         `${kind} ${id} not committed within ${timeoutMs / 1000} s; ${SAFE_TO_RESEND}`,
         { txId: id, safeToResend: true },
       );
-    await new Promise((r) => setTimeout(r, 60));
+    const interval = unknownInARow > 0 ? UNKNOWN_RECHECK_MS : client.pollIntervalMs();
+    await client.commitSeen(id, Math.min(left, interval));
   }
+}
+
+/**
+ * Sends the signed `tx` again after its first submission's answer was lost (CLIENT_TIMEOUT,
+ * CLIENT_NETWORK) — the same bytes, never a new signature while the first may still count — and
+ * waits for its commit. When the node refuses it and does not have it, it was never admitted:
+ * `{ refused }` with the node's error (an org transaction may then be signed afresh). Throws an
+ * unsure error when this answer is lost too.
+ */
+export async function resendSigned(
+  client: NodeClient,
+  tx: SignedTransaction,
+  opts: SubmitOptions = {},
+): Promise<{ readonly committed: CommittedTx } | { readonly refused: DppError }> {
+  const id = txIdOf(tx);
+  const kind = tx.tx.kind;
+  const known = async () =>
+    (
+      await client.tx(id).catch((err: unknown) => {
+        throw unsure(err, kind, id);
+      })
+    ).status !== 'unknown';
+  if (!(await known())) {
+    try {
+      await client.submit(tx.bytes);
+    } catch (err) {
+      if (!isDppError(err) || UNSURE_CODES.has(err.code)) throw unsure(err, kind, id);
+      // refused: perhaps as a duplicate of the first submission, admitted after all
+      if (!(await known())) return { refused: err };
+    }
+  }
+  opts.onAdmitted?.(id);
+  return { committed: await waitCommitted(client, id, kind, opts) };
 }
 
 /** Waits until the node has committed `opts.afterHeight` (at once when it is not given). */

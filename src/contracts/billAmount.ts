@@ -2,16 +2,17 @@
  * What a bill amounts to — the one definition the contracts, the API, the CLI and the dashboard
  * share (docs/protocol.md §7–§8). A bill has five parts, in this order and under these labels:
  *
- *   energy             billed Wh × the contract's price
+ *   energy             the bill's energy part at the round's prices, for the billed Wh
  *   T&D                billed Wh × the round's transmission-and-distribution tariff
  *   government funds   billed Wh × the round's funds tariff
  *   deviation penalty  the consumer's penalty for taking more or less than contracted beyond the tolerance
  *   total              the sum of the four: what the consumer pays
  *
  * `totalMicroYuan` is exactly what settlement (./settlement.ts, which computes its moves with this
- * function) takes from the account of the consumer's pseudonym; the generator receives energy minus
- * its own deviation penalty, the grid company the rest. For a settled bill the penalties are the ones
- * settled (zero when the regulator waived them); before settlement they are what settling would take.
+ * function) takes from the account of the consumer's pseudonym and pays the grid company, the
+ * settlement agent that pays each generator for its own metered sale. For a settled bill the
+ * penalty is the one settled (zero when the regulator waived it); before settlement it is what
+ * settling would take.
  * Before metering a bill has no amount: `metered` is false and every part is zero.
  *
  * `billStatement` totals one consumer's bills — all its pseudonyms' bills, which only it (and the
@@ -44,12 +45,6 @@ export interface BillAmount {
   readonly penaltyMicroYuan: bigint;
   /** energy + T&D + funds + the consumer's penalty: what settlement takes from the consumer's pseudonym. */
   readonly totalMicroYuan: bigint;
-  /** energy − the generator's deviation penalty: what settlement pays the generator (negative if the penalty is larger). */
-  readonly generatorMicroYuan: bigint;
-  /** The generator's deviation penalty. */
-  readonly generatorPenaltyMicroYuan: bigint;
-  /** T&D + funds + both penalties: what settlement pays the grid company. */
-  readonly gridMicroYuan: bigint;
 }
 
 /** The fields of a bill its amount is computed from. */
@@ -60,13 +55,11 @@ export type BillAmountSource = Pick<
   | 'energyMicroYuan'
   | 'transmissionMicroYuan'
   | 'fundsMicroYuan'
-  | 'generatorPenaltyMicroYuan'
   | 'consumerPenaltyMicroYuan'
 >;
 
 /** The amounts of `bill` (pure). */
 export function billAmount(bill: BillAmountSource): BillAmount {
-  const grid = bill.transmissionMicroYuan + bill.fundsMicroYuan;
   return {
     metered: bill.meter !== null,
     billedWh: bill.billedWh,
@@ -74,10 +67,8 @@ export function billAmount(bill: BillAmountSource): BillAmount {
     transmissionMicroYuan: bill.transmissionMicroYuan,
     fundsMicroYuan: bill.fundsMicroYuan,
     penaltyMicroYuan: bill.consumerPenaltyMicroYuan,
-    totalMicroYuan: bill.energyMicroYuan + grid + bill.consumerPenaltyMicroYuan,
-    generatorMicroYuan: bill.energyMicroYuan - bill.generatorPenaltyMicroYuan,
-    generatorPenaltyMicroYuan: bill.generatorPenaltyMicroYuan,
-    gridMicroYuan: grid + bill.consumerPenaltyMicroYuan + bill.generatorPenaltyMicroYuan,
+    totalMicroYuan:
+      bill.energyMicroYuan + bill.transmissionMicroYuan + bill.fundsMicroYuan + bill.consumerPenaltyMicroYuan,
   };
 }
 
@@ -91,9 +82,6 @@ export function billAmountJson(a: BillAmount): BillAmountView {
     fundsMicroYuan: a.fundsMicroYuan.toString(),
     penaltyMicroYuan: a.penaltyMicroYuan.toString(),
     totalMicroYuan: a.totalMicroYuan.toString(),
-    generatorMicroYuan: a.generatorMicroYuan.toString(),
-    generatorPenaltyMicroYuan: a.generatorPenaltyMicroYuan.toString(),
-    gridMicroYuan: a.gridMicroYuan.toString(),
   };
 }
 

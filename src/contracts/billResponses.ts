@@ -1,9 +1,10 @@
 /**
  * Private bill responses (docs/protocol.md §7, DESIGN "Privacy model"). A consumer confirms or
- * disputes its bill with a traceable ring signcryption addressed to the bill's generator and
- * forwarded by its aggregator (`bill.respond`, ring authorisation): validators check that a
- * consumer behind that aggregator in that round sent it — the ring is the round's registered
- * pseudonyms of the aggregator — without learning which one, which bill, or what it says. Inside,
+ * disputes its bill with a traceable ring signcryption addressed to the bill's generator (its
+ * counterparty, ./clearing.ts) and forwarded by its aggregator (`bill.respond`, ring
+ * authorisation): validators check that a consumer of the bill's ring sent it — the ring is one
+ * group of the partition of the aggregator's billed pseudonyms of the round (./rings.ts), between
+ * ringSize and 2·ringSize − 1 of them — without learning which one, which bill, or what it says. Inside,
  * the plaintext names the bill and the verdict and carries a Schnorr signature by the bill's own
  * pseudonym over (chain, bill, verdict, remarks hash, the transaction's unique id).
  *
@@ -29,23 +30,33 @@ import { verifySendership } from '../privacy/sendership.ts';
 import { decodeSigncryption, type Signcryption } from '../privacy/signcryptionEncoding.ts';
 import { ContractError } from './contractError.ts';
 import { Draft, readRecord } from './draft.ts';
-import { billKey, receivingKey, responseKey, roundResponsesKey } from './keys.ts';
+import {
+  billKey,
+  inboxCountKey,
+  inboxEntryKey,
+  receivingKey,
+  responseEntryKey,
+  responseKey,
+  roundResponsesKey,
+} from './keys.ts';
 import { notFound, orgKind, pseudonymKind } from './kinds.ts';
 import { kindEvents, marketEvent } from './marketEvent.ts';
 import { receivingKeyRecord } from './membership.ts';
-import { activeRing, regulatorOf } from './pseudonyms.ts';
+import { regulatorOf } from './pseudonyms.ts';
 import {
   billRecord,
+  counterRecord,
   MAX_ROUND_RESPONSES,
   MAX_SIGNCRYPTION_BYTES,
   memberId,
-  responseIndexRecord,
   responseRecord,
   text,
+  txEntryRecord,
   VERDICTS,
   type Verdict,
 } from './records.ts';
 import { billResponsePlaintext } from './responsePlaintext.ts';
+import { activeRing } from './rings.ts';
 import { roundOf } from './rounds.ts';
 import { bytes, fixed, oneOf, record, scalar, struct, u32, u64 } from './schema.ts';
 import { settleBill } from './settlement.ts';
@@ -82,10 +93,11 @@ export function remarksHash(remarks: string): Uint8Array {
   return sha256(new TextEncoder().encode(remarks));
 }
 
-/** `bill.respond` payload: the ring (round, aggregator), the addressee, the signcryption. */
-export const respondPayload = record('bill.respond', 1, {
+/** `bill.respond` payload: the ring (round, aggregator, index), the addressee, the signcryption. */
+export const respondPayload = record('bill.respond', 2, {
   round: u64(),
   aggregator: memberId,
+  ringIndex: u32(),
   generator: memberId,
   signcryption: bytes(MAX_SIGNCRYPTION_BYTES),
 });
@@ -95,11 +107,14 @@ type RespondPayload = {
   readonly sc: Signcryption;
 };
 
-/** The ring a response is verified against: the round's active pseudonyms of the aggregator. */
-function ringFor(ctx: Parameters<RingTxHandler['authorise']>[0], round: bigint, aggregator: string): Point[] {
-  const members = activeRing(ctx, round, aggregator);
+/** The ring a response is verified against: the active members of the named ring of the round. */
+function ringFor(
+  ctx: Parameters<RingTxHandler['authorise']>[0],
+  { round, aggregator, ringIndex }: { round: bigint; aggregator: string; ringIndex: number },
+): Point[] {
+  const members = activeRing(ctx, round, aggregator, ringIndex);
   if (members.length === 0)
-    throw new ContractError('CONTRACT_BAD_RING', `no pseudonyms behind ${aggregator} in round ${round}`);
+    throw new ContractError('CONTRACT_BAD_RING', `no ring ${ringIndex} of ${aggregator} in round ${round}`);
   return members;
 }
 
@@ -128,9 +143,14 @@ export const billRespond: RingTxHandler<RespondPayload> = {
       );
     }
     // [INVALID] the ring proof fails against the round's pseudonyms behind the aggregator
+    // (a pure check of the signcryption against these exact ring and tracing keys: the validator
+    // computes it once, at admission, and reuses the verdict when the block executes)
     const regulator = regulatorOf(ctx.state, ctx.group);
-    const ring = ringOf(ringFor(ctx, fields.round, fields.aggregator));
-    if (!verify({ group: ctx.group, regulatorKey: regulator.masterPublic }, sc, ring)) {
+    const ring = ringOf(ringFor(ctx, fields));
+    const verifies = ctx.pureVerdict([regulator.masterPublic, ...ring.members], () =>
+      verify({ group: ctx.group, regulatorKey: regulator.masterPublic }, sc, ring),
+    );
+    if (!verifies) {
       throw new ContractError('CONTRACT_BAD_SIGNCRYPTION', 'the ring signcryption does not verify');
     }
   },
@@ -144,13 +164,21 @@ export const billRespond: RingTxHandler<RespondPayload> = {
     if (ctx.block.timestampMs > round.terms.responseDeadlineMs) {
       throw new ContractError('CONTRACT_TOO_LATE', 'the response deadline has passed');
     }
-    const index = draft.read(roundResponsesKey(fields.round), responseIndexRecord)?.ids ?? [];
-    if (index.length >= MAX_ROUND_RESPONSES)
-      throw new ContractError('CONTRACT_LIMIT', 'the round has too many responses');
-    draft.put(roundResponsesKey(fields.round), responseIndexRecord, { ids: [...index, ctx.txId] });
+    const count = Number(draft.read(roundResponsesKey(fields.round), counterRecord)?.value ?? 0n);
+    if (count >= MAX_ROUND_RESPONSES)
+      throw new ContractError('CONTRACT_LIMIT', `a round keeps at most ${MAX_ROUND_RESPONSES} responses`);
+    draft.put(responseEntryKey(fields.round, count), txEntryRecord, { id: ctx.txId });
+    draft.put(roundResponsesKey(fields.round), counterRecord, { value: BigInt(count + 1) });
+    // the addressee's inbox, so a generator pages its own responses, not the round's
+    const inbox = Number(
+      draft.read(inboxCountKey(fields.round, fields.generator), counterRecord)?.value ?? 0n,
+    );
+    draft.put(inboxEntryKey(fields.round, fields.generator, inbox), txEntryRecord, { id: ctx.txId });
+    draft.put(inboxCountKey(fields.round, fields.generator), counterRecord, { value: BigInt(inbox + 1) });
     draft.put(responseKey(ctx.txId), responseRecord, {
       round: fields.round,
       aggregator: fields.aggregator,
+      ringIndex: fields.ringIndex,
       generator: fields.generator,
       uniqueId: tx.auth.uniqueId,
       signcryption: fields.signcryption,
@@ -159,7 +187,7 @@ export const billRespond: RingTxHandler<RespondPayload> = {
       bill: null,
       verdict: null,
       acknowledgedAtMs: null,
-      ring: ringFor(ctx, fields.round, fields.aggregator),
+      ring: ringFor(ctx, fields),
     });
     return draft.writes();
   },
@@ -192,7 +220,8 @@ export const billAcknowledge = orgKind({
     if (
       bill.generator !== sender.id ||
       bill.round !== response.round ||
-      bill.aggregator !== response.aggregator
+      bill.aggregator !== response.aggregator ||
+      bill.ring !== response.ringIndex
     ) {
       throw new ContractError('CONTRACT_BAD_SIGNATURE', 'the bill does not match the response');
     }
@@ -275,7 +304,9 @@ export const billEscalate = pseudonymKind({
     if (
       response.status !== 'pending' ||
       response.generator !== bill.generator ||
-      response.round !== bill.round
+      response.round !== bill.round ||
+      response.aggregator !== bill.aggregator ||
+      response.ringIndex !== bill.ring
     ) {
       throw new ContractError(
         'CONTRACT_BAD_STATUS',
@@ -306,13 +337,14 @@ export const billEscalate = pseudonymKind({
 });
 
 /**
- * `bill-response`: a response arrived — only its ring (round, aggregator) and addressee; the
+ * `bill-response`: a response arrived — only its ring (round, aggregator, index) and addressee; the
  * signcryption hides the sender, the bill and the verdict.
  */
 export const BillResponseEvent = marketEvent('bill-response', {
   response: Hex32.describe('= txId: the id GET /v1/responses/:id and bill.acknowledge use'),
   round: Decimal,
   aggregator: MemberId,
+  ringIndex: z.number().int(),
   generator: MemberId,
 });
 
@@ -333,13 +365,14 @@ export const respondEvents = kindEvents({
   kind: billRespond.kind,
   payload: respondPayload,
   events: [BillResponseEvent],
-  derive: ({ payload: { round, aggregator, generator }, at }) => [
+  derive: ({ payload: { round, aggregator, ringIndex, generator }, at }) => [
     {
       type: 'bill-response' as const,
       ...at,
       response: at.txId,
       round: round.toString(),
       aggregator,
+      ringIndex,
       generator,
     },
   ],

@@ -16,7 +16,7 @@ import { acknowledgeEvents, escalateEvents, respondEvents } from './billResponse
 import { resolveEvents, traceEvents } from './disputes.ts';
 import { finalizeEvents } from './finalize.ts';
 import { eventType, type KindEvents } from './marketEvent.ts';
-import { meterEvents } from './metering.ts';
+import { generationEvents, meterEvents } from './metering.ts';
 import { roundCloseEvents, roundOpenEvents } from './rounds.ts';
 
 /** Every kind that publishes events, in protocol order. */
@@ -24,6 +24,7 @@ export const CONTRACT_EVENTS = [
   roundOpenEvents,
   roundCloseEvents,
   meterEvents,
+  generationEvents,
   respondEvents,
   acknowledgeEvents,
   escalateEvents,

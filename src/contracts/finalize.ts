@@ -3,9 +3,9 @@
  * every response could have been acknowledged and then escalated (response deadline + two
  * acknowledgement windows) and no dispute is open, the trading centre finalizes the round: bills still unanswered become overdue,
  * and every participant's round record is scored with ../market/reputation.ts —
- *   generator   participated; fulfilment = metered delivery ÷ contracted; settlement = responses
- *               acknowledged within the window ÷ responses addressed to it; a violation per
- *               escalation against it;
+ *   generator   participated; fulfilment = metered delivery ÷ sold (its sale); settlement =
+ *               responses acknowledged within the window ÷ responses to the bills addressed to
+ *               it; a violation per escalation against it;
  *   aggregator  participated; fulfilment = contracted energy it metered ÷ contracted energy of its
  *               consumers;
  *   consumer    (per one-time pseudonym) participated; fulfilment = energy taken ÷ contracted;
@@ -25,7 +25,7 @@ import {
 } from '../market/reputation.ts';
 import { ContractError } from './contractError.ts';
 import type { Draft } from './draft.ts';
-import { billKey, pseudonymKey, reputationKey, responseKey, roundKey, scoreKey } from './keys.ts';
+import { billKey, pseudonymKey, reputationKey, responseKey, roundKey, saleKey, scoreKey } from './keys.ts';
 import { orgKind } from './kinds.ts';
 import { kindEvents, marketEvent } from './marketEvent.ts';
 import {
@@ -36,8 +36,9 @@ import {
   responseRecord,
   roundRecord,
   roundScoreRecord,
+  saleRecord,
 } from './records.ts';
-import { disputesCloseAtMs, reputationOf, roundOf } from './rounds.ts';
+import { disputesCloseAtMs, reputationOf, roundDemands, roundOf } from './rounds.ts';
 import { record, u64 } from './schema.ts';
 import { Decimal } from './views.ts';
 
@@ -81,27 +82,35 @@ export const roundFinalize = orgKind({
       });
     }
     const bills: BillRecord[] = [];
-    for (let i = 0; i < round.contracts; i++) bills.push(draft.read(billKey(id, i), billRecord)!);
+    for (let i = 0; i < round.bills; i++) bills.push(draft.read(billKey(id, i), billRecord)!);
     // [FAIL] open disputes are resolved first
     const open = bills.filter((b) => b.status === 'disputed' || b.status === 'escalated');
     if (open.length > 0) {
       throw new ContractError('CONTRACT_DISPUTES_OPEN', `${open.length} bills await the regulator`, {
-        bills: open.map((b) => b.index).join(','),
+        bills: open
+          .slice(0, 20)
+          .map((b) => b.index)
+          .join(','),
+        open: String(open.length),
       });
     }
     const generators = new Map<string, Tally>(round.offers.map((g) => [g, empty()]));
+    for (const [generator, g] of generators) {
+      const sale = draft.read(saleKey(id, generator), saleRecord)!;
+      g.contractedWh = sale.soldWh;
+      if (sale.meter !== null) g.deliveredWh = min(sale.meter.deliveredWh, sale.soldWh);
+    }
     const aggregators = new Map<string, Tally>();
-    const consumers = new Map<string, Tally>(round.demands.map((y) => [toHex(y), empty()]));
+    const demanded = roundDemands(draft, round);
+    const consumers = new Map<string, Tally>(demanded.map((y) => [toHex(y), empty()]));
     for (const bill of bills) {
       const g = generators.get(bill.generator)!;
       const a = aggregators.get(bill.aggregator) ?? empty();
       aggregators.set(bill.aggregator, a);
       const c = consumers.get(toHex(bill.consumer))!;
-      g.contractedWh += bill.contractedWh;
       a.contractedWh += bill.contractedWh;
       c.contractedWh += bill.contractedWh;
       if (bill.meter !== null) {
-        g.deliveredWh += min(bill.meter.deliveredWh, bill.contractedWh);
         a.deliveredWh += bill.contractedWh;
         c.deliveredWh += min(bill.meter.consumedWh, bill.contractedWh);
         c.billsDue += 1;
@@ -123,7 +132,7 @@ export const roundFinalize = orgKind({
       const role = generators.has(member) ? 'generator' : 'aggregator';
       updateMember(draft, member, role, tally, id, ctx.block.height);
     }
-    for (const y of round.demands) {
+    for (const y of demanded) {
       const reg = draft.read(pseudonymKey(y), pseudonymRecord)!;
       const score = roundScorePpm(recordOf(consumers.get(toHex(y))!), 'consumer');
       draft.put(pseudonymKey(y), pseudonymRecord, { ...reg, roundScorePpm: score });

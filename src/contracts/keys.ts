@@ -29,9 +29,17 @@ export function pseudonymKey(y: Uint8Array): Uint8Array {
   return prefixed(utf8('pseudonym/'), y);
 }
 
-/** `ring/‖u64 round‖aggregatorId` → the sorted pseudonym keys behind an aggregator in a round. */
-export function ringKey(round: bigint, aggregator: string): Uint8Array {
-  return prefixed(utf8('ring/'), concatBytes(u64(round), utf8(aggregator)));
+/**
+ * `ring/‖u64 round‖u32 index‖aggregatorId` → one ring of a round: a group of the partition of the
+ * aggregator's billed pseudonyms (./rings.ts), written at clearing.
+ */
+export function ringKey(round: bigint, aggregator: string, index: number): Uint8Array {
+  return prefixed(utf8('ring/'), concatBytes(u64(round), u32(index), utf8(aggregator)));
+}
+
+/** `rings/‖u64 round‖aggregatorId` → how many rings the aggregator has in the round. */
+export function ringCountKey(round: bigint, aggregator: string): Uint8Array {
+  return prefixed(utf8('rings/'), concatBytes(u64(round), utf8(aggregator)));
 }
 
 /** `round/last` → u64 id of the latest round opened. */
@@ -52,14 +60,39 @@ export function demandKey(round: bigint, pseudonym: Uint8Array): Uint8Array {
   return prefixed(utf8('demand/'), concatBytes(u64(round), pseudonym));
 }
 
+/** `demandat/‖u64 round‖u32 i` → the i-th pseudonym that demanded in the round (order of arrival). */
+export function demandEntryKey(round: bigint, index: number): Uint8Array {
+  return prefixed(utf8('demandat/'), concatBytes(u64(round), u32(index)));
+}
+
 /** `clearing/‖u64 round` → prices and the equilibrium's certificate summary. */
 export function clearingKey(round: bigint): Uint8Array {
   return prefixed(utf8('clearing/'), u64(round));
 }
 
-/** `bill/‖u64 round‖u32 index` → an energy contract and, once metered, its bill. */
+/** `bill/‖u64 round‖u32 index` → a consumer's bill (its statement at the round's prices). */
 export function billKey(round: bigint, index: number): Uint8Array {
   return prefixed(utf8('bill/'), concatBytes(u64(round), u32(index)));
+}
+
+/** `billof/‖u64 round‖Y` → the index of the pseudonym's bill in the round (how a consumer finds it). */
+export function billOfKey(round: bigint, pseudonym: Uint8Array): Uint8Array {
+  return prefixed(utf8('billof/'), concatBytes(u64(round), pseudonym));
+}
+
+/** `aggbills/‖u64 round‖aggregatorId` → how many bills the aggregator's consumers have in the round. */
+export function aggregatorBillCountKey(round: bigint, aggregator: string): Uint8Array {
+  return prefixed(utf8('aggbills/'), concatBytes(u64(round), utf8(aggregator)));
+}
+
+/** `aggbill/‖u64 round‖u32 i‖aggregatorId` → the index of the aggregator's i-th bill (how it meters them). */
+export function aggregatorBillKey(round: bigint, aggregator: string, i: number): Uint8Array {
+  return prefixed(utf8('aggbill/'), concatBytes(u64(round), u32(i), utf8(aggregator)));
+}
+
+/** `sale/‖u64 round‖generatorId` → a generator's sales statement. */
+export function saleKey(round: bigint, generator: string): Uint8Array {
+  return prefixed(utf8('sale/'), concatBytes(u64(round), utf8(generator)));
 }
 
 /** `response/‖txId` → a ring-signcrypted bill response and its acknowledgement. */
@@ -67,9 +100,24 @@ export function responseKey(txId: Uint8Array): Uint8Array {
   return prefixed(utf8('response/'), txId);
 }
 
-/** `responses/‖u64 round` → the ids of the round's bill responses, in order of arrival. */
+/** `responses/‖u64 round` → how many bill responses the round has received. */
 export function roundResponsesKey(round: bigint): Uint8Array {
   return prefixed(utf8('responses/'), u64(round));
+}
+
+/** `responseat/‖u64 round‖u32 i` → the id of the round's i-th bill response (order of arrival). */
+export function responseEntryKey(round: bigint, index: number): Uint8Array {
+  return prefixed(utf8('responseat/'), concatBytes(u64(round), u32(index)));
+}
+
+/** `inbox/‖u64 round‖generatorId` → how many bill responses are addressed to the generator in the round. */
+export function inboxCountKey(round: bigint, generator: string): Uint8Array {
+  return prefixed(utf8('inbox/'), concatBytes(u64(round), utf8(generator)));
+}
+
+/** `inboxat/‖u64 round‖u32 i‖generatorId` → the id of the i-th response addressed to the generator. */
+export function inboxEntryKey(round: bigint, generator: string, i: number): Uint8Array {
+  return prefixed(utf8('inboxat/'), concatBytes(u64(round), u32(i), utf8(generator)));
 }
 
 /** `balance/‖account` → i64 balance in micro-yuan. */

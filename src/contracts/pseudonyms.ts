@@ -1,15 +1,12 @@
 /**
- * Pseudonyms and rings (docs/protocol.md §5). The regulator records each certified one-time
- * pseudonym key of a consumer for one round, with the consumer's aggregator and the consumer's
- * reputation it attests; validators check the regulator's certificate and the member's proof of
- * possession (so the regulator cannot have made the key), but never learn who is behind it — the
- * certificate's PID opens only with the master key. The ring of (round, aggregator) is the sorted
- * list of the pseudonyms registered for it and not revoked; a signcryption is verified against its
- * members that are unexpired at the block's time.
+ * Pseudonyms (docs/protocol.md §5). The regulator records each certified one-time pseudonym key of
+ * a consumer for one round, with the consumer's aggregator and the consumer's reputation it attests;
+ * validators check the regulator's certificate and the member's proof of possession (so the
+ * regulator cannot have made the key), but never learn who is behind it — the certificate's PID
+ * opens only with the master key. The rings a bill response is verified against are drawn from the
+ * aggregator's billed pseudonyms at clearing (./rings.ts); a revoked pseudonym leaves them.
  */
-import { bytesEqual, compareBytes } from '../codec/bytes.ts';
-import type { Group, Point } from '../crypto/group.ts';
-import type { TxContext } from '../ledger/handler.ts';
+import type { Group } from '../crypto/group.ts';
 import type { StateReader } from '../ledger/worldState.ts';
 import {
   certificateStatus,
@@ -20,18 +17,16 @@ import {
 } from '../privacy/pseudonymCertificate.ts';
 import { ContractError } from './contractError.ts';
 import { readRecord } from './draft.ts';
-import { pseudonymKey, REGULATOR_KEY, ringKey } from './keys.ts';
+import { pseudonymKey, REGULATOR_KEY } from './keys.ts';
 import { memberById, notFound, orgKind } from './kinds.ts';
 import {
   CERTIFICATE_BYTES,
-  MAX_ROUND_PARTICIPANTS,
   memberId,
   ppm,
   pseudonymRecord,
   REPUTATION_LEVEL_PPM,
   type RegulatorRecord,
   regulatorRecord,
-  ringRecord,
 } from './records.ts';
 import { beforeGateClosure, disputesCloseAtMs } from './rounds.ts';
 import { type Field, point, record, scalar, struct, u64 } from './schema.ts';
@@ -114,8 +109,6 @@ export const pseudonymRegister = orgKind({
     if (draft.get(pseudonymKey(cert.publicKey)) !== undefined) {
       throw new ContractError('CONTRACT_EXISTS', 'pseudonym key already registered');
     }
-    const ring = draft.read(ringKey(p.round, p.aggregator), ringRecord)?.members ?? [];
-    if (ring.length >= MAX_ROUND_PARTICIPANTS) throw new ContractError('CONTRACT_LIMIT', 'the ring is full');
     draft.put(pseudonymKey(cert.publicKey), pseudonymRecord, {
       round: p.round,
       aggregator: p.aggregator,
@@ -125,7 +118,6 @@ export const pseudonymRegister = orgKind({
       revoked: false,
       roundScorePpm: null,
     });
-    draft.put(ringKey(p.round, p.aggregator), ringRecord, { members: insertSorted(ring, cert.publicKey) });
   },
 });
 
@@ -141,29 +133,5 @@ export const pseudonymRevoke = orgKind({
     const reg = draft.read(pseudonymKey(p.key), pseudonymRecord) ?? notFound('pseudonym');
     if (reg.revoked) throw new ContractError('CONTRACT_EXISTS', 'the pseudonym is already revoked');
     draft.put(pseudonymKey(p.key), pseudonymRecord, { ...reg, revoked: true });
-    const ring = draft.read(ringKey(reg.round, reg.aggregator), ringRecord)?.members ?? [];
-    draft.put(ringKey(reg.round, reg.aggregator), ringRecord, {
-      members: ring.filter((y) => !bytesEqual(y, p.key)),
-    });
   },
 });
-
-/**
- * The ring of (round, aggregator) at the block's time: its registered, unrevoked pseudonyms that
- * have not expired, sorted. Empty when none.
- */
-export function activeRing(
-  ctx: Pick<TxContext, 'state' | 'group' | 'block'>,
-  round: bigint,
-  aggregator: string,
-): Point[] {
-  const members = readRecord(ctx.state, ctx.group, ringKey(round, aggregator), ringRecord)?.members ?? [];
-  return members.filter((y) => {
-    const reg = readRecord(ctx.state, ctx.group, pseudonymKey(y), pseudonymRecord);
-    return reg !== undefined && !reg.revoked && ctx.block.timestampMs < reg.expiresAtMs;
-  });
-}
-
-function insertSorted(ring: readonly Point[], y: Point): Point[] {
-  return [...ring, y].sort(compareBytes);
-}

@@ -8,18 +8,28 @@
 import { fromHex, toHex } from '../codec/bytes.ts';
 import type { Group } from '../crypto/group.ts';
 import type { StateReader } from '../ledger/worldState.ts';
+import { allocationOf } from '../market/allocation.ts';
 import { bilateralMode } from '../market/baselines/bilateral.ts';
 import { catalogMode } from '../market/baselines/catalog.ts';
 import { centralisedMode } from '../market/baselines/centralised.ts';
+import { prepare } from '../market/prepared.ts';
 import { validateScenario } from '../market/scenario.ts';
-import type { ModeOutcome } from '../market/types.ts';
+import { scenarioToJson } from '../market/scenarioJson.ts';
+import { settleAtQuantisedPrices } from '../market/statements.ts';
+import type { ModeOutcome, Scenario } from '../market/types.ts';
 import { roundScenario } from './clearing.ts';
 import { Draft, readRecord } from './draft.ts';
 import {
+  aggregatorBillCountKey,
+  aggregatorBillKey,
   balanceKey,
   billKey,
+  billOfKey,
   clearingKey,
+  demandEntryKey,
   demandKey,
+  inboxCountKey,
+  inboxEntryKey,
   LAST_ROUND_KEY,
   LAST_TRACE_KEY,
   offerKey,
@@ -27,10 +37,13 @@ import {
   REGULATOR_KEY,
   receivingKey,
   reputationKey,
+  responseEntryKey,
   responseKey,
+  ringCountKey,
   ringKey,
   roundKey,
   roundResponsesKey,
+  saleKey,
   scoreKey,
   traceKey,
 } from './keys.ts';
@@ -44,19 +57,22 @@ import {
   counterRecord,
   demandRecord,
   offerRecord,
+  pseudonymEntryRecord,
   pseudonymRecord,
   regulatorRecord,
   reputationRecord,
-  responseIndexRecord,
   responseRecord,
   ringRecord,
   roundRecord,
   roundScoreRecord,
+  type SaleRecord,
+  saleRecord,
   traceRecord,
+  txEntryRecord,
 } from './records.ts';
-import { clearingInputs } from './rounds.ts';
+import { clearingInputs, reputationOf } from './rounds.ts';
 import { GRID_ACCOUNT } from './settlement.ts';
-import type { Jsonified, TRADING_MODES } from './views.ts';
+import type { Jsonified, ScenarioView, TRADING_MODES } from './views.ts';
 
 /** A round's consumers' total cost and direct energy under each trading mode. */
 export interface TradingModes {
@@ -66,6 +82,41 @@ export interface TradingModes {
     readonly costMicroYuan: bigint;
     readonly directWh: bigint;
   }[];
+}
+
+/** Which part of a list to answer: `limit` entries from `offset` (docs/api.md "Lists"). */
+export interface PageRequest {
+  readonly offset: number;
+  readonly limit: number;
+}
+
+/** The most entries one page of a list holds, and the default. */
+export const MAX_PAGE_LIMIT = 1_000;
+export const DEFAULT_PAGE_LIMIT = 100;
+
+/** A page of a list: its entries, how many match in all, and where it starts. */
+export interface Page<T> {
+  readonly items: T[];
+  readonly total: number;
+  readonly offset: number;
+  readonly limit: number;
+}
+
+/** The page of entries get(0..total−1). */
+function pageOf<T>(total: number, { offset, limit }: PageRequest, get: (i: number) => T): Page<T> {
+  const end = Math.min(total, offset + limit);
+  const items: T[] = [];
+  for (let i = offset; i < end; i++) items.push(get(i));
+  return { items, total, offset, limit };
+}
+
+/** Filters over a round's bills (all optional; combined with "and"). */
+export interface BillFilter {
+  readonly status?: BillRecord['status'];
+  readonly generator?: string;
+  readonly aggregator?: string;
+  /** The consumer's pseudonym. */
+  readonly consumer?: Uint8Array;
 }
 
 /** bigint → string, Uint8Array → hex, recursively (records to JSON, as ./views.ts describes them). */
@@ -128,7 +179,7 @@ export class ContractQueries {
     return this.member(account) !== undefined;
   }
 
-  /** A round with its offers, demands and clearing; undefined when it does not exist. */
+  /** A round with its offers and clearing (its demands and bills are counted; page them); undefined when it does not exist. */
   round(id: bigint) {
     const round = this.read(roundKey(id), roundRecord);
     if (round === undefined) return undefined;
@@ -139,12 +190,43 @@ export class ContractQueries {
         generator,
         ...this.read(offerKey(id, generator), offerRecord)!,
       })),
-      demands: round.demands.map((pseudonym) => ({
-        pseudonym,
-        ...this.read(demandKey(id, pseudonym), demandRecord)!,
-      })),
       clearing: clearing ?? null,
     });
+  }
+
+  /** A page of a round's demands in order of arrival; undefined when the round does not exist. */
+  demands(id: bigint, page: PageRequest) {
+    const round = this.read(roundKey(id), roundRecord);
+    if (round === undefined) return undefined;
+    return pageOf(round.demands, page, (i) => {
+      const pseudonym = this.read(demandEntryKey(id, i), pseudonymEntryRecord)!.key;
+      return toJson({ pseudonym, ...this.read(demandKey(id, pseudonym), demandRecord)! });
+    });
+  }
+
+  /**
+   * The round's market scenario, for anyone to solve (the trading centre's `round.close` carries the
+   * prices its solver found): for an open round with each generator's current reputation — what
+   * `round.close` would clear now — and for a cleared one with the reputations it cleared with.
+   * Undefined when the round does not exist.
+   */
+  scenario(id: bigint): Scenario | undefined {
+    const round = this.read(roundKey(id), roundRecord);
+    if (round === undefined) return undefined;
+    const draft = new Draft(this.state, this.group);
+    const clearing = this.read(clearingKey(id), clearingRecord);
+    const recorded = new Map(clearing?.prices.map((p) => [p.generator, p.reputationPpm]));
+    const { offers, demands } = clearingInputs(
+      draft,
+      round,
+      (g) => recorded.get(g) ?? reputationOf(draft, g).reputationPpm,
+    );
+    return roundScenario(round.terms, offers, demands);
+  }
+  /** The round's scenario as JSON (../market/scenarioJson.ts), or undefined. */
+  scenarioJson(id: bigint): ScenarioView | undefined {
+    const scenario = this.scenario(id);
+    return scenario === undefined ? undefined : (scenarioToJson(scenario) as ScenarioView);
   }
 
   /**
@@ -187,11 +269,36 @@ export class ContractQueries {
     };
   }
 
-  /** The bills (energy contracts) of a round, in index order. */
-  bills(id: bigint): BillRecord[] {
+  /**
+   * A page of a round's bills in index order, filtered. A filter on the consumer or on the
+   * aggregator alone reads its index (O(page)); any other filter scans the round's bills.
+   */
+  bills(id: bigint, filter: BillFilter, page: PageRequest): Page<BillRecord> {
     const round = this.read(roundKey(id), roundRecord);
-    if (round === undefined) return [];
-    return Array.from({ length: round.contracts }, (_, i) => this.read(billKey(id, i), billRecord)!);
+    if (round === undefined) return pageOf(0, page, () => undefined as never);
+    const bill = (i: number) => this.read(billKey(id, i), billRecord)!;
+    const matches = (b: BillRecord) =>
+      (filter.status === undefined || b.status === filter.status) &&
+      (filter.generator === undefined || b.generator === filter.generator) &&
+      (filter.aggregator === undefined || b.aggregator === filter.aggregator);
+    if (filter.consumer !== undefined) {
+      const index = this.billOf(id, filter.consumer);
+      const found = index === undefined ? [] : [bill(index)].filter(matches);
+      return pageOf(found.length, page, (i) => found[i]!);
+    }
+    if (filter.aggregator !== undefined && filter.status === undefined && filter.generator === undefined) {
+      const n = Number(this.read(aggregatorBillCountKey(id, filter.aggregator), counterRecord)?.value ?? 0n);
+      return pageOf(n, page, (i) =>
+        bill(Number(this.read(aggregatorBillKey(id, filter.aggregator!, i), counterRecord)!.value)),
+      );
+    }
+    if (filter.status === undefined && filter.generator === undefined) return pageOf(round.bills, page, bill);
+    const found: BillRecord[] = [];
+    for (let i = 0; i < round.bills; i++) {
+      const b = bill(i);
+      if (matches(b)) found.push(b);
+    }
+    return pageOf(found.length, page, (i) => found[i]!);
   }
 
   /** One bill, or undefined. */
@@ -199,9 +306,62 @@ export class ContractQueries {
     return this.read(billKey(id, index), billRecord);
   }
 
-  /** The ring of (round, aggregator) as registered (revoked pseudonyms removed). */
-  ring(id: bigint, aggregator: string): Uint8Array[] {
-    return [...(this.read(ringKey(id, aggregator), ringRecord)?.members ?? [])];
+  /** The index of a pseudonym's bill in its round, or undefined (it buys nothing directly). */
+  billOf(id: bigint, pseudonym: Uint8Array): number | undefined {
+    const entry = this.read(billOfKey(id, pseudonym), counterRecord);
+    return entry === undefined ? undefined : Number(entry.value);
+  }
+
+  /**
+   * What a bill's consumer buys from each of its suppliers: recomputed from the clearing prices and
+   * the round's scenario — the settlement every validator computed (O(J log G + Σ k_j)); undefined
+   * when the bill does not exist.
+   */
+  billSplit(id: bigint, index: number) {
+    const bill = this.bill(id, index);
+    const clearing = this.read(clearingKey(id), clearingRecord);
+    const scenario = this.scenario(id);
+    if (bill === undefined || clearing === undefined || scenario === undefined) return undefined;
+    const pm = prepare(validateScenario(scenario));
+    const priceOf = new Map(clearing.prices.map((p) => [p.generator, p.priceMicroYuanPerKWh]));
+    const prices = pm.scenario.generators.map((g) => priceOf.get(g.id)!);
+    const { start, generator, energyWh } = allocationOf(settleAtQuantisedPrices(pm, prices));
+    const consumer = toHex(bill.consumer);
+    const j = pm.scenario.consumers.findIndex((c) => c.id === consumer);
+    if (j < 0) return undefined;
+    const split = [];
+    for (let e = start[j]!; e < start[j + 1]!; e++) {
+      if (energyWh[e] === 0) continue;
+      const g = generator[e]!;
+      split.push({
+        generator: pm.scenario.generators[g]!.id,
+        energyWh: BigInt(energyWh[e]!),
+        priceMicroYuanPerKWh: prices[g]!,
+      });
+    }
+    return split;
+  }
+
+  /** Every offering generator's sale in a round (by id); empty before clearing. */
+  sales(id: bigint): SaleRecord[] {
+    const round = this.read(roundKey(id), roundRecord);
+    if (round === undefined) return [];
+    return round.offers.flatMap((g) => this.read(saleKey(id, g), saleRecord) ?? []);
+  }
+
+  /** How many rings the aggregator's billed pseudonyms form in the round (0 before clearing). */
+  ringCount(id: bigint, aggregator: string): number {
+    return Number(this.read(ringCountKey(id, aggregator), counterRecord)?.value ?? 0n);
+  }
+
+  /**
+   * Ring `index` of (round, aggregator) as a response is verified against now: the members clearing
+   * drew that are not revoked (rings.ts `activeRing` also leaves out the expired, which a pseudonym
+   * is only after its round's disputes close). Undefined when the ring does not exist.
+   */
+  ring(id: bigint, aggregator: string, index: number): Uint8Array[] | undefined {
+    const ring = this.read(ringKey(id, aggregator, index), ringRecord);
+    return ring?.members.filter((y) => this.pseudonym(y)?.revoked === false);
   }
 
   /** A pseudonym's registration, or undefined. */
@@ -214,9 +374,14 @@ export class ContractQueries {
     return this.read(responseKey(txId), responseRecord);
   }
 
-  /** The ids of a round's bill responses, in order of arrival. */
-  responseIds(round: bigint): Uint8Array[] {
-    return [...(this.read(roundResponsesKey(round), responseIndexRecord)?.ids ?? [])];
+  /** A page of the ids of a round's bill responses — all, or those addressed to `generator` — in order of arrival. */
+  responseIds(round: bigint, generator: string | undefined, page: PageRequest): Page<Uint8Array> {
+    if (generator === undefined) {
+      const n = Number(this.read(roundResponsesKey(round), counterRecord)?.value ?? 0n);
+      return pageOf(n, page, (i) => this.read(responseEntryKey(round, i), txEntryRecord)!.id);
+    }
+    const n = Number(this.read(inboxCountKey(round, generator), counterRecord)?.value ?? 0n);
+    return pageOf(n, page, (i) => this.read(inboxEntryKey(round, generator, i), txEntryRecord)!.id);
   }
 
   /** A generator's receiving key, or undefined. */

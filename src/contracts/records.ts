@@ -25,8 +25,13 @@ import {
 export const MEMBER_ID = /^[a-z0-9][a-z0-9.-]{0,63}$/;
 /** Free text on chain (reasons, period labels): at most this many UTF-8 bytes. */
 export const MAX_TEXT_BYTES = 200;
-/** Most offers, demands or energy contracts in one round, and members of one ring. */
+/** Most generators offering in one round, and most entries in one list of a transaction. */
 export const MAX_ROUND_PARTICIPANTS = 1024;
+/** Most consumer pseudonyms demanding in one round (each gets at most one bill). */
+export const MAX_ROUND_DEMANDS = 200_000;
+/** Ring sizes a round may ask for: a ring (a group of the partition, ./rings.ts) has ringSize..2·ringSize − 1 members. */
+export const MIN_RING_SIZE = 2;
+export const MAX_RING_SIZE = 128;
 
 /** A member id field. */
 export const memberId = str(64, MEMBER_ID);
@@ -72,8 +77,15 @@ export const pseudonymRecord = record('pseudonym', 1, {
 });
 export type PseudonymRecord = RecordOf<typeof pseudonymRecord>;
 
-/** The pseudonym keys behind one aggregator in one round, sorted by encoding. */
-export const ringRecord = record('ring', 1, { members: list(point, MAX_ROUND_PARTICIPANTS) });
+/**
+ * One ring of a round: a group of the partition of an aggregator's billed pseudonyms
+ * (./rings.ts), sorted by encoding — every member's bill responses are verified against it.
+ */
+export const ringRecord = record('ring', 2, { members: list(point, 2 * MAX_RING_SIZE - 1) });
+
+/** One entry of an append-only list kept as one record per index (a round's demands, its responses). */
+export const pseudonymEntryRecord = record('pseudonym-entry', 1, { key: point });
+export const txEntryRecord = record('tx-entry', 1, { id: fixed(32) });
 
 /**
  * Round phases: open → cleared → finalized, or open → cancelled when it closes with no offers or
@@ -105,11 +117,13 @@ export const roundTerms = struct({
   tolerancePpm: ppm,
   /** Penalty per kWh of deviation beyond the tolerance. */
   penaltyMicroYuanPerKWh: u64(100_000_000n),
+  /** The anonymity set of a bill response: rings of ringSize..2·ringSize − 1 of the aggregator's billed pseudonyms. */
+  ringSize: u32(MAX_RING_SIZE),
 });
 export type RoundTerms = Infer<typeof roundTerms>;
 
 /** A market round. */
-export const roundRecord = record('round', 2, {
+export const roundRecord = record('round', 3, {
   id: u64(),
   phase: oneOf(ROUND_PHASES),
   /** Why a cancelled round did not clear (null otherwise). */
@@ -118,10 +132,10 @@ export const roundRecord = record('round', 2, {
   terms: roundTerms,
   /** Generators that offered, sorted. */
   offers: list(memberId, MAX_ROUND_PARTICIPANTS),
-  /** Consumer pseudonyms that demanded, sorted by encoding. */
-  demands: list(point, MAX_ROUND_PARTICIPANTS),
-  /** Energy contracts recorded at clearing (bill/‖round‖0..contracts−1). */
-  contracts: u32(MAX_ROUND_PARTICIPANTS * 64),
+  /** Consumer pseudonyms that demanded, in order of arrival (demandat/‖round‖0..demands−1). */
+  demands: u32(MAX_ROUND_DEMANDS),
+  /** Bills recorded at clearing, one per consumer that buys directly (bill/‖round‖0..bills−1). */
+  bills: u32(MAX_ROUND_DEMANDS),
 });
 export type RoundRecord = RecordOf<typeof roundRecord>;
 
@@ -134,6 +148,27 @@ export const offerRecord = record('offer', 1, {
 });
 export type OfferRecord = RecordOf<typeof offerRecord>;
 
+/**
+ * A consumer's diversification preference φ is stated in levels: whole multiples of this step (0.1
+ * fen/kWh) up to MAX_DIVERSIFICATION (500 levels). Certifying a round costs in proportion to its
+ * distinct consumer types, and within a round a type is a value of φ (every consumer has the round's
+ * tariffs), so the levels bound what a validator spends checking the equilibrium whatever consumers
+ * state (docs/protocol.md §6: 0.87 s at 200 × 10,000 with 440 distinct levels, against 0.25 s with 2).
+ */
+export const DIVERSIFICATION_STEP_MICRO_YUAN_PER_KWH = 1_000n;
+export const MAX_DIVERSIFICATION_MICRO_YUAN_PER_KWH = 500_000n;
+
+/** φ rounded to the nearest level (at least one step, at most the last). */
+export function diversificationLevel(microYuanPerKWh: bigint): bigint {
+  const step = DIVERSIFICATION_STEP_MICRO_YUAN_PER_KWH;
+  const level = ((microYuanPerKWh + step / 2n) / step) * step;
+  return level < step
+    ? step
+    : level > MAX_DIVERSIFICATION_MICRO_YUAN_PER_KWH
+      ? MAX_DIVERSIFICATION_MICRO_YUAN_PER_KWH
+      : level;
+}
+
 /** A consumer pseudonym's demand for a round. */
 export const demandRecord = record('demand', 1, {
   demandWh: u64(10_000_000_000_000n),
@@ -143,10 +178,10 @@ export const demandRecord = record('demand', 1, {
 export type DemandRecord = RecordOf<typeof demandRecord>;
 
 /** The equilibrium of a round: prices per generator and the certificate's summary. */
-export const clearingRecord = record('clearing', 1, {
-  /** Per generator (sorted by id): its equilibrium price and the reputation it cleared with. */
+export const clearingRecord = record('clearing', 2, {
+  /** Per generator (sorted by id): its equilibrium price, the reputation it cleared with, and what it sold. */
   prices: list(
-    struct({ generator: memberId, priceMicroYuanPerKWh: u64(), reputationPpm: ppm }),
+    struct({ generator: memberId, priceMicroYuanPerKWh: u64(), reputationPpm: ppm, soldWh: u64() }),
     MAX_ROUND_PARTICIPANTS,
   ),
   certified: bool,
@@ -174,31 +209,38 @@ export const BILL_STATUSES = [
 ] as const;
 export type BillStatus = (typeof BILL_STATUSES)[number];
 
-/** An energy contract and, once metered, its bill. */
-export const billRecord = record('bill', 1, {
+/**
+ * A consumer's bill for a round: its statement at the equilibrium's prices (docs/protocol.md §7).
+ * What it bought from each generator is not stored: it is a deterministic function of the clearing
+ * and the round's demands (../market/statements.ts), which anyone recomputes.
+ */
+export const billRecord = record('bill', 2, {
   round: u64(),
   index: u32(),
+  /**
+   * The generator the bill is addressed to — its counterparty for confirmations and disputes: the
+   * same for every bill of its ring, one of the ring's suppliers drawn in proportion to the energy
+   * each supplies it (./clearing.ts `counterparty`).
+   */
   generator: memberId,
   /** The consumer's one-time pseudonym for the round. */
   consumer: point,
   aggregator: memberId,
+  /** The ring (group of the partition of the aggregator's billed pseudonyms) it responds in. */
+  ring: u32(),
+  /** How many generators supply it. */
+  suppliers: u32(MAX_ROUND_PARTICIPANTS),
   contractedWh: u64(),
-  priceMicroYuanPerKWh: u64(),
+  /** The energy part at contracted energy: Σ over its suppliers of energy × that generator's price. */
+  contractedMicroYuan: u64(),
   status: oneOf(BILL_STATUSES),
-  /** Metered energy the generator delivered and the consumer took (null before metering). */
-  meter: optional(
-    struct({
-      deliveredWh: u64(),
-      consumedWh: u64(),
-      meteredAtMs: u64(),
-    }),
-  ),
+  /** Metered energy the consumer took (null before metering). */
+  meter: optional(struct({ consumedWh: u64(), meteredAtMs: u64() })),
   /** The bill's amounts (zero before metering). */
   billedWh: u64(),
   energyMicroYuan: u64(),
   transmissionMicroYuan: u64(),
   fundsMicroYuan: u64(),
-  generatorPenaltyMicroYuan: u64(),
   consumerPenaltyMicroYuan: u64(),
   /** When the consumer's response was acknowledged, and the response transaction (null before). */
   respondedAtMs: optional(u64()),
@@ -208,7 +250,26 @@ export const billRecord = record('bill', 1, {
 });
 export type BillRecord = RecordOf<typeof billRecord>;
 
-/** Largest encoded signcryption a bill response may carry (a ring of 1024 and a short message). */
+/**
+ * A generator's sales statement for a round: what it sold at its equilibrium price and, once the
+ * trading centre has metered its plant, what it delivered and was paid (docs/protocol.md §7).
+ */
+export const saleRecord = record('sale', 1, {
+  round: u64(),
+  generator: memberId,
+  soldWh: u64(),
+  priceMicroYuanPerKWh: u64(),
+  /** How many consumers it supplies. */
+  buyers: u32(MAX_ROUND_DEMANDS),
+  status: oneOf(['contracted', 'settled'] as const),
+  meter: optional(struct({ deliveredWh: u64(), meteredAtMs: u64() })),
+  billedWh: u64(),
+  energyMicroYuan: u64(),
+  penaltyMicroYuan: u64(),
+});
+export type SaleRecord = RecordOf<typeof saleRecord>;
+
+/** Largest encoded signcryption a bill response may carry (a ring of 2·MAX_RING_SIZE − 1 and a short message). */
 export const MAX_SIGNCRYPTION_BYTES = 40_000;
 
 /** A consumer's verdict on its bill. */
@@ -219,9 +280,11 @@ export type Verdict = (typeof VERDICTS)[number];
 export const RESPONSE_STATUSES = ['pending', 'acknowledged', 'escalated'] as const;
 
 /** A ring-signcrypted bill response as validators see it: who may read it, not who sent it. */
-export const responseRecord = record('response', 1, {
+export const responseRecord = record('response', 2, {
   round: u64(),
   aggregator: memberId,
+  /** The ring's index among the aggregator's rings of the round. */
+  ringIndex: u32(),
   generator: memberId,
   uniqueId: fixed(32),
   /** The signcryption (../privacy/signcryptionEncoding.ts), ciphertext only. */
@@ -232,16 +295,13 @@ export const responseRecord = record('response', 1, {
   bill: optional(u32()),
   verdict: optional(oneOf(VERDICTS)),
   acknowledgedAtMs: optional(u64()),
-  /** The ring the signcryption was verified against (kept: rings change when a pseudonym is revoked). */
-  ring: list(point, MAX_ROUND_PARTICIPANTS),
+  /** The ring members the signcryption was verified against (revoked or expired ones left out). */
+  ring: list(point, 2 * MAX_RING_SIZE - 1),
 });
 export type ResponseRecord = RecordOf<typeof responseRecord>;
 
 /** Most bill responses one round keeps (a consumer may respond more than once; only one per bill is acknowledged). */
-export const MAX_ROUND_RESPONSES = 16_384;
-
-/** The ids of a round's bill responses, in order of arrival (how a generator finds its inbox). */
-export const responseIndexRecord = record('responses', 1, { ids: list(fixed(32), MAX_ROUND_RESPONSES) });
+export const MAX_ROUND_RESPONSES = 4 * MAX_ROUND_DEMANDS;
 
 /** A member's reputation and standing (../market/reputation.ts). */
 export const reputationRecord = record('reputation', 1, {

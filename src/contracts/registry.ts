@@ -10,7 +10,7 @@ import { disputeResolve, traceRecordKind } from './disputes.ts';
 import { roundFinalize } from './finalize.ts';
 import { membersOnly } from './kinds.ts';
 import { memberReceivingKey, memberRegister, memberSuspend, regulatorSetup } from './membership.ts';
-import { meterSubmit } from './metering.ts';
+import { meterGeneration, meterSubmit } from './metering.ts';
 import { pseudonymRegister, pseudonymRevoke } from './pseudonyms.ts';
 import { marketDemand, marketOffer, roundClose, roundOpen } from './rounds.ts';
 
@@ -27,6 +27,7 @@ export const CONTRACT_HANDLERS: readonly TxHandler[] = [
   marketDemand,
   roundClose,
   meterSubmit,
+  meterGeneration,
   billRespond,
   billAcknowledge,
   billEscalate,

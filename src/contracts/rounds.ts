@@ -8,41 +8,54 @@
  * demand, or only once delivery has started, is cancelled with its reason recorded.
  */
 import { z } from 'zod';
-import { bytesEqual, compareBytes } from '../codec/bytes.ts';
+import type { Point } from '../crypto/group.ts';
 import { isEligible, newcomer } from '../market/reputation.ts';
-import { type ClearedContract, type ClearingDemand, type ClearingOffer, clearRound } from './clearing.ts';
+import { type ClearingDemand, type ClearingOffer, clearAtPrices } from './clearing.ts';
 import { ContractError } from './contractError.ts';
 import type { Draft } from './draft.ts';
 import {
+  aggregatorBillCountKey,
+  aggregatorBillKey,
   billKey,
+  billOfKey,
   clearingKey,
+  demandEntryKey,
   demandKey,
   LAST_ROUND_KEY,
   offerKey,
   pseudonymKey,
   receivingKey,
   reputationKey,
+  ringCountKey,
+  ringKey,
   roundKey,
+  saleKey,
 } from './keys.ts';
 import { notFound, orgKind, pseudonymKind } from './kinds.ts';
 import { kindEvents, marketEvent } from './marketEvent.ts';
 import {
-  type BillRecord,
   billRecord,
   clearingRecord,
   counterRecord,
+  DIVERSIFICATION_STEP_MICRO_YUAN_PER_KWH,
   demandRecord,
+  MAX_DIVERSIFICATION_MICRO_YUAN_PER_KWH,
+  MAX_ROUND_DEMANDS,
   MAX_ROUND_PARTICIPANTS,
+  MIN_RING_SIZE,
   offerRecord,
+  pseudonymEntryRecord,
   pseudonymRecord,
   type ReputationRecord,
   type RoundRecord,
   type RoundTerms,
   reputationRecord,
+  ringRecord,
   roundRecord,
   roundTerms,
+  saleRecord,
 } from './records.ts';
-import { record, u64 } from './schema.ts';
+import { list, record, u64 } from './schema.ts';
 import { Decimal, MemberId } from './views.ts';
 
 /** The latest round's id (0 before the first). */
@@ -70,7 +83,7 @@ export function disputesCloseAtMs(terms: Pick<RoundTerms, 'responseDeadlineMs' |
 }
 
 /** `round.open` payload: the next id and the round's terms. */
-export const roundOpenPayload = record('round.open', 2, { id: u64(), terms: roundTerms });
+export const roundOpenPayload = record('round.open', 3, { id: u64(), terms: roundTerms });
 
 /** `round.open`: the trading centre opens the next round. */
 export const roundOpen = orgKind({
@@ -89,12 +102,13 @@ export const roundOpen = orgKind({
         t.gateClosureMs <= t.deliveryStartMs &&
         t.deliveryStartMs < t.deliveryEndMs &&
         t.deliveryEndMs < t.responseDeadlineMs &&
-        t.ackWindowMs > 0n
+        t.ackWindowMs > 0n &&
+        t.ringSize >= MIN_RING_SIZE
       )
     ) {
       throw new ContractError(
         'CONTRACT_BAD_ROUND',
-        'need now < gateClosure ≤ deliveryStart < deliveryEnd < responseDeadline and ackWindow > 0',
+        `need now < gateClosure ≤ deliveryStart < deliveryEnd < responseDeadline, ackWindow > 0 and ringSize ≥ ${MIN_RING_SIZE}`,
         {
           nowMs: ctx.block.timestampMs.toString(),
           gateClosureMs: t.gateClosureMs.toString(),
@@ -118,8 +132,8 @@ export const roundOpen = orgKind({
       openedAtMs: ctx.block.timestampMs,
       terms: t,
       offers: [],
-      demands: [],
-      contracts: 0,
+      demands: 0,
+      bills: 0,
     });
   },
 });
@@ -161,11 +175,11 @@ export const marketOffer = orgKind({
   },
 });
 
-/** `market.demand` payload. */
-export const demandPayload = record('market.demand', 1, {
+/** `market.demand` payload: φ is a level (records.ts `diversificationLevel`). */
+export const demandPayload = record('market.demand', 2, {
   round: u64(),
   demandWh: u64(10_000_000_000_000n),
-  diversificationMicroYuanPerKWh: u64(100_000_000n),
+  diversificationMicroYuanPerKWh: u64(MAX_DIVERSIFICATION_MICRO_YUAN_PER_KWH),
 });
 
 /** `market.demand`: a consumer states its demand under its one-time pseudonym for the round. */
@@ -182,29 +196,47 @@ export const marketDemand = pseudonymKind({
     }
     const round = beforeGateClosure(draft, id, ctx.block.timestampMs);
     if (demand.demandWh === 0n) throw new ContractError('CONTRACT_BAD_ROUND', 'demand must be positive');
-    draft.put(demandKey(id, pseudonym), demandRecord, demand);
-    if (!round.demands.some((y) => bytesEqual(y, pseudonym))) {
-      draft.put(roundKey(id), roundRecord, {
-        ...round,
-        demands: [...round.demands, pseudonym].sort(compareBytes),
-      });
+    // [FAIL] φ off its levels: free values would let consumers make the equilibrium check arbitrarily costly
+    const phi = demand.diversificationMicroYuanPerKWh;
+    if (phi === 0n || phi % DIVERSIFICATION_STEP_MICRO_YUAN_PER_KWH !== 0n) {
+      throw new ContractError(
+        'CONTRACT_BAD_ROUND',
+        `state the diversification preference in levels: a positive multiple of ${DIVERSIFICATION_STEP_MICRO_YUAN_PER_KWH} µ¥/kWh`,
+        { diversificationMicroYuanPerKWh: phi.toString() },
+      );
     }
+    // A later demand replaces an earlier one; a first one joins the round's list (O(1) per demand).
+    if (draft.get(demandKey(id, pseudonym)) === undefined) {
+      if (round.demands >= MAX_ROUND_DEMANDS)
+        throw new ContractError('CONTRACT_LIMIT', `a round takes at most ${MAX_ROUND_DEMANDS} demands`);
+      draft.put(demandEntryKey(id, round.demands), pseudonymEntryRecord, { key: pseudonym });
+      draft.put(roundKey(id), roundRecord, { ...round, demands: round.demands + 1 });
+    }
+    draft.put(demandKey(id, pseudonym), demandRecord, demand);
   },
 });
 
-/** `round.close` payload. */
-export const roundClosePayload = record('round.close', 1, { round: u64() });
+/**
+ * `round.close` payload: the round and its equilibrium prices (µ¥/kWh), one per offering generator
+ * in id order (`round.offers`), as the trading centre's solver found them (empty when the round is
+ * to be cancelled: no offers or no demand).
+ */
+export const roundClosePayload = record('round.close', 2, {
+  round: u64(),
+  prices: list(u64(100_000_000n), MAX_ROUND_PARTICIPANTS),
+});
 
 /**
- * `round.close`: the trading centre closes the round from gate closure on; every validator clears it
- * identically. A round with no offers or no demand to clear, or closed only after delivery started,
- * is cancelled instead, its reason recorded.
+ * `round.close`: the trading centre closes the round from gate closure on with the equilibrium
+ * prices it solved off chain; every validator settles and certifies the round at them
+ * (./clearing.ts) and records the same statements. A round with no offers or no demand to clear, or
+ * closed only after delivery started, is cancelled instead, its reason recorded.
  */
 export const roundClose = orgKind({
   kind: 'round.close',
   roles: ['trading-centre'],
   payload: roundClosePayload,
-  execute({ ctx, payload: { round: id }, draft }) {
+  execute({ ctx, payload: { round: id, prices }, draft }) {
     const round = openRound(draft, id);
     const now = ctx.block.timestampMs;
     // [FAIL] offers and demand are still being taken until gate closure
@@ -227,12 +259,26 @@ export const roundClose = orgKind({
       draft.put(roundKey(id), roundRecord, { ...round, phase: 'cancelled', cancelReason });
       return;
     }
-    const { clearing, contracts } = clearRound(round.terms, offers, demands);
-    draft.put(clearingKey(id), clearingRecord, clearing);
-    contracts.forEach((c, index) => {
-      draft.put(billKey(id, index), billRecord, contractedBill(id, index, c));
-    });
-    draft.put(roundKey(id), roundRecord, { ...round, phase: 'cleared', contracts: contracts.length });
+    const cleared = clearAtPrices(ctx.block.chainId, id, round.terms, offers, demands, prices);
+    draft.put(clearingKey(id), clearingRecord, cleared.clearing);
+    const perAggregator = new Map<string, number>();
+    for (const bill of cleared.bills) {
+      draft.put(billKey(id, bill.index), billRecord, bill);
+      draft.put(billOfKey(id, bill.consumer), counterRecord, { value: BigInt(bill.index) });
+      const i = perAggregator.get(bill.aggregator) ?? 0;
+      draft.put(aggregatorBillKey(id, bill.aggregator, i), counterRecord, { value: BigInt(bill.index) });
+      perAggregator.set(bill.aggregator, i + 1);
+    }
+    for (const [aggregator, n] of perAggregator)
+      draft.put(aggregatorBillCountKey(id, aggregator), counterRecord, { value: BigInt(n) });
+    for (const sale of cleared.sales) draft.put(saleKey(id, sale.generator), saleRecord, sale);
+    for (const [aggregator, rings] of cleared.rings) {
+      draft.put(ringCountKey(id, aggregator), counterRecord, { value: BigInt(rings.length) });
+      rings.forEach((members, i) => {
+        draft.put(ringKey(id, aggregator, i), ringRecord, { members });
+      });
+    }
+    draft.put(roundKey(id), roundRecord, { ...round, phase: 'cleared', bills: cleared.bills.length });
   },
 });
 
@@ -247,10 +293,10 @@ export const RoundOpenedEvent = marketEvent('round-opened', {
   ackWindowMs: Decimal,
 });
 
-/** `round-cleared`: a round's equilibrium — its number of energy contracts, energy and prices. */
+/** `round-cleared`: a round's equilibrium — its number of bills, energy and prices. */
 export const RoundClearedEvent = marketEvent('round-cleared', {
   round: Decimal,
-  contracts: z.number().int().describe('energy contracts (bills) recorded'),
+  bills: z.number().int().describe('bills recorded: one per consumer that buys directly'),
   certified: z.boolean(),
   energyWh: Decimal,
   prices: z.array(z.object({ generator: MemberId, priceMicroYuanPerKWh: Decimal })),
@@ -297,7 +343,7 @@ export const roundCloseEvents = kindEvents({
         type: 'round-cleared' as const,
         ...at,
         round: round.toString(),
-        contracts: r.contracts,
+        bills: r.bills,
         certified: clearing.certified,
         energyWh: clearing.energyWh.toString(),
         prices: clearing.prices.map((p) => ({
@@ -309,34 +355,12 @@ export const roundCloseEvents = kindEvents({
   },
 });
 
-/** The bill of energy contract `index` of round `round`, as clearing records it: nothing metered yet. */
-export function contractedBill(round: bigint, index: number, c: ClearedContract): BillRecord {
-  return {
-    round,
-    index,
-    generator: c.generator,
-    consumer: c.consumer,
-    aggregator: c.aggregator,
-    contractedWh: c.energyWh,
-    priceMicroYuanPerKWh: c.priceMicroYuanPerKWh,
-    status: 'contracted',
-    meter: null,
-    billedWh: 0n,
-    energyMicroYuan: 0n,
-    transmissionMicroYuan: 0n,
-    fundsMicroYuan: 0n,
-    generatorPenaltyMicroYuan: 0n,
-    consumerPenaltyMicroYuan: 0n,
-    respondedAtMs: null,
-    response: null,
-    resolution: '',
-  };
-}
-
 /**
  * What a round clears on: its offers with each generator's reputation (`reputationOf`: the current
  * one at closing; the one recorded in the clearing when a cleared round is rebuilt), and the
- * demand of its pseudonyms not revoked, with their attested reputations.
+ * demand of its pseudonyms not revoked, with their attested reputations. For a cleared round, a
+ * pseudonym revoked after clearing keeps its place if it has a bill (its purchase was part of the
+ * settlement), so the round's split and trading modes recompute as they were cleared.
  */
 export function clearingInputs(
   draft: Pick<Draft, 'read'>,
@@ -348,10 +372,13 @@ export function clearingInputs(
     offer: draft.read(offerKey(round.id, generator), offerRecord)!,
     reputationPpm: reputationOfGenerator(generator),
   }));
-  const demands = round.demands
+  const demands = roundDemands(draft, round)
     .map((pseudonym) => ({ pseudonym, reg: draft.read(pseudonymKey(pseudonym), pseudonymRecord)! }))
-    // a pseudonym revoked since it demanded no longer trades
-    .filter(({ reg }) => !reg.revoked)
+    // a pseudonym revoked since it demanded no longer trades (unless it already has a bill)
+    .filter(
+      ({ pseudonym, reg }) =>
+        !reg.revoked || draft.read(billOfKey(round.id, pseudonym), counterRecord) !== undefined,
+    )
     .map(({ pseudonym, reg }) => ({
       pseudonym,
       aggregator: reg.aggregator,
@@ -359,6 +386,14 @@ export function clearingInputs(
       reputationPpm: reg.reputationPpm,
     }));
   return { offers, demands };
+}
+
+/** The pseudonyms that demanded in the round, in order of arrival. */
+export function roundDemands(draft: Pick<Draft, 'read'>, round: RoundRecord): Point[] {
+  return Array.from(
+    { length: round.demands },
+    (_, i) => draft.read(demandEntryKey(round.id, i), pseudonymEntryRecord)!.key,
+  );
 }
 
 function openRound(draft: Draft, id: bigint): RoundRecord {

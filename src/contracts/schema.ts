@@ -6,6 +6,7 @@
  * gives its TypeScript type, its encoder and its decoder, so the three can never disagree.
  */
 import { DecodeError } from '../codec/decodeError.ts';
+import { EncodeError } from '../codec/encodeError.ts';
 import { Reader } from '../codec/reader.ts';
 import { Writer } from '../codec/writer.ts';
 import { decodeScalar, ELEMENT_BYTES, type Group, type Point, type Scalar } from '../crypto/group.ts';
@@ -53,7 +54,7 @@ export function u8(max = 255): Field<number> {
 export function u32(max = 0xffffffff): Field<number> {
   return {
     write: (w, v) => {
-      if (v > max) throw new RangeError(`u32 ${v} above ${max}`);
+      if (v > max) throw new EncodeError('ENCODE_BAD_VALUE', `u32 ${v} above ${max}`, { limit: max });
       w.u32(v);
     },
     read: (r) => {
@@ -68,7 +69,8 @@ export function u32(max = 0xffffffff): Field<number> {
 export function u64(max = 0xffffffffffffffffn): Field<bigint> {
   return {
     write: (w, v) => {
-      if (v > max) throw new RangeError(`u64 ${v} above ${max}`);
+      if (v > max)
+        throw new EncodeError('ENCODE_BAD_VALUE', `u64 ${v} above ${max}`, { limit: max.toString() });
       w.u64(v);
     },
     read: (r) => {
@@ -84,7 +86,7 @@ const I64_BIAS = 1n << 63n;
 /** A signed 64-bit integer (balances), written biased by 2^63 so the order of encodings is numeric. */
 export const i64: Field<bigint> = {
   write: (w, v) => {
-    if (v < -I64_BIAS || v >= I64_BIAS) throw new RangeError(`i64 out of range: ${v}`);
+    if (v < -I64_BIAS || v >= I64_BIAS) throw new EncodeError('ENCODE_BAD_VALUE', `i64 out of range: ${v}`);
     w.u64(v + I64_BIAS);
   },
   read: (r) => r.u64() - I64_BIAS,
@@ -105,8 +107,19 @@ export function str(maxBytes: number, pattern?: RegExp): Field<string> {
   const check = (s: string): boolean => pattern === undefined || pattern.test(s);
   return {
     write: (w, v) => {
-      if (!check(v) || new TextEncoder().encode(v).length > maxBytes)
-        throw new RangeError(`bad string “${v}”`);
+      const length = new TextEncoder().encode(v).length;
+      if (length > maxBytes)
+        throw new EncodeError(
+          'ENCODE_LIMIT',
+          `a string of ${length} bytes exceeds the limit of ${maxBytes}`,
+          {
+            length,
+            limit: maxBytes,
+            limitName: 'string',
+          },
+        );
+      if (!check(v))
+        throw new EncodeError('ENCODE_BAD_VALUE', `string “${v.slice(0, 40)}” does not match ${pattern}`);
       w.string(v);
     },
     read: (r) => {
@@ -121,7 +134,12 @@ export function str(maxBytes: number, pattern?: RegExp): Field<string> {
 export function bytes(maxBytes: number): Field<Uint8Array> {
   return {
     write: (w, v) => {
-      if (v.length > maxBytes) throw new RangeError(`${v.length} bytes exceed ${maxBytes}`);
+      if (v.length > maxBytes)
+        throw new EncodeError('ENCODE_LIMIT', `${v.length} bytes exceed the limit of ${maxBytes}`, {
+          length: v.length,
+          limit: maxBytes,
+          limitName: 'bytes',
+        });
       w.bytes(v);
     },
     read: (r) => r.bytes(maxBytes),
@@ -149,7 +167,13 @@ export const scalar: Field<Scalar> = {
 export function list<T>(item: Field<T>, max: number): Field<readonly T[]> {
   return {
     write: (w, v) => {
-      if (v.length > max) throw new RangeError(`list of ${v.length} exceeds ${max}`);
+      if (v.length > max) {
+        throw new EncodeError('ENCODE_LIMIT', `list of ${v.length} exceeds the limit of ${max}`, {
+          length: v.length,
+          limit: max,
+          limitName: 'list',
+        });
+      }
       w.u32(v.length);
       for (const x of v) item.write(w, x);
     },
@@ -168,7 +192,7 @@ export function oneOf<const N extends string>(names: readonly N[]): Field<N> {
   return {
     write: (w, v) => {
       const i = names.indexOf(v);
-      if (i < 0) throw new RangeError(`unknown value “${v}”`);
+      if (i < 0) throw new EncodeError('ENCODE_BAD_VALUE', `unknown value “${v}”`);
       w.u8(i + 1);
     },
     read: (r) => {
@@ -200,7 +224,13 @@ export function struct<S extends Shape>(shape: S): Field<InferShape<S>> {
   return {
     write: (w, v) => {
       const o = v as Record<string, unknown>;
-      for (const [k, f] of entries) f.write(w, o[k]);
+      for (const [k, f] of entries) {
+        try {
+          f.write(w, o[k]);
+        } catch (e) {
+          throw e instanceof EncodeError ? e.within(k) : e; // name the field
+        }
+      }
     },
     read: (r, group) => {
       const o: Record<string, unknown> = {};
@@ -217,7 +247,11 @@ export function record<S extends Shape>(name: string, version: number, shape: S)
     name,
     encode(value) {
       const w = new Writer().u8(version);
-      body.write(w, value);
+      try {
+        body.write(w, value);
+      } catch (e) {
+        throw e instanceof EncodeError ? e.within(name, 'record') : e;
+      }
       return w.finish();
     },
     decode(data, group) {

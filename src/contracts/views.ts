@@ -39,7 +39,7 @@ export const MemberId = z.string().regex(MEMBER_ID, 'a member id');
 /** A share in parts per million. */
 export const Ppm = z.number().int().min(0).max(1_000_000);
 /** A count or index (u32). */
-const Count = z.number().int().min(0);
+export const Count = z.number().int().min(0);
 
 // ── the regulator and the members ───────────────────────────────────────────────────────────
 
@@ -90,6 +90,7 @@ export const RoundTermsView = z.object({
   outsideOption: z.boolean(),
   tolerancePpm: Ppm,
   penaltyMicroYuanPerKWh: Decimal,
+  ringSize: Count.describe('rings of ringSize..2·ringSize − 1 billed pseudonyms of one aggregator'),
 });
 export type RoundTermsView = z.output<typeof RoundTermsView>;
 
@@ -113,7 +114,9 @@ export type DemandView = z.output<typeof DemandView>;
 
 /** A round's equilibrium (records.ts `clearingRecord`). */
 export const ClearingView = z.object({
-  prices: z.array(z.object({ generator: MemberId, priceMicroYuanPerKWh: Decimal, reputationPpm: Ppm })),
+  prices: z.array(
+    z.object({ generator: MemberId, priceMicroYuanPerKWh: Decimal, reputationPpm: Ppm, soldWh: Decimal }),
+  ),
   certified: z.boolean(),
   maxLeaderGapMicroYuanPerKWh: Decimal,
   maxFollowerGapMicroYuanPerKWh: Decimal,
@@ -123,7 +126,7 @@ export const ClearingView = z.object({
 });
 export type ClearingView = z.output<typeof ClearingView>;
 
-/** GET /v1/rounds/:id: a round with its terms, offers, pseudonymous demand and clearing (docs/protocol.md §6). */
+/** GET /v1/rounds/:id: a round with its terms, offers and clearing (docs/protocol.md §6); its demands and bills are paged lists. */
 export const RoundView = z.object({
   id: Decimal,
   phase: z.enum(ROUND_PHASES),
@@ -131,11 +134,57 @@ export const RoundView = z.object({
   openedAtMs: Decimal,
   terms: RoundTermsView,
   offers: z.array(OfferView),
-  demands: z.array(DemandView),
-  contracts: Count.describe('energy contracts (bills) recorded at clearing'),
+  demands: Count.describe('pseudonyms that demanded (GET /v1/rounds/:id/demands)'),
+  bills: Count.describe(
+    'bills recorded at clearing, one per consumer buying directly (GET /v1/rounds/:id/bills)',
+  ),
   clearing: ClearingView.nullable().describe('null before clearing'),
 });
 export type RoundView = z.output<typeof RoundView>;
+
+/** The paging of a list: the `total` entries that match, this page's `offset` and `limit` (docs/api.md "Lists"). */
+export const Page = { total: Count, offset: Count, limit: Count };
+
+/** GET /v1/rounds/:id/demands: a page of the round's demands, in order of arrival. */
+export const DemandsView = z.object({ demands: z.array(DemandView), ...Page });
+export type DemandsView = z.output<typeof DemandsView>;
+
+/**
+ * GET /v1/rounds/:id/scenario: the round's market scenario in the project's scenario JSON
+ * (../market/scenarioJson.ts) — what `round.close` clears now, for anyone to solve.
+ */
+export const ScenarioView = z.object({
+  name: z.string(),
+  parameters: z.object({
+    benchmarkMicroYuanPerKWh: Decimal,
+    outsideOption: z.boolean(),
+    reputationWeightMicroYuanPerKWh: Decimal,
+    substitutionPpm: Ppm,
+  }),
+  generators: z.array(
+    z.object({
+      id: MemberId,
+      capacityWh: Decimal,
+      costQuadraticMicroYuanPerMWh2: Decimal,
+      costLinearMicroYuanPerKWh: Decimal,
+      costFixedMicroYuan: Decimal,
+      reputationPpm: Ppm,
+    }),
+  ),
+  consumers: z.array(
+    z.object({
+      id: Hex32.describe('the pseudonym'),
+      group: MemberId.describe('its aggregator'),
+      demandWh: Decimal,
+      catalogMicroYuanPerKWh: Decimal,
+      transmissionMicroYuanPerKWh: Decimal,
+      fundsMicroYuanPerKWh: Decimal,
+      diversificationMicroYuanPerKWh: Decimal,
+      reputationPpm: Ppm,
+    }),
+  ),
+});
+export type ScenarioView = z.output<typeof ScenarioView>;
 
 /** The trading modes a cleared round is compared under (ours first). */
 export const TRADING_MODES = ['stackelberg', 'catalog', 'bilateral', 'centralised'] as const;
@@ -147,7 +196,11 @@ export const ModesView = z.object({
 });
 export type ModesView = z.output<typeof ModesView>;
 
-/** GET /v1/rounds/:id/rings/:aggregator: the pseudonyms behind an aggregator, sorted. */
+/** GET /v1/rounds/:id/rings/:aggregator: how many rings the aggregator's billed pseudonyms form. */
+export const RingsView = z.object({ rings: Count });
+export type RingsView = z.output<typeof RingsView>;
+
+/** GET /v1/rounds/:id/rings/:aggregator/:index: one ring's members that are not revoked, sorted — the ring a response is made over. */
 export const RingView = z.object({ members: z.array(Hex32) });
 export type RingView = z.output<typeof RingView>;
 
@@ -174,28 +227,26 @@ export const BillAmountView = z.object({
   fundsMicroYuan: Decimal,
   penaltyMicroYuan: Decimal,
   totalMicroYuan: Decimal.describe('what settlement takes from the pseudonym’s account'),
-  generatorMicroYuan: SignedDecimal.describe('negative when its penalty exceeds the energy'),
-  generatorPenaltyMicroYuan: Decimal,
-  gridMicroYuan: Decimal,
 });
 export type BillAmountView = z.output<typeof BillAmountView>;
 
-/** An energy contract and, once metered, its bill (records.ts `billRecord`), its amount and its canonical record. */
+/** A consumer's bill for a round (records.ts `billRecord`), its amount and its canonical record. */
 export const BillView = z.object({
   round: Decimal,
   index: Count,
-  generator: MemberId,
+  generator: MemberId.describe('the supplier the bill is addressed to (its counterparty for responses)'),
   consumer: Hex32.describe('the consumer’s one-time pseudonym'),
   aggregator: MemberId,
+  ring: Count.describe('the index of the ring it responds in'),
+  suppliers: Count.describe('generators it buys from (GET /v1/rounds/:id/bills/:index/split)'),
   contractedWh: Decimal,
-  priceMicroYuanPerKWh: Decimal,
+  contractedMicroYuan: Decimal.describe('the energy part at contracted energy, at the round’s prices'),
   status: z.enum(BILL_STATUSES),
-  meter: z.object({ deliveredWh: Decimal, consumedWh: Decimal, meteredAtMs: Decimal }).nullable(),
+  meter: z.object({ consumedWh: Decimal, meteredAtMs: Decimal }).nullable(),
   billedWh: Decimal,
   energyMicroYuan: Decimal,
   transmissionMicroYuan: Decimal,
   fundsMicroYuan: Decimal,
-  generatorPenaltyMicroYuan: Decimal,
   consumerPenaltyMicroYuan: Decimal,
   respondedAtMs: Decimal.nullable(),
   response: Hex32.nullable(),
@@ -205,9 +256,34 @@ export const BillView = z.object({
 });
 export type BillView = z.output<typeof BillView>;
 
-/** GET /v1/rounds/:id/bills: a round's bills in index order (`[]` before clearing). */
-export const BillsView = z.object({ bills: z.array(BillView) });
+/** GET /v1/rounds/:id/bills: a page of a round's bills in index order, filtered (`[]` before clearing). */
+export const BillsView = z.object({ bills: z.array(BillView), ...Page });
 export type BillsView = z.output<typeof BillsView>;
+
+/** GET /v1/rounds/:id/bills/:index/split: what the bill's consumer buys from each supplier, recomputed from the clearing. */
+export const BillSplitView = z.object({
+  suppliers: z.array(z.object({ generator: MemberId, energyWh: Decimal, priceMicroYuanPerKWh: Decimal })),
+});
+export type BillSplitView = z.output<typeof BillSplitView>;
+
+/** A generator's sales statement for a round (records.ts `saleRecord`). */
+export const SaleView = z.object({
+  round: Decimal,
+  generator: MemberId,
+  soldWh: Decimal,
+  priceMicroYuanPerKWh: Decimal,
+  buyers: Count,
+  status: z.enum(['contracted', 'settled']),
+  meter: z.object({ deliveredWh: Decimal, meteredAtMs: Decimal }).nullable(),
+  billedWh: Decimal,
+  energyMicroYuan: Decimal,
+  penaltyMicroYuan: Decimal,
+});
+export type SaleView = z.output<typeof SaleView>;
+
+/** GET /v1/rounds/:id/sales: every offering generator's sale, by id (`[]` before clearing). */
+export const SalesView = z.object({ sales: z.array(SaleView) });
+export type SalesView = z.output<typeof SalesView>;
 
 // ── bill responses ──────────────────────────────────────────────────────────────────────────
 
@@ -215,6 +291,7 @@ export type BillsView = z.output<typeof BillsView>;
 export const ResponseSummaryView = z.object({
   id: Hex32,
   aggregator: MemberId,
+  ringIndex: Count,
   generator: MemberId,
   status: z.enum(RESPONSE_STATUSES),
   receivedAtMs: Decimal,
@@ -223,14 +300,15 @@ export const ResponseSummaryView = z.object({
 });
 export type ResponseSummaryView = z.output<typeof ResponseSummaryView>;
 
-/** GET /v1/rounds/:id/responses: a round's bill responses in order of arrival. */
-export const ResponsesView = z.object({ responses: z.array(ResponseSummaryView) });
+/** GET /v1/rounds/:id/responses: a page of a round's bill responses in order of arrival, filtered. */
+export const ResponsesView = z.object({ responses: z.array(ResponseSummaryView), ...Page });
 export type ResponsesView = z.output<typeof ResponsesView>;
 
 /** GET /v1/responses/:id: a ring-signcrypted bill response (records.ts `responseRecord`) and its canonical record. */
 export const ResponseView = z.object({
   round: Decimal,
   aggregator: MemberId,
+  ringIndex: Count,
   generator: MemberId,
   uniqueId: Hex32,
   signcryption: Hex.describe('ciphertext only'),

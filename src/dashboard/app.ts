@@ -15,6 +15,12 @@ export interface App {
 /** A page: renders into `root`; may return a cleanup function. */
 export type Page = (root: HTMLElement, app: App) => Promise<void>;
 
+/** A parameter of the page's address after its path, e.g. `round` of `#/bills?round=3` (undefined if absent). */
+export function hashParam(name: string): string | undefined {
+  const query = location.hash.split('?')[1];
+  return query === undefined ? undefined : (new URLSearchParams(query).get(name) ?? undefined);
+}
+
 /** Calls `fn` at most once per `ms` (trailing call kept). */
 export function throttle(fn: () => void, ms: number): () => void {
   let last = 0;

@@ -1,8 +1,10 @@
 /**
- * uPlot line and bar charts with rounds (or seconds) on the x axis. Every series has its own colour,
- * line dash and marker shape, so series that overlap or are told apart without colour can still be
- * read; bars start at zero; each axis is as wide as its longest tick label (none is clipped). The
- * uPlot instance is kept on its root element (`ChartRoot.chart`) for the browser tests.
+ * uPlot line and bar charts with rounds (or seconds) on the x axis, and bar charts of one bar per
+ * category (a generator). Every series has its own colour, line dash and marker shape, so series
+ * that overlap or are told apart without colour can still be read; bars start at zero; each axis is
+ * as wide as its longest tick label (none is clipped). A chart's points are rounds or categories,
+ * never consumers: what grows with the consumers is summed before it is charted. The uPlot instance
+ * is kept on its root element (`ChartRoot.chart`) for the browser tests.
  */
 import uPlot from 'uplot';
 import 'uplot/dist/uPlot.min.css';
@@ -168,10 +170,13 @@ export function lineChart(
     readonly bars?: boolean;
     readonly decimals?: number;
     readonly legend?: boolean;
+    /** Names of x = 1, 2, …: the x axis labels its ticks with them (see `barChart`). */
+    readonly categories?: readonly string[];
   } = {},
 ): uPlot {
   const width = Math.max(280, Math.min(el.clientWidth || 600, 900));
   const bars = options.bars === true;
+  const names = options.categories;
   const plot = new uPlot(
     {
       title,
@@ -196,7 +201,18 @@ export function lineChart(
           ...(options.time === true
             ? // one line, "HH:MM:SS", rather than uPlot's default with the date below the first tick
               { values: (_u: uPlot, vs: number[]) => vs.map((v) => clock(v * 1000)) }
-            : { incrs: [1, 2, 5, 10, 20, 50, 100] }),
+            : names !== undefined
+              ? {
+                  incrs: [1, 2, 5, 10, 20, 50, 100, 200, 500],
+                  // ticks no closer than the longest name needs, so names never overlap
+                  space: (u: uPlot) => {
+                    u.ctx.font = (u.axes[0] as uPlot.Axis & { font: [string] }).font[0];
+                    const widest = Math.max(...names.map((n) => u.ctx.measureText(n).width));
+                    return widest / uPlot.pxRatio + 12;
+                  },
+                  values: (_u: uPlot, vs: number[]) => vs.map((v) => names[v - 1] ?? ''),
+                }
+              : { incrs: [1, 2, 5, 10, 20, 50, 100] }),
         },
         {
           size: fitAxis,
@@ -206,7 +222,13 @@ export function lineChart(
         },
       ],
       series: [
-        { label: xLabel },
+        {
+          label: xLabel,
+          // the legend names the category under the cursor, not its number
+          ...(names === undefined
+            ? {}
+            : { value: (_u: uPlot, v: number | null) => (v === null ? '' : (names[v - 1] ?? '')) }),
+        },
         ...series.map((s, i) => {
           const style = seriesStyle(i);
           return {
@@ -237,4 +259,25 @@ export function lineChart(
   plot.root.setAttribute('aria-label', title);
   (plot.root as ChartRoot).chart = plot;
   return plot;
+}
+
+/**
+ * A bar chart of one bar per category — `values[i]` is category `categories[i]`'s — its y axis from
+ * zero and its categories named under the bars (as many as fit; hovering a bar names it in the legend).
+ */
+export function barChart(
+  el: HTMLElement,
+  title: string,
+  xLabel: string,
+  categories: readonly string[],
+  series: { readonly label: string; readonly values: readonly (number | null)[] },
+): uPlot {
+  return lineChart(
+    el,
+    title,
+    xLabel,
+    categories.map((_, i) => i + 1),
+    [series],
+    { bars: true, categories },
+  );
 }

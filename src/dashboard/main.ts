@@ -152,7 +152,8 @@ function renderIdentity(): void {
 }
 
 function route(): void {
-  const path = location.hash.replace(/^#\/?/, '') || 'market';
+  // `#/bills?round=3`: the page, then what it is to show (./app.ts `hashParam`)
+  const path = location.hash.replace(/^#\/?/, '').split('?')[0] || 'market';
   const current = PAGES.find((p) => p.path === path) ?? PAGES[1]!;
   fill(
     nav,

@@ -26,8 +26,8 @@ export interface Viewer {
   readonly pseudonyms: ReadonlyMap<string, string>;
   /** Public keys (hex) of the consumer's one-time pseudonyms → their round. */
   readonly pseudonymRounds: ReadonlyMap<string, number>;
-  /** Ids (hex) of the bill responses the consumer's store remembers sending. */
-  readonly sentResponses: ReadonlySet<string>;
+  /** Ids (hex) of the bill responses the consumer's store remembers sending → their round. */
+  readonly sentResponses: ReadonlyMap<string, number>;
   /** The generator's receiving key pair. */
   readonly receiving: KeyPair | undefined;
 }
@@ -48,7 +48,7 @@ export async function signIn(group: Group, store: BrowserKeyStore): Promise<View
   });
   const pseudonyms = new Map<string, string>();
   const pseudonymRounds = new Map<string, number>();
-  const sentResponses = new Set<string>();
+  const sentResponses = new Map<string, number>();
   let receiving: KeyPair | undefined;
   for (const e of store.entries) {
     if (e.type === 'pseudonym-secret') {
@@ -59,8 +59,9 @@ export async function signIn(group: Group, store: BrowserKeyStore): Promise<View
       if (round !== null) pseudonymRounds.set(y, Number(round[1]));
     }
     // `response-r<round>-b<bill>`: the response id (32 bytes) and its trace secret
-    if (e.type === 'bill-response' && e.bytes.length === 64)
-      sentResponses.add(toHex(e.bytes.subarray(0, 32)));
+    const sent = /^response-r(\d+)-b\d+$/.exec(e.name);
+    if (e.type === 'bill-response' && e.bytes.length === 64 && sent !== null)
+      sentResponses.set(toHex(e.bytes.subarray(0, 32)), Number(sent[1]));
     if (e.type === 'receiving-secret') {
       const secret = decodeScalar(e.bytes);
       receiving = { secret, publicKey: group.mulBase(secret) };

@@ -131,8 +131,8 @@ export const LARGE_CONSORTIUM = {
   generators: 40,
   /** Generators large enough to run a validator. */
   validatingGenerators: 10,
-  /** Contracts per round: every consumer with every generator, as in case30's round (20 × 6 = 120). */
-  contracts: 400 * 40,
+  /** Bills per round: one per consumer (each buys directly, as in case30's round: 20 bills). */
+  bills: 400,
 } as const;
 
 /** One row of the sweep, per committed transaction. */
@@ -165,7 +165,8 @@ export interface RoundRow {
   readonly seconds: number;
   readonly transactions: number;
   readonly byKind: Readonly<Record<string, number>>;
-  readonly contracts: number;
+  /** Bills the round recorded (one per consumer that bought). */
+  readonly bills: number;
   readonly cpuSeconds: number;
   readonly bytes: number;
   /** The bytes by what the frames carried (a consensus message type, or `txs`), over all validators. */
@@ -243,7 +244,7 @@ export interface EnergyReport {
       readonly consumers: number;
       readonly generators: number;
       readonly aggregators: number;
-      readonly contracts: number;
+      readonly bills: number;
     };
   };
   readonly pow: {
@@ -260,14 +261,28 @@ const p = (id: string): number => {
   return x.value;
 };
 
-/** Transactions of one round: open, close, finalize; per consumer a pseudonym and a demand; an offer per generator; a meter batch per aggregator; a response and an acknowledgement per contract. */
+/** Readings one metering transaction takes (contracts/records.ts MAX_ROUND_PARTICIPANTS). */
+const MAX_READINGS = 1_024;
+
+/**
+ * Transactions of one round: open, close (with the equilibrium prices solved off chain), finalize;
+ * per consumer a pseudonym and a demand; an offer per generator; the aggregators' `meter.submit`
+ * batches (consumed energy, which issues the bills) and the trading centre's `meter.generation`
+ * batches (delivered energy, which settles the sales), ≤ 1,024 readings each; a response and an
+ * acknowledgement per bill (one bill per consumer that buys, one statement at the equilibrium prices).
+ * Assumes every generator sells and the bills are spread evenly over the aggregators, as in case30.
+ */
 export function transactionsPerRound(
   consumers: number,
   generators: number,
   aggregators: number,
-  contracts: number,
+  bills: number,
 ): number {
-  return 3 + 2 * consumers + generators + aggregators + 2 * contracts;
+  const batches = (n: number) => Math.ceil(n / MAX_READINGS);
+  const perAggregator = Math.ceil(bills / aggregators);
+  return (
+    3 + 2 * consumers + generators + aggregators * batches(perAggregator) + batches(generators) + 2 * bills
+  );
 }
 
 /** Server-side energy of CPU seconds, bytes and frames sent between validators. */
@@ -355,7 +370,7 @@ export function analyseEnergy(
       seconds: r.seconds,
       transactions: r.transactions,
       byKind: r.byKind,
-      contracts: r.contracts,
+      bills: r.bills,
       cpuSeconds,
       bytes,
       bytesByMessage,
@@ -392,7 +407,7 @@ export function analyseEnergy(
   const case30 = cal;
   const txCase30 = case30.transactions;
   const L = LARGE_CONSORTIUM;
-  const txLarge = transactionsPerRound(L.consumers, L.generators, L.aggregators, L.contracts);
+  const txLarge = transactionsPerRound(L.consumers, L.generators, L.aggregators, L.bills);
   const participantsCase30 = 1 + 6 + 3 + 20;
   const participantsLarge = 1 + L.generators + L.aggregators + L.consumers;
   const oursLarge = 1 + L.aggregators + L.validatingGenerators;
@@ -477,8 +492,8 @@ export function analyseEnergy(
     roundModel: {
       calibratedOn: cal.validators,
       transactionsFormula:
-        '3 + 2·consumers + generators + aggregators + 2·contracts (open, close, finalize; a pseudonym and a demand per consumer; an offer per generator; a meter batch per aggregator; a response and an acknowledgement per contract)',
-      formulaCheck: { counted: cal.transactions, formula: transactionsPerRound(20, 6, 3, cal.contracts) },
+        '3 + 2·consumers + generators + aggregators·⌈bills per aggregator / 1024⌉ + ⌈generators / 1024⌉ + 2·bills (open, close, finalize; a pseudonym and a demand per consumer; an offer per generator; meter batches per aggregator and for generation; a response and an acknowledgement per bill)',
+      formulaCheck: { counted: cal.transactions, formula: transactionsPerRound(20, 6, 3, cal.bills) },
       cpuSecondsPerValidatorPerTx: surplus.cpu,
       bytesPerPeerPerTx: surplus.bytes,
       framesPerPeerPerTx: surplus.frames,
@@ -500,7 +515,7 @@ export function analyseEnergy(
         consumers: L.consumers,
         generators: L.generators,
         aggregators: L.aggregators,
-        contracts: L.contracts,
+        bills: L.bills,
       },
     },
     pow: {

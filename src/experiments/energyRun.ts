@@ -61,7 +61,7 @@ export interface RoundSample {
   readonly seconds: number;
   readonly transactions: number;
   readonly byKind: Readonly<Record<string, number>>;
-  readonly contracts: number;
+  readonly bills: number;
   readonly consumers: number;
   readonly generators: number;
   readonly aggregators: number;
@@ -215,7 +215,7 @@ async function measureRound(n: number, o: EnergyRunOptions, basePort: number): P
       seconds: (t1 - t0) / 1000,
       transactions: txs.count,
       byKind,
-      contracts: summary.contracts,
+      bills: summary.bills,
       consumers: consortium.consumers.length,
       generators: consortium.generators.length,
       aggregators: consortium.aggregators.length,

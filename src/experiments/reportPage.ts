@@ -81,7 +81,7 @@ export function reportPage(r: ExperimentsReport): string {
   );
   l();
   l(
-    '| validators | round s | transactions (by kind) | contracts | CPU s | p2p bytes | frames | joules (modelled from the measured counts) |',
+    '| validators | round s | transactions (by kind) | bills | CPU s | p2p bytes | frames | joules (modelled from the measured counts) |',
   );
   l('| ---: | ---: | --- | ---: | ---: | ---: | ---: | ---: |');
   for (const x of e.rounds)
@@ -90,7 +90,7 @@ export function reportPage(r: ExperimentsReport): string {
         .map(([k, v]) => `${k} ${v}`)
         .join(
           ', ',
-        )}) | ${x.contracts} | ${x.cpuSeconds.toFixed(2)} | ${x.bytes} | ${x.frames} | ${fmt(x.joules)} |`,
+        )}) | ${x.bills} | ${x.cpuSeconds.toFixed(2)} | ${x.bytes} | ${x.frames} | ${fmt(x.joules)} |`,
     );
   l();
   l('The rounds’ p2p bytes by what the frames carried (all validators; `txs` is transaction gossip):');
@@ -113,7 +113,7 @@ export function reportPage(r: ExperimentsReport): string {
   l('### Comparison');
   l();
   l(
-    `Large consortium (assumed): ${e.scenarios.large.consumers} consumers behind ${e.scenarios.large.aggregators} aggregators, ${e.scenarios.large.generators} generators, ${e.scenarios.large.contracts} contracts per round (${e.scenarios.large.transactionsPerRound} transactions). Proof of work: ${fmt(e.pow.hashesPerBlock)} hashes per block (difficulty × 2³²), ${fmt(e.pow.joulesPerBlock)} J per block; implied hash rate ${fmt(e.pow.impliedHashRate)} H/s.`,
+    `Large consortium (assumed): ${e.scenarios.large.consumers} consumers behind ${e.scenarios.large.aggregators} aggregators, ${e.scenarios.large.generators} generators, ${e.scenarios.large.bills} bills per round (one per consumer) (${e.scenarios.large.transactionsPerRound} transactions). Proof of work: ${fmt(e.pow.hashesPerBlock)} hashes per block (difficulty × 2³²), ${fmt(e.pow.joulesPerBlock)} J per block; implied hash rate ${fmt(e.pow.impliedHashRate)} H/s.`,
   );
   l();
   l(

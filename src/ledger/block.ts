@@ -5,7 +5,9 @@
  *   header ‖ u32 n (≤ 10 000) ‖ n × bytes tx (each ≤ 70 KiB) ‖ certificate      (whole ≤ 16 MiB)
  *
  * Transactions stay encoded: the block decoder checks the envelope only; ./execution.ts decodes and
- * verifies each transaction (or takes it from the mempool's verified set) and checks txRoot.
+ * verifies each transaction (or takes this validator's earlier verdict) and checks txRoot. A block's
+ * transaction ids and txRoot are computed once per list of transactions (`txIdsOf`, `txRootOf`):
+ * naming a proposal, executing it and storing it each need them.
  */
 import { DecodeError } from '../codec/decodeError.ts';
 import { Reader } from '../codec/reader.ts';
@@ -30,9 +32,25 @@ export interface Block {
   readonly certificate: CommitCertificate;
 }
 
-/** The txRoot of a list of encoded transactions: MTH of their ids. */
+/** Ids and txRoot of lists of transactions, by list (a block's `txs` is never changed once made). */
+const derived = new WeakMap<readonly Uint8Array[], { ids: readonly Uint8Array[]; root?: Uint8Array }>();
+
+/** The ids of a list of encoded transactions (SHA-256 of each), computed once per list. */
+export function txIdsOf(txs: readonly Uint8Array[]): readonly Uint8Array[] {
+  let d = derived.get(txs);
+  if (d === undefined) {
+    d = { ids: txs.map(transactionId) };
+    derived.set(txs, d);
+  }
+  return d.ids;
+}
+
+/** The txRoot of a list of encoded transactions: MTH of their ids, computed once per list. */
 export function txRootOf(txs: readonly Uint8Array[]): Uint8Array {
-  return merkleRoot(txs.map(transactionId));
+  txIdsOf(txs);
+  const d = derived.get(txs)!;
+  d.root ??= merkleRoot(d.ids);
+  return d.root;
 }
 
 /** The canonical bytes of a block; throws LedgerError when a limit is exceeded. */
@@ -40,18 +58,28 @@ export function encodeBlock(block: Block): Uint8Array {
   if (block.txs.length > MAX_BLOCK_TXS) {
     throw new LedgerError(
       'LEDGER_TOO_LARGE',
-      `block of ${block.txs.length} transactions exceeds ${MAX_BLOCK_TXS}`,
+      `block of ${block.txs.length} transactions exceeds the limit of ${MAX_BLOCK_TXS} (MAX_BLOCK_TXS)`,
+      { count: block.txs.length, limit: MAX_BLOCK_TXS, limitName: 'MAX_BLOCK_TXS' },
     );
   }
   const w = writeHeader(new Writer(), block.header).u32(block.txs.length);
   for (const tx of block.txs) {
-    if (tx.length > MAX_TX_BYTES)
-      throw new LedgerError('LEDGER_TOO_LARGE', 'block holds an oversized transaction');
+    if (tx.length > MAX_TX_BYTES) {
+      throw new LedgerError(
+        'LEDGER_TOO_LARGE',
+        `block holds a transaction of ${tx.length} bytes, above the limit of ${MAX_TX_BYTES} (MAX_TX_BYTES)`,
+        { size: tx.length, limit: MAX_TX_BYTES, limitName: 'MAX_TX_BYTES' },
+      );
+    }
     w.bytes(tx);
   }
   const out = writeCertificate(w, block.certificate).finish();
   if (out.length > MAX_BLOCK_BYTES) {
-    throw new LedgerError('LEDGER_TOO_LARGE', `block of ${out.length} bytes exceeds ${MAX_BLOCK_BYTES}`);
+    throw new LedgerError(
+      'LEDGER_TOO_LARGE',
+      `block of ${out.length} bytes exceeds the limit of ${MAX_BLOCK_BYTES} (MAX_BLOCK_BYTES)`,
+      { size: out.length, limit: MAX_BLOCK_BYTES, limitName: 'MAX_BLOCK_BYTES' },
+    );
   }
   return out;
 }

@@ -4,14 +4,13 @@
  * can drop them), stops at the block limits, and returns a block whose txRoot and stateRoot are
  * filled in, with an empty certificate for consensus to complete.
  */
-import { type Block, MAX_BLOCK_BYTES, MAX_BLOCK_TXS } from './block.ts';
+import { type Block, MAX_BLOCK_BYTES, MAX_BLOCK_TXS, txRootOf } from './block.ts';
 import { type BlockHeader, blockHash } from './blockHeader.ts';
 import { EMPTY_CERTIFICATE, MAX_VALIDATORS } from './certificate.ts';
 import { executeTransactions, type RejectedTransaction } from './execution.ts';
 import type { BlockContext } from './handler.ts';
-import { merkleRoot } from './merkle.ts';
 import type { Receipt } from './receipt.ts';
-import type { LedgerEnv, VerifiedTransaction } from './verification.ts';
+import type { LedgerEnv, Verdicts, VerifiedTransaction } from './verification.ts';
 import { nextStateRoot, type StateReader, type StateWrite } from './worldState.ts';
 
 /** What the consensus layer decides about the next block. */
@@ -43,7 +42,9 @@ export const BLOCK_ENVELOPE_BYTES = 256 + 4 + 10 + MAX_VALIDATORS * 66;
 
 /**
  * Builds the block after `parent` from `candidates` on top of `state` (the parent's post-state).
- * Throws LedgerError (LEDGER_BAD_FIELD) when the proposal's fields are out of range.
+ * `verdicts`: this validator's earlier verdicts, so that a kind's pure check (a ring proof) judged at
+ * admission is not run again (./verdictCache.ts). Throws LedgerError (LEDGER_BAD_FIELD) when the
+ * proposal's fields are out of range.
  */
 export function buildBlock(
   env: LedgerEnv,
@@ -52,6 +53,7 @@ export function buildBlock(
   proposal: BlockProposal,
   candidates: Iterable<VerifiedTransaction>,
   limits: BlockLimits = {},
+  verdicts?: Verdicts,
 ): BuiltBlock {
   const maxTxs = Math.min(limits.maxTxs ?? MAX_BLOCK_TXS, MAX_BLOCK_TXS);
   const maxBytes = Math.min(limits.maxBytes ?? MAX_BLOCK_BYTES, MAX_BLOCK_BYTES) - BLOCK_ENVELOPE_BYTES;
@@ -63,16 +65,24 @@ export function buildBlock(
     timestampMs,
     proposer: proposal.proposer,
   };
-  const result = executeTransactions(env, state, ctx, candidates, 'skip', {
-    maxTxs,
-    maxTxBytes: maxBytes - 4 * maxTxs, // each transaction also takes a u32 length prefix
-  });
+  const result = executeTransactions(
+    env,
+    state,
+    ctx,
+    candidates,
+    'skip',
+    {
+      maxTxs,
+      maxTxBytes: maxBytes - 4 * maxTxs, // each transaction also takes a u32 length prefix
+    },
+    verdicts,
+  );
   const txs = result.included.map((vt) => vt.bytes);
   const header: BlockHeader = {
     chainId: env.chainId,
     height: ctx.height,
     prevHash: blockHash(parent),
-    txRoot: merkleRoot(result.included.map((vt) => vt.id)),
+    txRoot: txRootOf(txs),
     stateRoot: nextStateRoot(parent.stateRoot, result.writes),
     view: proposal.view,
     proposer: proposal.proposer,

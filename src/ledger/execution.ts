@@ -14,21 +14,23 @@
  * (never as a failed receipt or an invalid transaction), even if a handler caught it.
  * The block's write set is every key written (last value wins), sorted; its state root is
  * nextStateRoot(parent.stateRoot, writes) (./worldState.ts).
+ * Given the validator's `Verdicts` (./verdictCache.ts), a transaction it verified before — at
+ * admission, or in another proposal — is not verified again, nor is a kind's pure cryptographic
+ * check (`TxContext.pureVerdict`) on the same inputs; steps 1–4 (nonce, membership, the state the
+ * kind reads) always run.
  */
 import { bytesEqual, toHex } from '../codec/bytes.ts';
 import { DppError, isDppError } from '../errors.ts';
 import { schemeOf } from './authSchemes.ts';
-import { type Block, MAX_BLOCK_TXS } from './block.ts';
+import { type Block, MAX_BLOCK_TXS, txIdsOf, txRootOf } from './block.ts';
 import { type BlockHeader, blockHash } from './blockHeader.ts';
 import type { BlockContext, TxContext } from './handler.ts';
 import { LedgerError, type LedgerErrorCode } from './ledgerError.ts';
-import { merkleRoot } from './merkle.ts';
 import { isReceiptCode, OK_RECEIPT, type Receipt } from './receipt.ts';
 import { isReservedKey } from './stateKeys.ts';
-import { transactionId } from './transaction.ts';
 import {
   type LedgerEnv,
-  type VerifiedLookup,
+  type Verdicts,
   type VerifiedTransaction,
   verifyBlockTransaction,
 } from './verification.ts';
@@ -53,7 +55,7 @@ export interface ExecutionResult {
   /** One receipt per transaction, in block order. */
   readonly receipts: Receipt[];
   readonly stateRoot: Uint8Array;
-  readonly txIds: Uint8Array[];
+  readonly txIds: readonly Uint8Array[];
 }
 
 /**
@@ -67,8 +69,9 @@ export function executeTransaction(
   block: BlockContext,
   vt: VerifiedTransaction,
   txIndex: number,
+  verdicts?: Verdicts,
 ): TxOutcome {
-  const bs = new BlockState(state);
+  const bs = new BlockState(state, verdicts);
   const receipt = applyTransaction(env, bs, block, vt, txIndex);
   return { writes: bs.overlay.writes(), receipt };
 }
@@ -80,7 +83,11 @@ class BlockState {
   /** The read-only face handlers get. */
   readonly reader: StateReader;
 
-  constructor(base: StateReader) {
+  constructor(
+    base: StateReader,
+    /** The validator's earlier verdicts (none: every check runs). */
+    readonly verdicts: Verdicts | undefined,
+  ) {
     this.guard = new FaultRecordingReader(base);
     const overlay = new StateOverlay(this.guard);
     this.overlay = overlay;
@@ -104,7 +111,7 @@ function applyTransaction(
   const { tx, handler, payload } = vt;
   const { guard, overlay } = bs;
   const scheme = schemeOf(tx.auth);
-  const ctx: TxContext = { block, state: bs.reader, group: env.group, txId: vt.id, txIndex };
+  const ctx = txContext(env, bs, block, vt, txIndex);
   // A failure of the state itself (closed store, I/O error) is this node's fault, never a verdict on
   // the transaction: it propagates as it is, even if a handler swallowed it.
   try {
@@ -149,9 +156,30 @@ export function authoriseTransaction(
   state: StateReader,
   block: BlockContext,
   vt: VerifiedTransaction,
+  verdicts?: Verdicts,
 ): void {
-  const bs = new BlockState(state);
-  runAuthorise(bs, vt, { block, state: bs.reader, group: env.group, txId: vt.id, txIndex: 0 });
+  const bs = new BlockState(state, verdicts);
+  runAuthorise(bs, vt, txContext(env, bs, block, vt, 0));
+}
+
+/** What a handler sees of transaction `vt` at `txIndex` of `block`. */
+function txContext(
+  env: LedgerEnv,
+  bs: BlockState,
+  block: BlockContext,
+  vt: VerifiedTransaction,
+  txIndex: number,
+): TxContext {
+  const { verdicts } = bs;
+  return {
+    block,
+    state: bs.reader,
+    group: env.group,
+    txId: vt.id,
+    txIndex,
+    pureVerdict: (inputs, check) =>
+      verdicts === undefined ? check() : verdicts.verdict(vt.idHex, inputs, check),
+  };
 }
 
 /** Runs the kind's `authorise` hook; a DppError becomes LEDGER_UNAUTHORISED with its code as reason. */
@@ -213,7 +241,7 @@ export interface BatchResult {
  * Executes `txs` in order on top of `state`. In `strict` mode (validating a block) the first invalid
  * transaction throws its LedgerError; in `skip` mode (building a block) it is left out and reported,
  * and execution stops before the first transaction that would exceed `limits` (counted over the
- * included transactions: their number and the sum of their encodings).
+ * included transactions: their number and the sum of their encodings). `verdicts`: see the header.
  */
 export function executeTransactions(
   env: LedgerEnv,
@@ -225,8 +253,9 @@ export function executeTransactions(
     maxTxs: Infinity,
     maxTxBytes: Infinity,
   },
+  verdicts?: Verdicts,
 ): BatchResult {
-  const bs = new BlockState(state);
+  const bs = new BlockState(state, verdicts);
   const included: VerifiedTransaction[] = [];
   const rejected: RejectedTransaction[] = [];
   const receipts: Receipt[] = [];
@@ -267,39 +296,51 @@ export function executeTransactions(
 
 /**
  * Validates and executes a block proposed on top of `parent`, whose post-state is `state`:
- * chain id, height, previous hash, timestamp, txRoot, every transaction (taken from `verified`
- * when present there, verified otherwise), and finally the state root. Throws LedgerError when
- * the block is invalid; returns what the store commits.
+ * chain id, height, previous hash, timestamp, txRoot, every transaction (taken from `verdicts`
+ * when this validator verified it before, verified — and added there — otherwise), and finally
+ * the state root. Throws LedgerError when the block is invalid; returns what the store commits.
  */
 export function executeBlock(
   env: LedgerEnv,
   state: StateReader,
   parent: BlockHeader,
   block: Block,
-  verified?: VerifiedLookup,
+  verdicts?: Verdicts,
 ): ExecutionResult {
   const { header } = block;
   checkHeaderLinks(env, parent, header);
   // [INVALID] more transactions than a block may hold
   if (block.txs.length > MAX_BLOCK_TXS) {
-    throw new LedgerError('LEDGER_TOO_LARGE', `block of ${block.txs.length} transactions`, {
-      height: header.height.toString(),
-    });
+    throw new LedgerError(
+      'LEDGER_TOO_LARGE',
+      `block of ${block.txs.length} transactions exceeds the limit of ${MAX_BLOCK_TXS} (MAX_BLOCK_TXS)`,
+      { height: header.height.toString(), limit: MAX_BLOCK_TXS, limitName: 'MAX_BLOCK_TXS' },
+    );
   }
-  const txIds = block.txs.map(transactionId);
+  const txIds = txIdsOf(block.txs);
   // [INVALID] txRoot is not the Merkle tree hash of the transaction ids
-  if (!bytesEqual(merkleRoot(txIds), header.txRoot)) {
+  if (!bytesEqual(txRootOf(block.txs), header.txRoot)) {
     throw new LedgerError('LEDGER_BAD_TX_ROOT', 'txRoot does not match the transactions', {
       height: header.height.toString(),
     });
   }
   const vts = block.txs.map((bytes, i) => {
-    const cached = verified?.get(toHex(txIds[i]!));
-    return cached !== undefined && env.handlers.get(cached.tx.kind) === cached.handler
-      ? cached
-      : verifyBlockTransaction(env, bytes, i);
+    // [REUSE] only a verdict this validator computed itself, for these exact bytes (id = their hash)
+    const cached = verdicts?.get(toHex(txIds[i]!));
+    if (cached !== undefined && env.handlers.get(cached.tx.kind) === cached.handler) return cached;
+    const vt = verifyBlockTransaction(env, bytes, i);
+    verdicts?.add(vt);
+    return vt;
   });
-  const { writes, receipts } = executeTransactions(env, state, blockContext(header), vts, 'strict');
+  const { writes, receipts } = executeTransactions(
+    env,
+    state,
+    blockContext(header),
+    vts,
+    'strict',
+    undefined,
+    verdicts,
+  );
   const stateRoot = nextStateRoot(parent.stateRoot, writes);
   // [INVALID] the proposer's state root differs from ours
   if (!bytesEqual(stateRoot, header.stateRoot)) {

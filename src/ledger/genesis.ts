@@ -32,7 +32,7 @@ import { isValidChainId } from './transaction.ts';
 import { EMPTY_STATE_ROOT, nextStateRoot, type StateWrite, sortWrites } from './worldState.ts';
 
 /** Most initial members. */
-export const MAX_GENESIS_MEMBERS = 10_000;
+export const MAX_GENESIS_MEMBERS = 250_000;
 
 /** A validated genesis. */
 export interface Genesis {

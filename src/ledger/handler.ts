@@ -7,7 +7,8 @@
  *   decodePayload  stateless, at admission: a DecodeError makes the transaction invalid
  *   authorise      stateful permission (mandatory for `pseudonym` and `ring` kinds: a certified,
  *                  unexpired pseudonym; a ring proof bound to the unique id): a throw makes the
- *                  transaction invalid, so a block containing it is invalid
+ *                  transaction invalid, so a block containing it is invalid; an expensive pure
+ *                  check in it (a ring proof) goes through `ctx.pureVerdict`, which runs it once
  *   validate       business rules: a DppError gives a failed receipt with its code
  *   apply          the state writes of a valid transaction (a DppError also gives a failed receipt)
  */
@@ -42,6 +43,15 @@ export interface TxContext {
   readonly txId: Uint8Array;
   /** Position of the transaction in its block. */
   readonly txIndex: number;
+  /**
+   * The verdict of `check`, a **pure** cryptographic check of this transaction against `inputs`
+   * (e.g. its ring proof against the ring and the regulator's key read from state): computed once
+   * per validator and reused wherever the same transaction meets the same input bytes again —
+   * admission, building, validation (./verdictCache.ts). `check` must depend on nothing but the
+   * transaction and `inputs`: the state reads that produce `inputs` (and every stateful condition)
+   * run each time, outside `check`.
+   */
+  pureVerdict(inputs: readonly Uint8Array[], check: () => boolean): boolean;
 }
 
 /** A transaction whose authorisation is of one scheme. */

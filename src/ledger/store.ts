@@ -20,13 +20,11 @@ import { bytesEqual, concatBytes, toHex, utf8 } from '../codec/bytes.ts';
 import { DecodeError } from '../codec/decodeError.ts';
 import { Reader } from '../codec/reader.ts';
 import { Writer } from '../codec/writer.ts';
-import { type Block, decodeBlock, encodeBlock } from './block.ts';
+import { type Block, decodeBlock, encodeBlock, txIdsOf, txRootOf } from './block.ts';
 import { type BlockHeader, blockHash, HASH_BYTES, ZERO_HASH } from './blockHeader.ts';
 import type { GenesisState } from './genesis.ts';
 import { LedgerError } from './ledgerError.ts';
-import { merkleRoot } from './merkle.ts';
 import { decodeTxLocation, encodeTxLocation, type Receipt, type TxLocation } from './receipt.ts';
-import { transactionId } from './transaction.ts';
 import {
   EMPTY_STATE_ROOT,
   nextStateRoot,
@@ -245,8 +243,8 @@ export class LedgerStore implements StateReader {
     if (receipts.length !== block.txs.length) {
       throw new LedgerError('LEDGER_BAD_BLOCK', 'one receipt per transaction is needed', details);
     }
-    const ids = block.txs.map(transactionId);
-    if (!bytesEqual(merkleRoot(ids), header.txRoot)) {
+    const ids = txIdsOf(block.txs);
+    if (!bytesEqual(txRootOf(block.txs), header.txRoot)) {
       throw new LedgerError('LEDGER_BAD_TX_ROOT', 'txRoot does not match the transactions', details);
     }
     const sorted = sortWrites(writes);

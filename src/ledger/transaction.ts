@@ -62,9 +62,11 @@ export function encodeTransaction(tx: Transaction): Uint8Array {
   }
   const out = w.finish();
   if (out.length > MAX_TX_BYTES) {
-    throw new LedgerError('LEDGER_TOO_LARGE', `transaction of ${out.length} bytes exceeds ${MAX_TX_BYTES}`, {
-      size: out.length,
-    });
+    throw new LedgerError(
+      'LEDGER_TOO_LARGE',
+      `transaction of ${out.length} bytes exceeds the limit of ${MAX_TX_BYTES} bytes (MAX_TX_BYTES)`,
+      { size: out.length, limit: MAX_TX_BYTES, limitName: 'MAX_TX_BYTES' },
+    );
   }
   return out;
 }
@@ -124,10 +126,8 @@ function writeUnsigned(tx: Transaction): Writer {
   if (tx.payload.length > MAX_PAYLOAD_BYTES) {
     throw new LedgerError(
       'LEDGER_TOO_LARGE',
-      `payload of ${tx.payload.length} bytes exceeds ${MAX_PAYLOAD_BYTES}`,
-      {
-        size: tx.payload.length,
-      },
+      `payload of ${tx.payload.length} bytes exceeds the limit of ${MAX_PAYLOAD_BYTES} bytes (MAX_PAYLOAD_BYTES)`,
+      { size: tx.payload.length, limit: MAX_PAYLOAD_BYTES, limitName: 'MAX_PAYLOAD_BYTES' },
     );
   }
   const scheme = schemeOf(tx.auth);

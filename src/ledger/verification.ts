@@ -1,8 +1,10 @@
 /**
  * Stateless transaction verification — decode, chain id, kind, scheme, signature, payload — done once
- * per transaction (docs/ledger.md §6.1). The node runs it at mempool admission and keeps the result;
- * `executeBlock` takes those results (any `VerifiedLookup`, e.g. a `VerifiedTxCache`) and only
- * verifies transactions it has not seen, so no signature is checked twice.
+ * per transaction and validator (docs/ledger.md §6.1). The node runs it at mempool admission and
+ * keeps the verdict (./verdictCache.ts); `executeBlock` and `buildBlock` take those verdicts (any
+ * `Verdicts`) and verify only transactions this validator has not verified itself, so no signature
+ * is checked twice. The cheap part (decode, chain, kind, scheme: `decodeForChain`) is separate from
+ * the expensive one (`verifyDecoded`), so that the mempool can refuse a replay before verifying it.
  */
 import { toHex } from '../codec/bytes.ts';
 import { DecodeError } from '../codec/decodeError.ts';
@@ -22,6 +24,7 @@ export interface LedgerEnv {
 }
 
 const VERIFIED: unique symbol = Symbol('VerifiedTransaction');
+const DECODED: unique symbol = Symbol('DecodedTransaction');
 
 /** A transaction that passed every stateless check; only `verifyTransaction` makes one. */
 export interface VerifiedTransaction {
@@ -35,9 +38,29 @@ export interface VerifiedTransaction {
   readonly handler: TxHandler;
 }
 
-/** Where execution looks for transactions verified earlier, by hex id. */
-export interface VerifiedLookup {
+/**
+ * The verdicts this validator computed before, where execution looks them up and keeps the ones it
+ * computes (./verdictCache.ts): transactions that passed the stateless checks, by hex id, and the
+ * pure cryptographic verdicts of kinds' `authorise` hooks (`TxContext.pureVerdict`).
+ */
+export interface Verdicts {
   get(idHex: string): VerifiedTransaction | undefined;
+  add(vt: VerifiedTransaction): void;
+  /** `check`'s verdict for transaction `idHex` and these exact `inputs`, computed at most once. */
+  verdict(idHex: string, inputs: readonly Uint8Array[], check: () => boolean): boolean;
+}
+
+/**
+ * A transaction decoded and checked for chain, kind and scheme, its signature and payload not yet
+ * verified; only `decodeForChain` makes one.
+ */
+export interface DecodedTransaction {
+  readonly [DECODED]: true;
+  readonly id: Uint8Array;
+  readonly idHex: string;
+  readonly bytes: Uint8Array;
+  readonly tx: Transaction;
+  readonly handler: TxHandler;
 }
 
 /**
@@ -46,6 +69,14 @@ export interface VerifiedLookup {
  * LEDGER_BAD_SIGNATURE, LEDGER_BAD_PAYLOAD.
  */
 export function verifyTransaction(env: LedgerEnv, input: Uint8Array): VerifiedTransaction {
+  return verifyDecoded(env, decodeForChain(env, input));
+}
+
+/**
+ * The cheap stateless checks: decode, chain id, kind, scheme. Throws DecodeError or LedgerError
+ * (LEDGER_WRONG_CHAIN, LEDGER_UNKNOWN_KIND, LEDGER_WRONG_AUTH_SCHEME).
+ */
+export function decodeForChain(env: LedgerEnv, input: Uint8Array): DecodedTransaction {
   const bytes = new Uint8Array(input); // our own copy: the caller's buffer may be reused
   const tx = decodeTransaction(env.group, bytes);
   const id = transactionId(bytes);
@@ -78,6 +109,12 @@ export function verifyTransaction(env: LedgerEnv, input: Uint8Array): VerifiedTr
       },
     );
   }
+  return { [DECODED]: true, id, idHex, bytes, tx, handler };
+}
+
+/** The expensive stateless checks of a decoded transaction: signature and payload (see `verifyTransaction`). */
+export function verifyDecoded(env: LedgerEnv, decoded: DecodedTransaction): VerifiedTransaction {
+  const { id, idHex, bytes, tx, handler } = decoded;
   // [INVALID] a signature that does not verify over the signing bytes
   const scheme = schemeOf(tx.auth);
   if (!scheme.verify(env.group, signingBytesOfEncoded(bytes, scheme.signatureBytes), tx.auth)) {
@@ -122,35 +159,5 @@ export function verifyBlockTransaction(
       });
     }
     throw e;
-  }
-}
-
-/** A bounded set of verified transactions by id (oldest evicted first), for the mempool and execution. */
-export class VerifiedTxCache implements VerifiedLookup {
-  private readonly entries = new Map<string, VerifiedTransaction>();
-
-  constructor(private readonly limit = 100_000) {}
-
-  get(idHex: string): VerifiedTransaction | undefined {
-    return this.entries.get(idHex);
-  }
-
-  /** Remembers a verified transaction. */
-  add(vt: VerifiedTransaction): void {
-    if (this.entries.has(vt.idHex)) return;
-    if (this.entries.size >= this.limit) {
-      const oldest = this.entries.keys().next();
-      if (!oldest.done) this.entries.delete(oldest.value);
-    }
-    this.entries.set(vt.idHex, vt);
-  }
-
-  /** Forgets a transaction (e.g. once committed). */
-  delete(idHex: string): void {
-    this.entries.delete(idHex);
-  }
-
-  get size(): number {
-    return this.entries.size;
   }
 }

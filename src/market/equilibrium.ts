@@ -12,7 +12,7 @@
  */
 import { demandAt, pieceBounds } from './followers.ts';
 import { currentProfit, exactBestResponse, gridBestResponse, localBestResponse } from './leaders.ts';
-import type { PreparedMarket } from './prepared.ts';
+import { evaluationCost, type PreparedMarket } from './prepared.ts';
 
 /** Tuning of the leaders' iteration (defaults are what the experiment and benchmark use). */
 export interface SolveOptions {
@@ -199,9 +199,9 @@ export function findEquilibrium(pm: PreparedMarket, options: SolveOptions = {}):
       }
       for (let g = 0; g < pm.G; g++) p[g] = p[g]! + alpha * (target[g]! - p[g]!);
     }
-    // Each exact sweep costs about 110 demand evaluations (J water-fills each) per leader: within a
-    // budget of 3e7 water-fills, so a large round never spends more than a few sweeps here.
-    const sweeps = Math.min(o.exactSweeps, Math.floor(3e7 / (110 * pm.G * pm.J)));
+    // Each exact sweep costs about 110 demand evaluations per leader: within a budget of 3e7
+    // operations (evaluationCost), so a large round never spends more than a few sweeps here.
+    const sweeps = Math.min(o.exactSweeps, Math.floor(3e7 / (110 * pm.G * evaluationCost(pm))));
     if (!converged && sweeps > 0) {
       const gs = gaussSeidel(pm, p, sweeps, o.tolerance);
       iterations += gs.sweeps;

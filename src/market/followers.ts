@@ -11,7 +11,10 @@
  * price vector), and the prefix length k and λ follow by binary search on prefix sums:
  *   demand slack (ν = 0):  λ = σ·(kR − C_k)/(1 − σ + σk),  k = max{k : (R − c_k)(1 − σ) > σ((k − 1)c_k − C_{k−1})}
  *   demand binds (ΣY = D): λ = (kR − C_k − β'D)/k,         k = max{k : (k − 1)c_k − C_{k−1} < β'D}
- * where C_k is the sum of the k lowest c and β' = β(1 − σ). O(G log G + J log G) per price vector.
+ * where C_k is the sum of the k lowest c and β' = β(1 − σ). Only R and β'D enter, so the problem is
+ * solved once per consumer type (prepared.ts) and a type's orders are its members' sizes times one
+ * solution: O(G log G + T log G) per price vector for T types (plus O(J) if per-consumer values are
+ * read).
  */
 import type { PreparedMarket } from './prepared.ts';
 
@@ -37,6 +40,13 @@ export interface DemandState {
   readonly tau: Float64Array;
   /** Per consumer: 1 when its demand constraint binds (it buys all its demand directly). */
   readonly bound: Uint8Array;
+  /** The same four per consumer type (prepared.ts): the per-consumer arrays, listed on first read. */
+  readonly perType: {
+    readonly k: Int32Array;
+    readonly lambda: Float64Array;
+    readonly tau: Float64Array;
+    readonly bound: Uint8Array;
+  };
   /** Per generator: total quantity ordered (kWh), before any capacity limit. */
   readonly demand: Float64Array;
   /** Per generator: −∂demand/∂p_g (kWh per yuan/kWh) on the current linear piece. */
@@ -66,17 +76,16 @@ export function makeBook(pm: PreparedMarket, prices: Float64Array): Book {
 const out = new Float64Array(3);
 
 /**
- * The water-filling solution for one consumer over ascending c[0..n) with prefix sums pre[0..n]:
- * returns k and leaves λ, τ and the binding flag in `out`.
+ * The water-filling solution for one consumer type (reservation price R, β'D = betaPD) over
+ * ascending c[0..n) with prefix sums pre[0..n]: returns k and leaves λ, τ and the binding flag in `out`.
  */
 function waterFill(
   n: number,
   c: Float64Array,
   pre: Float64Array,
   R: number,
-  betaP: number,
+  betaPD: number,
   sigma: number,
-  D: number,
 ): number {
   if (n === 0 || !(R > c[0]!)) {
     out[0] = 0;
@@ -96,54 +105,55 @@ function waterFill(
   let k = lo;
   const M = k * R - pre[k]!;
   const denom = 1 - sigma + sigma * k;
-  if ((M * (1 - sigma)) / denom <= betaP * D) {
+  if ((M * (1 - sigma)) / denom <= betaPD) {
     out[0] = (sigma * M) / denom;
     out[1] = sigma / denom;
     out[2] = 0;
     return k;
   }
   // Demand binds: last k ≤ k_slack with (k − 1)c_k − C_{k−1} < β'D.
-  const phi = betaP * D;
   lo = 1;
   hi = k;
   while (lo < hi) {
     const mid = (lo + hi + 1) >> 1;
-    if ((mid - 1) * c[mid - 1]! - pre[mid - 1]! < phi) lo = mid;
+    if ((mid - 1) * c[mid - 1]! - pre[mid - 1]! < betaPD) lo = mid;
     else hi = mid - 1;
   }
   k = lo;
-  out[0] = (k * R - pre[k]! - phi) / k;
+  out[0] = (k * R - pre[k]! - betaPD) / k;
   out[1] = 1 / k;
   out[2] = 1;
   return k;
 }
 
-/** Solves every consumer at `prices` and aggregates demand and own-price slopes per generator. */
+/** Solves every consumer type at `prices` and aggregates demand and own-price slopes per generator. */
 export function demandAt(pm: PreparedMarket, prices: Float64Array): DemandState {
-  const { G, J, sigma } = pm;
+  const { G, sigma, types } = pm;
+  const T = types.count;
   const book = makeBook(pm, prices);
   const { c, pre } = book;
-  const k = new Int32Array(J);
-  const lambda = new Float64Array(J);
-  const tau = new Float64Array(J);
-  const bound = new Uint8Array(J);
-  // Per-rank accumulators: consumer j adds to ranks 1..k_j.
+  const tk = new Int32Array(T);
+  const tLambda = new Float64Array(T);
+  const tTau = new Float64Array(T);
+  const tBound = new Uint8Array(T);
+  // Per-rank accumulators: a type adds to ranks 1..k_t, weighted by Σ 1/β' of its members.
   const addA = new Float64Array(G + 2);
   const addB = new Float64Array(G + 2);
   const addS = new Float64Array(G + 2);
   let entryBound = Number.NEGATIVE_INFINITY;
-  for (let j = 0; j < J; j++) {
-    const bp = pm.betaP[j]!;
-    const kj = waterFill(G, c, pre, pm.R[j]!, bp, sigma, pm.D[j]!);
-    k[j] = kj;
-    lambda[j] = out[0]!;
-    tau[j] = out[1]!;
-    bound[j] = out[2]!;
-    if (pm.R[j]! - out[0]! > entryBound) entryBound = pm.R[j]! - out[0]!;
-    if (kj > 0) {
-      addA[kj] = addA[kj]! + (pm.R[j]! - out[0]!) / bp;
-      addB[kj] = addB[kj]! + 1 / bp;
-      addS[kj] = addS[kj]! + (1 - out[1]!) / bp;
+  for (let t = 0; t < T; t++) {
+    const R = types.R[t]!;
+    const kt = waterFill(G, c, pre, R, types.betaPD[t]!, sigma);
+    tk[t] = kt;
+    tLambda[t] = out[0]!;
+    tTau[t] = out[1]!;
+    tBound[t] = out[2]!;
+    if (R - out[0]! > entryBound) entryBound = R - out[0]!;
+    if (kt > 0) {
+      const w = types.weight[t]!;
+      addA[kt] = addA[kt]! + (R - out[0]!) * w;
+      addB[kt] = addB[kt]! + w;
+      addS[kt] = addS[kt]! + (1 - out[1]!) * w;
     }
   }
   const demand = new Float64Array(G);
@@ -159,7 +169,41 @@ export function demandAt(pm: PreparedMarket, prices: Float64Array): DemandState 
     demand[g] = Math.max(0, A - c[r - 1]! * B);
     slope[g] = S;
   }
-  return { prices, book, k, lambda, tau, bound, demand, slope, entryBound };
+  const perType = { k: tk, lambda: tLambda, tau: tTau, bound: tBound };
+  // The per-consumer arrays are O(J): listed from the types' solutions only when read.
+  let each: Pick<DemandState, 'k' | 'lambda' | 'tau' | 'bound'> | undefined;
+  const perConsumer = (): NonNullable<typeof each> => {
+    if (each === undefined) {
+      const of = types.of;
+      each = {
+        k: Int32Array.from(of, (t) => tk[t]!),
+        lambda: Float64Array.from(of, (t) => tLambda[t]!),
+        tau: Float64Array.from(of, (t) => tTau[t]!),
+        bound: Uint8Array.from(of, (t) => tBound[t]!),
+      };
+    }
+    return each;
+  };
+  return {
+    prices,
+    book,
+    get k() {
+      return perConsumer().k;
+    },
+    get lambda() {
+      return perConsumer().lambda;
+    },
+    get tau() {
+      return perConsumer().tau;
+    },
+    get bound() {
+      return perConsumer().bound;
+    },
+    perType,
+    demand,
+    slope,
+    entryBound,
+  };
 }
 
 /**
@@ -169,56 +213,101 @@ export function demandAt(pm: PreparedMarket, prices: Float64Array): DemandState 
  * leaves (falling) or joins (rising) its set. Only such kinks can be maxima of the generator's
  * profit: at the others (a buyer joins as the price falls, or leaves as it rises) demand becomes
  * more elastic in the direction of travel, the profit's kink is convex, and the closed-form best
- * response may step straight over it. `upBy`/`downBy` name the limiting consumer (−1: none), so
- * leaders pushing into the same consumer's kink can share the distance. O(Σ_j k_j).
+ * response may step straight over it. `upBy`/`downBy` name the limiting consumer (the first of its
+ * type, since a type's members share every kink; −1: none), so leaders pushing into the same
+ * consumer's kink can share the distance.
+ *
+ * A type with prefix k limits every rank ≤ k alike, except that the active other generator that
+ * leaves first is rank k for ranks < k and rank k − 1 for rank k itself. So each type posts at
+ * most three candidates — "ranks ≤ k" up, "ranks ≤ k − 1" down, "rank k" down — and one sweep from
+ * the top rank down keeps the running minimum (ties: the earlier type). O(T + G).
  */
 export function pieceBounds(
   pm: PreparedMarket,
   st: DemandState,
 ): { up: Float64Array; down: Float64Array; upBy: Int32Array; downBy: Int32Array } {
-  const { G, J, sigma } = pm;
+  const { G, sigma, types } = pm;
   const { c, pre, order } = st.book;
-  const up = new Float64Array(G).fill(Number.POSITIVE_INFINITY);
-  const down = new Float64Array(G).fill(Number.POSITIVE_INFINITY);
-  const upBy = new Int32Array(G).fill(-1);
-  const downBy = new Int32Array(G).fill(-1);
-  for (let j = 0; j < J; j++) {
-    const k = st.k[j]!;
+  const { k: tk, lambda: tLambda, tau: tTau, bound: tBound } = st.perType;
+  const INF = Number.POSITIVE_INFINITY;
+  // Candidates by rank r (1..G): the smallest distance posted there and the type that posted it.
+  const upAt = new Float64Array(G + 1).fill(INF); // applies to ranks ≤ r
+  const upType = new Int32Array(G + 1).fill(-1);
+  const downAt = new Float64Array(G + 1).fill(INF); // applies to ranks ≤ r
+  const downType = new Int32Array(G + 1).fill(-1);
+  const downOnly = new Float64Array(G + 1).fill(INF); // applies to rank r alone
+  const downOnlyType = new Int32Array(G + 1).fill(-1);
+  const post = (at: Float64Array, by: Int32Array, r: number, v: number, t: number): void => {
+    if (v < at[r]!) {
+      at[r] = v;
+      by[r] = t;
+    }
+  };
+  for (let t = 0; t < types.count; t++) {
+    const k = tk[t]!;
     if (k === 0) continue;
-    const R = pm.R[j]!;
-    const lam = st.lambda[j]!;
-    const bp = pm.betaP[j]!;
-    const tau = st.tau[j]!;
-    const bound = st.bound[j] === 1;
+    const R = types.R[t]!;
+    const lam = tLambda[t]!;
+    const tau = tTau[t]!;
+    const bound = tBound[t] === 1;
+    const betaPD = types.betaPD[t]!;
     // Rising price (λ falls): the next generator joins; a binding demand constraint releases.
-    let upAll = Number.POSITIVE_INFINITY;
+    let upAll = INF;
     if (k < G && tau > 0) {
       const gap = lam - (R - c[k]!);
       upAll = bound ? gap * k : gap / tau;
     }
-    if (bound) upAll = Math.min(upAll, (lam - (bp * sigma * pm.D[j]!) / (1 - sigma)) * k); // ν reaches 0
+    if (bound) upAll = Math.min(upAll, (lam - (betaPD * sigma) / (1 - sigma)) * k); // ν reaches 0
+    post(upAt, upType, k, upAll, t);
     // Falling price (λ rises): the demand constraint starts binding.
-    let downAll = Number.POSITIVE_INFINITY;
+    let downAll = INF;
     if (!bound) {
-      const slack = bp * pm.D[j]! - (k * R - pre[k]! - k * lam); // β'(D − S)
+      const slack = betaPD - (k * R - pre[k]! - k * lam); // β'(D − S)
       downAll = (slack * (1 - sigma + sigma * k)) / (1 - sigma);
     }
-    for (let r = 1; r <= k; r++) {
-      const g = order[r - 1]!;
-      let d = downAll;
-      if (k >= 2 && tau > 0) {
-        const other = r === k ? k - 1 : k; // the active other with the smallest order leaves first
+    if (k >= 2 && tau > 0) {
+      // The active other with the smallest order leaves first.
+      const leaves = (other: number): number => {
         const oy = R - c[other - 1]! - lam;
-        d = Math.min(d, bound ? oy * k : oy / tau);
-      }
-      if (upAll < up[g]!) {
-        up[g] = Math.max(0, upAll);
-        upBy[g] = j;
-      }
-      if (d < down[g]!) {
-        down[g] = Math.max(0, d);
-        downBy[g] = j;
-      }
+        return bound ? oy * k : oy / tau;
+      };
+      post(downAt, downType, k - 1, Math.min(downAll, leaves(k)), t);
+      post(downOnly, downOnlyType, k, Math.min(downAll, leaves(k - 1)), t);
+    } else post(downAt, downType, k, downAll, t);
+  }
+  const up = new Float64Array(G).fill(INF);
+  const down = new Float64Array(G).fill(INF);
+  const upBy = new Int32Array(G).fill(-1);
+  const downBy = new Int32Array(G).fill(-1);
+  let runUp = INF;
+  let runUpType = -1;
+  let runDown = INF;
+  let runDownType = -1;
+  const earlier = (v: number, t: number, best: number, bestType: number): boolean =>
+    v < best || (v === best && t >= 0 && t < bestType);
+  for (let r = G; r >= 1; r--) {
+    if (earlier(upAt[r]!, upType[r]!, runUp, runUpType)) {
+      runUp = upAt[r]!;
+      runUpType = upType[r]!;
+    }
+    if (earlier(downAt[r]!, downType[r]!, runDown, runDownType)) {
+      runDown = downAt[r]!;
+      runDownType = downType[r]!;
+    }
+    let d = runDown;
+    let dType = runDownType;
+    if (earlier(downOnly[r]!, downOnlyType[r]!, d, dType)) {
+      d = downOnly[r]!;
+      dType = downOnlyType[r]!;
+    }
+    const g = order[r - 1]!;
+    if (runUpType >= 0) {
+      up[g] = Math.max(0, runUp);
+      upBy[g] = types.first[runUpType]!;
+    }
+    if (dType >= 0) {
+      down[g] = Math.max(0, d);
+      downBy[g] = types.first[dType]!;
     }
   }
   return { up, down, upBy, downBy };
@@ -265,7 +354,7 @@ export interface Deviation {
   readonly slopeBound: number;
 }
 
-/** Demand for generator g at its own price q, every other price fixed. O(G + J log G). */
+/** Demand for generator g at its own price q, every other price fixed. O(G + T log G). */
 export function deviationDemand(pm: PreparedMarket, ob: OthersBook, q: number): Deviation {
   const cg = q + pm.premium[ob.g]!;
   const oc = ob.c;
@@ -283,16 +372,16 @@ export function deviationDemand(pm: PreparedMarket, ob: OthersBook, q: number): 
   for (let r = 0; r < n; r++) pre[r + 1] = pre[r]! + c[r]!;
   let demand = 0;
   let slopeBound = 0;
-  for (let j = 0; j < pm.J; j++) {
-    const R = pm.R[j]!;
+  const { types } = pm;
+  for (let t = 0; t < types.count; t++) {
+    const R = types.R[t]!;
     if (!(R > cg)) continue;
-    const bp = pm.betaP[j]!;
-    const kj = waterFill(n, c, pre, R, bp, pm.sigma, pm.D[j]!);
-    if (kj > pos) {
-      const y = (R - cg - out[0]!) / bp;
-      if (y > 0) {
-        demand += y;
-        slopeBound += 1 / bp;
+    const kt = waterFill(n, c, pre, R, types.betaPD[t]!, pm.sigma);
+    if (kt > pos) {
+      const margin = R - cg - out[0]!;
+      if (margin > 0) {
+        demand += margin * types.weight[t]!;
+        slopeBound += types.weight[t]!;
       }
     }
   }

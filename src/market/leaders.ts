@@ -28,7 +28,10 @@ export function localBestResponse(pm: PreparedMarket, st: DemandState, g: number
   if (!(S > 0)) {
     if (x0 > 0) return hi; // locally inelastic: raising the price loses nothing on this piece
     const entry = st.entryBound - pm.premium[g]!;
-    return entry > lo ? Math.min(hi, (entry + lo) / 2) : hi;
+    // Priced out even at its floor: every price at or above the floor sells nothing and earns the
+    // same, so it stays where it is (a jump to the ceiling would count as a step of the whole
+    // price range, and leaders hovering at the edge of the market would keep the residual there).
+    return entry > lo ? Math.min(hi, (entry + lo) / 2) : p;
   }
   const A0 = p + x0 / S;
   const wNaN = Number.isNaN(m.w);

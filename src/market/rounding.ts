@@ -71,9 +71,15 @@ export function roundingPlan(
 ): { prices: Float64Array; iterations: number; tolerance: Float64Array } {
   const st = demandAt(pm, prices);
   const tolerance = new Float64Array(pm.G);
-  // The lowest-priority buyer of each generator, and its λ and demand.
+  // The lowest-priority buyer of each generator, and its λ and demand: going up from the lowest
+  // priority, each consumer is the last buyer of the ranks its prefix reaches beyond those claimed.
   const last = new Int32Array(pm.G).fill(-1);
-  for (const j of pm.priority) for (let r = 0; r < st.k[j]!; r++) last[st.book.order[r]!] = j;
+  let claimed = 0;
+  const prefix = st.k;
+  for (let i = pm.J - 1; i >= 0 && claimed < pm.G; i--) {
+    const j = pm.priority[i]!;
+    for (; claimed < prefix[j]!; claimed++) last[st.book.order[claimed]!] = j;
+  }
   let any = false;
   const cost = pm.cost.map((m, g) => {
     const delta = st.slope[g]! * 1e-6;

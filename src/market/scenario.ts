@@ -7,8 +7,8 @@
 import { MarketError } from './marketError.ts';
 import type { ConsumerSpec, GeneratorSpec, MarketParameters, Scenario } from './types.ts';
 
-/** Largest participant count per side a round accepts. */
-export const MAX_PARTICIPANTS = 10_000;
+/** Largest participant count per side a round accepts (a province: docs/market-model.md §11–§12). */
+export const MAX_PARTICIPANTS = 100_000;
 /** Largest energy (Wh) a single capacity or demand may have: 10 TWh, far below 2^53. */
 export const MAX_ENERGY_WH = 10_000_000_000_000n;
 /** Largest price a tariff or cost term may have, µ¥/kWh (100 yuan/kWh). */

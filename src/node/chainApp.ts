@@ -3,6 +3,10 @@
  * primary's proposals from the mempool, validates other proposals by executing them on the
  * committed state (the result is kept, so the commit does not execute twice), names a proposal
  * by its block hash, and commits certified blocks to the store in one synced batch.
+ * Each step is done once per block and validator (docs/consensus.md §8): a payload is decoded once
+ * (by `digest`, reused by `validate`), its transaction ids and txRoot computed once (../ledger/block.ts
+ * `txIdsOf`), and each transaction verified once — execution takes the verdicts of the mempool's
+ * verdict cache, a transaction this validator never verified is verified (and cached) there.
  * A consensus payload is a block encoded with an empty certificate; the certificate the replica
  * collected (the ledger's `CommitCertificate`) is attached as is at commit.
  */
@@ -11,14 +15,13 @@ import type { CertifiedPayload } from '../consensus/messages.ts';
 import { primaryOf } from '../consensus/primary.ts';
 import type { ReplicaApp } from '../consensus/replica.ts';
 import { sha256 } from '../crypto/hash.ts';
-import { type Block, decodeBlock, encodeBlock, txRootOf } from '../ledger/block.ts';
+import { type Block, decodeBlock, encodeBlock, txIdsOf, txRootOf } from '../ledger/block.ts';
 import { buildBlock } from '../ledger/blockBuilder.ts';
 import { blockHash } from '../ledger/blockHeader.ts';
 import { certifiedDigestOf, EMPTY_CERTIFICATE } from '../ledger/certificate.ts';
 import { type ExecutionResult, executeBlock } from '../ledger/execution.ts';
 import type { Receipt } from '../ledger/receipt.ts';
 import type { LedgerStore } from '../ledger/store.ts';
-import { transactionId } from '../ledger/transaction.ts';
 import type { LedgerEnv } from '../ledger/verification.ts';
 import type { StateWrite } from '../ledger/worldState.ts';
 import type { Mempool } from './mempool.ts';
@@ -119,6 +122,7 @@ export class ChainApp implements ReplicaApp {
       { view, proposer, timestampMs: BigInt(this.clock()) },
       this.mempool.candidates(),
       { maxTxs },
+      this.mempool,
     );
     // Transactions that can never be included any more (stale nonce, non-member…) leave the pool.
     this.mempool.remove(built.rejected.map((r) => r.tx.idHex));
@@ -155,7 +159,7 @@ export class ChainApp implements ReplicaApp {
     this.executed.clear();
     const block: Block = { ...executed.block, certificate: certified.certificate };
     await this.store.commitBlock(block, executed.writes, executed.receipts);
-    const ids = executed.block.txs.map((tx) => toHex(transactionId(tx)));
+    const ids = txIdsOf(executed.block.txs).map(toHex);
     this.mempool.remove(ids);
     // gossiped transactions held for a nonce gap this block filled join the pool
     this.mempool.refresh(this.store, {

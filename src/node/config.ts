@@ -1,12 +1,14 @@
 /**
  * A validator's configuration file (JSON): which chain, which validator it is, where its keys,
  * genesis and data live, where it listens for validators and clients, and where the other
- * validators are. `dpp network up` writes one per validator; every field is checked with a clear
- * message naming it.
+ * validators are, and optionally the mempool's bounds (`mempool: {maxTxs, maxBytes,
+ * clientSharePercent}`). `dpp network up` writes one per validator; every field is checked with a
+ * clear message naming it.
  */
 import { readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { DEFAULT_REPLICA_TIMING } from '../consensus/replica.ts';
+import type { MempoolLimits } from './mempool.ts';
 import { NodeError } from './nodeError.ts';
 
 /** Where a validator listens. */
@@ -27,6 +29,8 @@ export interface NodeConfig {
   readonly api: Endpoint;
   readonly peers: readonly (Endpoint & { readonly index: number; readonly api?: Endpoint })[];
   readonly timing: NodeTiming;
+  /** Bounds of the mempool (./mempool.ts; each defaults to `DEFAULT_MEMPOOL_LIMITS`). */
+  readonly mempool: Partial<Pick<MempoolLimits, 'maxTxs' | 'maxBytes' | 'clientShare'>>;
   /**
    * The trading centre's node only: its key store (org seed, regulator master and certificate key),
    * so that POST /v1/regulator/traces can trace; `insecure` must be true for a plaintext (local demo)
@@ -112,6 +116,9 @@ export function loadNodeConfig(path: string): NodeConfig {
 export function parseNodeConfig(raw: unknown, baseDir: string): NodeConfig {
   const o = object(raw, 'config');
   const timing = o.timing === undefined ? {} : object(o.timing, 'timing');
+  const pool = o.mempool === undefined ? {} : object(o.mempool, 'mempool');
+  for (const k of Object.keys(pool))
+    if (!['maxTxs', 'maxBytes', 'clientSharePercent'].includes(k)) bad(`mempool.${k} is not an option`);
   const num = (v: unknown, name: string, min: number, max: number): number => {
     if (typeof v !== 'number' || !Number.isInteger(v) || v < min || v > max)
       bad(`${name} must be an integer in ${min}..${max}`);
@@ -153,6 +160,15 @@ export function parseNodeConfig(raw: unknown, baseDir: string): NodeConfig {
             return { path: resolve(baseDir, str(r.path, 'regulatorKeyStore.path')), insecure: r.insecure };
           })(),
         }),
+    mempool: {
+      ...(pool.maxTxs === undefined ? {} : { maxTxs: num(pool.maxTxs, 'mempool.maxTxs', 1, 10_000_000) }),
+      ...(pool.maxBytes === undefined
+        ? {}
+        : { maxBytes: num(pool.maxBytes, 'mempool.maxBytes', 1 << 16, 2 ** 32) }),
+      ...(pool.clientSharePercent === undefined
+        ? {}
+        : { clientShare: num(pool.clientSharePercent, 'mempool.clientSharePercent', 1, 100) / 100 }),
+    },
     timing: {
       viewTimeoutMs: t('viewTimeoutMs', 100, 600_000),
       retransmitMs: t('retransmitMs', 10, 60_000),

@@ -97,7 +97,7 @@ export class ValidatorNode {
     const env = await contractEnv(genesis);
     const store = await openStore(config.dataDir);
     await ensureGenesis(store, genesisState(genesis));
-    const mempool = new Mempool(env);
+    const mempool = new Mempool(env, config.mempool);
     const n = keys.length;
     const app = new ChainApp(env, store, mempool, n);
     const crypto = validatorCrypto(identity, (payload) => app.digest(payload));

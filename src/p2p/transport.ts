@@ -270,8 +270,13 @@ class ValidatorTransport implements Transport, DialerHost, ListenerHost {
     if (bytes.length > this.config.maxFrameBytes) {
       throw new P2pError(
         'P2P_FRAME_TOO_LARGE',
-        `frame of ${bytes.length} bytes exceeds ${this.config.maxFrameBytes}`,
-        { length: bytes.length, max: this.config.maxFrameBytes },
+        `frame of ${bytes.length} bytes exceeds the limit of ${this.config.maxFrameBytes} (maxFrameBytes)`,
+        {
+          length: bytes.length,
+          max: this.config.maxFrameBytes,
+          limit: this.config.maxFrameBytes,
+          limitName: 'maxFrameBytes',
+        },
       );
     }
   }

@@ -41,10 +41,16 @@ export interface TestMember {
 /**
  * Starts a chain of `validators` in-process validators (default 4) and returns validator 0 as
  * `node`. `emptyBlockMs` large (the default) keeps the height still while idle; `timing` overrides
- * any other node timing (docs/consensus.md).
+ * any other node timing (docs/consensus.md); `mempool` bounds the mempools (`maxTxs`, `maxBytes`,
+ * `clientSharePercent`: src/node/config.ts), for the backpressure and limit tests.
  */
 export async function startTestChain(
-  opts: { validators?: number; emptyBlockMs?: number; timing?: Record<string, number> } = {},
+  opts: {
+    validators?: number;
+    emptyBlockMs?: number;
+    timing?: Record<string, number>;
+    mempool?: Record<string, number>;
+  } = {},
 ): Promise<TestChain> {
   const n = opts.validators ?? 4;
   const dir = mkdtempSync(join(tmpdir(), 'dpp-api-'));
@@ -77,6 +83,7 @@ export async function startTestChain(
               viewTimeoutMs: 600_000,
               ...opts.timing,
             },
+            ...(opts.mempool === undefined ? {} : { mempool: opts.mempool }),
           },
           dir,
         ),

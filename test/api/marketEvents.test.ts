@@ -93,6 +93,7 @@ describe('market events: derived from committed blocks (in memory)', () => {
         'round-opened',
         'round-cleared',
         'bill-issued',
+        'sale-settled',
         'bill-response',
         'bill-disputed',
         'bill-confirmed',
@@ -117,11 +118,11 @@ describe('market events: derived from committed blocks (in memory)', () => {
     assert.deepEqual(
       {
         round: cleared.round,
-        contracts: cleared.contracts,
+        bills: cleared.bills,
         certified: cleared.certified,
         energyWh: cleared.energyWh,
       },
-      { round: '1', contracts: n, certified: clearing.certified, energyWh: clearing.energyWh.toString() },
+      { round: '1', bills: n, certified: clearing.certified, energyWh: clearing.energyWh.toString() },
     );
     const issued = events
       .filter((e) => e.type === 'bill-issued')
@@ -173,6 +174,7 @@ describe('market events: derived from committed blocks (in memory)', () => {
         'generator',
         'height',
         'response',
+        'ringIndex',
         'round',
         'seq',
         'txId',
@@ -269,20 +271,23 @@ describe('market events: WS /v1/events while a round runs on in-process validato
     const count = (t: string) => market.filter((e) => e.type === t).length;
     assert.equal(count('round-opened'), 1);
     assert.equal(count('round-cleared'), 1);
-    assert.equal(count('bill-issued'), summary.contracts);
-    assert.equal(count('bill-response'), summary.contracts);
+    assert.equal(count('bill-issued'), summary.bills);
+    assert.equal(count('bill-response'), summary.bills);
+    assert.equal(count('sale-settled'), summary.prices.length);
     assert.equal(count('bill-disputed'), 1);
-    assert.equal(count('bill-confirmed'), summary.contracts - 1);
+    assert.equal(count('bill-confirmed'), summary.bills - 1);
     assert.equal(count('trace-recorded'), 1);
     assert.equal(count('dispute-resolved'), 1);
     assert.equal(market.at(-1)!.type, 'round-finalized');
     const cleared = market.find((e) => e.type === 'round-cleared')!;
-    assert.deepEqual([cleared.contracts, cleared.energyWh], [summary.contracts, summary.energyWh.toString()]);
+    assert.deepEqual([cleared.bills, cleared.energyWh], [summary.bills, summary.energyWh.toString()]);
     // sequence numbers increase (block events in between were filtered out by the subscription)
     const seqs = market.map((e) => Number(e.seq));
     assert.ok(seqs.every((s, i) => i === 0 || s > seqs[i - 1]!));
     const text = JSON.stringify(market);
-    const r1 = (await (await fetch(`${api.url}/v1/rounds/1`)).json()) as { demands: { pseudonym: string }[] };
+    const r1 = (await (await fetch(`${api.url}/v1/rounds/1/demands`)).json()) as {
+      demands: { pseudonym: string }[];
+    };
     const pseudonyms = r1.demands.map((d) => d.pseudonym);
     assert.equal(pseudonyms.length, 3);
     for (const secret of [

@@ -69,7 +69,7 @@ describe('GET routes: 404 API_NOT_FOUND for what does not exist, 200 for what do
     });
     await driver.setUp();
     await driver.runRound(1n, false);
-    const round = (await get('/v1/rounds/1')).body as { demands: { pseudonym: string }[] };
+    const round = (await get('/v1/rounds/1/demands')).body as { demands: { pseudonym: string }[] };
     known.pseudonym = round.demands[0]!.pseudonym;
     const responses = (await get('/v1/rounds/1/responses')).body as { responses: { id: string }[] };
     known.response = responses.responses[0]!.id;
@@ -107,15 +107,38 @@ describe('GET routes: 404 API_NOT_FOUND for what does not exist, 200 for what do
       ['/v1/rounds/1/bills', 200, (b) => assert.ok((b.bills as unknown[]).length > 0)],
       ['/v1/rounds/999/bills', 404],
     ],
+    '/v1/rounds/{id}/bills/{index}/split': [
+      ['/v1/rounds/1/bills/0/split', 200, (b) => assert.ok((b.suppliers as unknown[]).length > 0)],
+      ['/v1/rounds/1/bills/99/split', 404],
+      ['/v1/rounds/999/bills/0/split', 404],
+    ],
+    '/v1/rounds/{id}/demands': [
+      ['/v1/rounds/1/demands', 200, (b) => assert.equal(b.total, 2)],
+      ['/v1/rounds/999/demands', 404],
+    ],
+    '/v1/rounds/{id}/scenario': [
+      ['/v1/rounds/1/scenario', 200, (b) => assert.equal((b.consumers as unknown[]).length, 2)],
+      ['/v1/rounds/999/scenario', 404],
+    ],
+    '/v1/rounds/{id}/sales': [
+      ['/v1/rounds/1/sales', 200, (b) => assert.ok((b.sales as unknown[]).length > 0)],
+      ['/v1/rounds/999/sales', 404],
+    ],
     '/v1/rounds/{id}/modes': [
       ['/v1/rounds/1/modes', 200],
       ['/v1/rounds/999/modes', 404],
     ],
     '/v1/rounds/{id}/rings/{aggregator}': [
-      ['/v1/rounds/1/rings/aggregator-a', 200, (b) => assert.equal((b.members as unknown[]).length, 2)],
+      ['/v1/rounds/1/rings/aggregator-a', 200, (b) => assert.equal(b.rings, 1)],
       ['/v1/rounds/999/rings/aggregator-a', 404],
       [`/v1/rounds/1/rings/${nobody}`, 404],
       ['/v1/rounds/1/rings/generator-a', 404],
+    ],
+    '/v1/rounds/{id}/rings/{aggregator}/{index}': [
+      ['/v1/rounds/1/rings/aggregator-a/0', 200, (b) => assert.equal((b.members as unknown[]).length, 2)],
+      ['/v1/rounds/1/rings/aggregator-a/1', 404],
+      ['/v1/rounds/999/rings/aggregator-a/0', 404],
+      [`/v1/rounds/1/rings/${nobody}/0`, 404],
     ],
     '/v1/rounds/{id}/responses': [
       ['/v1/rounds/1/responses', 200, (b) => assert.ok((b.responses as unknown[]).length > 0)],

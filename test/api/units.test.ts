@@ -70,7 +70,7 @@ describe('event bus', () => {
 
 describe('error mapping', () => {
   it('maps codes to statuses and anything unexpected to API_INTERNAL', () => {
-    assert.equal(httpStatusOf('NODE_MEMPOOL_FULL'), 503);
+    assert.equal(httpStatusOf('NODE_MEMPOOL_FULL'), 429);
     assert.equal(httpStatusOf('NODE_DUPLICATE_TX'), 409);
     assert.equal(httpStatusOf('LEDGER_REPLAY'), 409);
     assert.equal(httpStatusOf('LEDGER_TOO_LARGE'), 413);

@@ -2,8 +2,10 @@
  * The `dpp` participant commands as a user runs them: real processes (`node bin/dpp.mjs …`), a
  * real four-validator network started in the background by `dpp network up`, encrypted key stores
  * opened with DPP_PASSPHRASE, and `--json` output asserted. One round goes open → (a member
- * suspended and reinstated) → offer → demand → close → meter → confirm/dispute → inbox →
- * acknowledge all but one → escalate it → trace → resolve both → finalize → revoke a pseudonym; mistakes
+ * suspended and reinstated) → offer → demand → close → the round's lists in windows (bills by
+ * --limit/--offset and filtered by status, generator and aggregator; demands) → meter the
+ * consumers and the generators → confirm/dispute → inbox → acknowledge all but one → escalate it →
+ * trace → resolve both → finalize → revoke a pseudonym; mistakes
  * (unknown member, wrong role, bad numbers, missing key store, wrong passphrase) give a one-line
  * error with a hint, exit code 1, no stack trace, and leave the chain as it was.
  * Ports: 8 free consecutive ones from 7800–8799 (a random start, so two runs of this file at once,
@@ -165,16 +167,95 @@ describe('dpp participant commands on a real local network', () => {
     }
     const closed = ok('round', 'close');
     assert.equal(closed.phase, 'cleared');
-    assert.ok(closed.contracts > 0);
+    assert.equal(closed.demands, 2);
+    assert.equal(closed.bills, 2, 'one bill per consumer buying directly');
     assert.ok(closed.savingPpm > 0, 'consumers save against the catalog tariff');
+    assert.deepEqual(
+      closed.sales.map((x: { generator: string; status: string }) => [x.generator, x.status]),
+      [
+        ['g1.bus1', 'contracted'],
+        ['g2.bus2', 'contracted'],
+      ],
+    );
     // Before metering a bill has no amount, and says so.
     const unmetered = dpp(['bill', 'show']);
     assert.equal(unmetered.status, 0, unmetered.stderr);
+    assert.match(unmetered.stdout, /^round 1: 2 bills$/m);
     assert.match(unmetered.stdout, /not metered yet/);
+    assert.match(unmetered.stdout, /addressed to g[12]\.bus[12], (one of its 2 suppliers|its only supplier)/);
+    assert.match(unmetered.stdout, /energy part [\d,.]+ ¥ \(average 0\.\d{4} ¥\/kWh\)/);
     assert.doesNotMatch(unmetered.stdout, /billed 0\.000 MWh/);
 
+    // The round's lists in windows, filtered on the node.
+    const all = ok('bill', 'show');
+    assert.deepEqual([all.total, all.offset, all.limit, all.bills.length], [2, 0, 20, 2]);
+    for (const b of all.bills) {
+      assert.equal(
+        BigInt(b.averagePriceMicroYuanPerKWh),
+        (BigInt(b.contractedMicroYuan) * 1000n + BigInt(b.contractedWh) / 2n) / BigInt(b.contractedWh),
+      );
+      assert.ok(b.suppliers >= 1);
+    }
+    const second = ok('bill', 'show', '--limit', '1', '--offset', '1');
+    assert.deepEqual([second.total, second.bills.length, second.bills[0].index], [2, 1, all.bills[1].index]);
+    const firstText = dpp(['bill', 'show', '--limit', '1']).stdout;
+    assert.match(firstText, /^round 1: bills 1–1 of 2 \(next: --offset 1\)$/m);
+    assert.equal(firstText.match(/^ {2}#\d+/gm)?.length, 1, firstText);
+    assert.equal(ok('bill', 'show', '--offset', '5').bills.length, 0);
+    assert.equal(ok('bill', 'show', '--status', 'contracted').total, 2);
+    assert.equal(ok('bill', 'show', '--status', 'issued').total, 0);
+    assert.equal(ok('bill', 'show', '--aggregator', 'aggregator-a1').total, 2);
+    assert.equal(ok('bill', 'show', '--aggregator', 'aggregator-a2').total, 0);
+    const addressed = all.bills[0].generator as string;
+    const toIt = ok('bill', 'show', '--generator', addressed);
+    assert.ok(toIt.total >= 1 && toIt.bills.every((b: { generator: string }) => b.generator === addressed));
+    assert.match(
+      dpp(['bill', 'show', '--generator', addressed]).stdout,
+      new RegExp(
+        `^round 1 · addressed to ${addressed.replace('.', '\\.')}: \\d bills?; 2 bills in the round$`,
+        'm',
+      ),
+    );
+    refused(
+      ['bill', 'show', '--generator', 'c.bus002'],
+      /--generator takes a generator; c\.bus002 is a consumer/,
+    );
+    refused(['bill', 'show', '--as', 'g1.bus1'], /g1\.bus1 is a generator; --as picks a consumer/);
+    const demands = ok('round', 'demands', '--limit', '1');
+    assert.deepEqual([demands.total, demands.demands.length], [2, 1]);
+    assert.equal(demands.demands[0].pseudonym, pseudonyms.get('c.bus002'));
+    assert.equal(ok('round', 'demands', '--offset', '1').demands[0].pseudonym, pseudonyms.get('c.bus003'));
+
+    refused(['meter', 'generation'], /give --delivered <generator>=<Wh>,… and\/or --as-sold/);
+    refused(['meter', 'generation', '--delivered', 'g3.bus22=5'], /g3\.bus22 did not offer in round 1/);
     const metered = ok('meter', 'submit', '--as', 'aggregator-a1', '--as-contracted', '--wait');
-    assert.equal(metered.readings.length, closed.contracts);
+    assert.equal(metered.readings.length, closed.bills);
+    assert.equal(ok('bill', 'show', '--status', 'issued').total, 2);
+    refused(
+      ['meter', 'submit', '--as', 'aggregator-a1', '--as-contracted'],
+      /no unmetered bills of aggregator-a1/,
+    );
+    // The trading centre meters the generators: one as given, the other as sold; each sale is paid.
+    const sold = BigInt(closed.sales[0].soldWh);
+    const generation = ok('meter', 'generation', '--delivered', `g1.bus1=${sold - 1000n}`, '--as-sold');
+    assert.deepEqual(
+      generation.readings.map((r: { generator: string; deliveredWh: string }) => [
+        r.generator,
+        r.deliveredWh,
+      ]),
+      [
+        ['g1.bus1', (sold - 1000n).toString()],
+        ['g2.bus2', closed.sales[1].soldWh],
+      ],
+    );
+    refused(['meter', 'generation', '--as-sold'], /every sale of round 1 is metered already/);
+    const shown = ok('round', 'show');
+    assert.deepEqual(shown.billsByStatus, { issued: 2 });
+    assert.ok(shown.sales.every((x: { status: string }) => x.status === 'settled'));
+    assert.match(
+      dpp(['round', 'show']).stdout,
+      /g1\.bus1 +0\.\d{4} ¥\/kWh · sold [\d.]+ MWh to \d consumers? · settled: delivered/,
+    );
     // Metered: each bill's parts add up to its total, and the consumer owes its bills' totals.
     const owing = ok('bill', 'show', '--as', 'c.bus002');
     let owed = 0n;
@@ -202,12 +283,12 @@ describe('dpp participant commands on a real local network', () => {
       /c\.bus002 over its 1 pseudonym: owes [\d,.]+ ¥ \(\d+ bills? issued or overdue, unpaid\) · paid 0\.00 ¥/,
     );
 
-    // Each consumer sees only its own bills, and answers them privately.
+    // Each consumer sees only its own bill, and answers it privately.
     const responses: string[] = [];
     let disputed: { round: string; bill: number; response: string } | undefined;
     for (const c of ['c.bus002', 'c.bus003']) {
       const mine = ok('bill', 'show', '--as', c).bills as { index: number; pseudonym: string }[];
-      assert.ok(mine.length > 0);
+      assert.equal(mine.length, 1);
       assert.ok(mine.every((b) => b.pseudonym === pseudonyms.get(c)));
       for (const b of mine) {
         const verdict = disputed === undefined ? 'dispute' : 'confirm';
@@ -277,7 +358,7 @@ describe('dpp participant commands on a real local network', () => {
 
     const final = ok('round', 'finalize', '--wait');
     assert.equal(final.phase, 'finalized');
-    assert.equal(final.settled, closed.contracts);
+    assert.equal(final.settled, closed.bills);
 
     // The regulator revokes a pseudonym; it cannot be revoked twice.
     const revoked = ok('pseudonym', 'revoke', pseudonyms.get('c.bus002')!);

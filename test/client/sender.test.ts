@@ -5,11 +5,15 @@
  * expecting another nonce gets a transaction signed again with it; nothing reaches a node before
  * it committed the highest block the process saw (`afterHeight`); a transaction sent but not seen
  * committed goes to `onUnsure` (the CLI's outbox); after a lost answer a retry waits for the
- * transaction already sent instead of signing a second one.
+ * transaction already sent instead of signing a second one; a submission whose answer timed out
+ * (CLIENT_TIMEOUT: an overloaded node) is sent again as the same bytes, never signed again, whether
+ * or not the node had admitted it; a busy node (NODE_MEMPOOL_FULL past the client's own backoff) is
+ * waited for, never a crash.
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { ClientError } from '../../src/client/clientError.ts';
+import { orgContractTx } from '../../src/client/contractTx.ts';
 import type { NodeClient, TxStatus } from '../../src/client/nodeClient.ts';
 import { Sender, type Signer } from '../../src/client/sender.ts';
 import { txIdOfBytes } from '../../src/client/txSubmitter.ts';
@@ -38,10 +42,36 @@ class FakeNode {
   readonly txs = new Map<string, TxStatus>();
   /** How long each submission takes to arrive, in the order they are sent (a request on a fresh connection may overtake one sent before it). */
   transitMs: number[] = [];
+  /** Every submission's bytes, as ids, in order (a resend of the same bytes repeats an id). */
+  readonly submittedIds: string[] = [];
+  /** The next submissions time out: `admitted` — the node took it, its answer was lost; `lost` — it never arrived. */
+  timeouts: ('admitted' | 'lost')[] = [];
+  /** The next submissions are refused for a full mempool (retryable, with a hint). */
+  busy = 0;
 
   async submit(bytes: Uint8Array): Promise<string> {
     const transit = this.transitMs.shift();
     if (transit !== undefined) await new Promise((r) => setTimeout(r, transit));
+    this.submittedIds.push(txIdOfBytes(bytes));
+    if (this.busy > 0) {
+      this.busy--;
+      throw new ClientError('NODE_MEMPOOL_FULL', 'the mempool is full', {
+        status: 429,
+        retryable: true,
+        retryAfterMs: 20,
+      });
+    }
+    const timeout = this.timeouts.shift();
+    if (timeout === 'lost') throw new ClientError('CLIENT_TIMEOUT', 'POST /v1/tx: no answer in 10000 ms');
+    if (timeout === 'admitted') {
+      await this.admit(bytes);
+      throw new ClientError('CLIENT_TIMEOUT', 'POST /v1/tx: no answer in 10000 ms');
+    }
+    return this.admit(bytes);
+  }
+
+  /** What the node does with a submission that arrives. */
+  private async admit(bytes: Uint8Array): Promise<string> {
     const tx = decodeTransaction(group, bytes);
     const nonce = tx.auth.scheme === 'org' ? tx.auth.nonce : -1n;
     const id = txIdOfBytes(bytes);
@@ -83,6 +113,15 @@ class FakeNode {
   async status(): Promise<{ height: string }> {
     this.statusPolls.push(this.height);
     return { height: this.height.toString() };
+  }
+
+  /** The client's shared watch of new blocks: here, a short wait. */
+  async commitSeen(_id: string, maxWaitMs: number): Promise<void> {
+    await new Promise((r) => setTimeout(r, Math.min(maxWaitMs, 10)));
+  }
+
+  pollIntervalMs(): number {
+    return 10;
   }
 }
 
@@ -201,5 +240,55 @@ describe('the Sender', () => {
       suspend(sender, { id: 'trading-centre', node: 'a', key }, 'm1'),
       /CLIENT_NETWORK|connection refused|not known/,
     );
+  });
+
+  it('a submission whose answer timed out is sent again as the same bytes, never signed again', async () => {
+    // the driver's crash: an overloaded node answered a POST after the client's 10 s timeout
+    for (const timeout of ['admitted', 'lost'] as const) {
+      const node = new FakeNode();
+      node.expected = 1n;
+      node.timeouts = [timeout, timeout];
+      const unsure: string[] = [];
+      const sender = senderOver(
+        { a: node },
+        { retryMs: 5_000, onUnsure: (tx) => unsure.push(txIdOfBytes(tx.bytes)) },
+      );
+      const tc = { id: 'trading-centre', node: 'a', key };
+      const receipt = await suspend(sender, tc, 'm1');
+      assert.equal(receipt.height, 1n, timeout);
+      assert.deepEqual(node.submitted, [1n], `${timeout}: one transaction reached the chain`);
+      assert.equal(new Set(node.submittedIds).size, 1, `${timeout}: only ever the same signed bytes`);
+      assert.deepEqual(unsure, [], 'it committed: nothing left to resend');
+      await suspend(sender, tc, 'm2');
+      assert.deepEqual(node.submitted, [1n, 2n]);
+    }
+  });
+
+  it('a pseudonym or ring transaction whose answer timed out is resent as is and waited for', async () => {
+    const node = new FakeNode();
+    node.timeouts = ['admitted'];
+    const sender = senderOver({ a: node }, { retryMs: 5_000 });
+    const tx = orgContractTx(
+      chain,
+      'member.suspend',
+      memberSuspendPayload,
+      { id: 'm1', suspended: true },
+      key,
+      1n,
+    );
+    const receipt = await sender.send({ id: 'consumer', node: 'a' }, tx);
+    assert.equal(receipt.height, 1n);
+    assert.deepEqual([...new Set(node.submittedIds)], [txIdOfBytes(tx.bytes)]);
+  });
+
+  it('a node still busy after the client’s own backoff is waited for, then the transaction commits', async () => {
+    const node = new FakeNode();
+    node.expected = 1n;
+    node.busy = 3;
+    const sender = senderOver({ a: node }, { retryMs: 5_000 });
+    const receipt = await suspend(sender, { id: 'trading-centre', node: 'a', key }, 'm1');
+    assert.equal(receipt.height, 1n);
+    assert.equal(node.submittedIds.length, 4);
+    assert.equal(new Set(node.submittedIds).size, 1, 'the same bytes each time');
   });
 });

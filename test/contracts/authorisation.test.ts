@@ -22,7 +22,7 @@ import {
   receivingKeyPayload,
   receivingKeyProofBytes,
 } from '../../src/contracts/membership.ts';
-import { meterPayload } from '../../src/contracts/metering.ts';
+import { generationPayload, meterPayload } from '../../src/contracts/metering.ts';
 import { pseudonymRegisterPayload, pseudonymRevokePayload } from '../../src/contracts/pseudonyms.ts';
 import { pseudonymRecord, regulatorRecord } from '../../src/contracts/records.ts';
 import { CONTRACT_HANDLERS } from '../../src/contracts/registry.ts';
@@ -53,6 +53,7 @@ const ROLES: Readonly<Record<string, readonly MemberRole[]>> = {
   'market.offer': ['generator'],
   'round.close': ['trading-centre'],
   'meter.submit': ['aggregator'],
+  'meter.generation': ['trading-centre'],
   'bill.acknowledge': ['generator'],
   'dispute.resolve': ['trading-centre'],
   'trace.record': ['trading-centre'],
@@ -132,8 +133,12 @@ function payloads(s: RoundSetup): Record<string, [Codec<never>, unknown]> {
         costFixedMicroYuan: 0n,
       },
     ],
-    'round.close': [roundClosePayload, { round: R }],
-    'meter.submit': [meterPayload, { round: R, readings: [{ bill: 0, deliveredWh: 1n, consumedWh: 1n }] }],
+    'round.close': [roundClosePayload, { round: R, prices: [400_000n, 400_000n] }],
+    'meter.submit': [meterPayload, { round: R, readings: [{ bill: 0, consumedWh: 1n }] }],
+    'meter.generation': [
+      generationPayload,
+      { round: R, readings: [{ generator: 'gen-a', deliveredWh: 1n }] },
+    ],
     'bill.acknowledge': [
       acknowledgePayload,
       {
@@ -271,7 +276,7 @@ describe('contracts: pseudonym kinds', () => {
       { chainId: CHAIN_ID, group },
       'market.demand',
       demandPayload,
-      { round, demandWh: 1_000_000n, diversificationMicroYuanPerKWh: 1_000n },
+      { round, demandWh: 1_000_000n, diversificationMicroYuanPerKWh: 10_000n },
       key,
     );
   const escalate = (key: KeyPair, round = R, bill = 0) =>

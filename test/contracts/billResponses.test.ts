@@ -54,12 +54,17 @@ function failsWith(c: ContractChain, tx: SignedTransaction, code: string, advanc
   );
 }
 
-/** A bill of agg-a (whose ring holds consumer-1 and consumer-2). */
-function billOfAggA(bills: readonly BillRecord[], generator?: string): BillRecord {
-  const b = bills.find(
-    (x) => x.aggregator === 'agg-a' && (generator === undefined || x.generator === generator),
-  );
-  assert.ok(b !== undefined, 'the round gives agg-a’s consumers a contract');
+/**
+ * A bill of agg-a (whose one ring holds consumer-1 and consumer-2), addressed to a generator that
+ * has another bill too (there is one: four bills, two generators, each aggregator with two bills).
+ */
+function billOfAggA(bills: readonly BillRecord[]): BillRecord {
+  const addressed = (g: string) => bills.filter((x) => x.generator === g).length;
+  const b = bills
+    .filter((x) => x.aggregator === 'agg-a')
+    .sort((x, y) => addressed(y.generator) - addressed(x.generator))[0];
+  assert.ok(b !== undefined, 'the round gives agg-a’s consumers a bill');
+  assert.ok(addressed(b.generator) >= 2, 'its generator has another bill');
   return b;
 }
 
@@ -224,25 +229,39 @@ describe('contracts: bill.respond tamper matrix', () => {
 
 describe('contracts: a response made for one bill cannot be passed off for another', () => {
   // `verify` proves that a ring member made a signcryption, not what for: the contract binds it to
-  // its transaction (chain, kind, unique id), the payload's round picks the ring, the receiver must
-  // be the named generator's key, and the bill is named only inside, signed by the bill's pseudonym.
+  // its transaction (chain, kind, unique id), the payload's (round, aggregator, ring index) picks the
+  // ring, the receiver must be the named generator's key, and the bill is named only inside, signed
+  // by the bill's pseudonym.
   const s = issuedRound();
   const { c, bills } = s;
   const bill = billOfAggA(bills);
-  const sibling = bills.find(
-    (b) => b !== bill && b.aggregator === bill.aggregator && b.generator !== bill.generator,
-  );
+  const otherGenerator = bill.generator === 'gen-a' ? 'gen-b' : 'gen-a';
+  const sibling = bills.find((b) => b !== bill && b.aggregator === bill.aggregator && b.ring === bill.ring);
+  const foreign = bills.find((b) => b.aggregator !== bill.aggregator);
 
-  it('its signcryption, copied into a transaction for another bill (fresh id, other generator or round): invalid', () => {
+  it('its signcryption, copied into a transaction for another bill (fresh id, other generator, ring or round): invalid', () => {
     const made = tamperedResponse(s, bill);
     const uniqueId = made.tx.tx.auth.scheme === 'ring' ? made.tx.tx.auth.uniqueId : new Uint8Array(32);
     assert.equal(invalidReason(c, made.tx), undefined, 'the original is valid');
-    assert.ok(sibling !== undefined, 'a bill of the same ring to another generator');
-    // the same signcryption, carried by a transaction for the sibling bill
-    assert.equal(invalidReason(c, respondWith(s, sibling, made.signcryption, uniqueId)), BAD_SC);
+    assert.ok(sibling !== undefined && foreign !== undefined, 'a bill of the same ring and one of another');
+    // the same signcryption, carried by a transaction for the sibling bill naming another generator
+    assert.equal(
+      invalidReason(c, respondWith(s, sibling, made.signcryption, uniqueId, { generator: otherGenerator })),
+      BAD_SC,
+    );
     assert.equal(
       invalidReason(c, respondWith(s, sibling, made.signcryption, new Uint8Array(32).fill(9))),
       BAD_SC,
+    );
+    // … for a bill of another aggregator's ring (which exists): the ring proof fails over it
+    assert.equal(
+      invalidReason(c, respondWith(s, foreign, made.signcryption, uniqueId, { generator: bill.generator })),
+      BAD_SC,
+    );
+    // … naming a ring index the aggregator does not have, or another round
+    assert.equal(
+      invalidReason(c, respondWith(s, bill, made.signcryption, uniqueId, { ringIndex: bill.ring + 1 })),
+      'LEDGER_UNAUTHORISED:CONTRACT_BAD_RING',
     );
     const laterRound = { ...bill, round: bill.round + 1n };
     assert.equal(
@@ -375,19 +394,21 @@ describe('contracts: bill.escalate, dispute.resolve and round.finalize refusals'
     const s = answered();
     const { c, bills, responses } = s;
     const window = s.terms.ackWindowMs + 1n;
-    // Two bills of one generator behind one aggregator, of two different pseudonyms: each consumer's
-    // own bill, each answered by its own pending response.
-    const pair = bills.flatMap((a, x) =>
-      bills
-        .map((_b, y) => [x, y] as const)
-        .filter(
-          ([, y]) =>
-            bills[y]!.generator === a.generator &&
-            bills[y]!.aggregator === a.aggregator &&
-            toHex(bills[y]!.consumer) !== toHex(a.consumer),
-        ),
-    )[0];
-    assert.ok(pair !== undefined, 'the scenario has two consumers of one generator behind one aggregator');
+    // Two bills addressed to one generator, of two different pseudonyms — ring mates when the round
+    // has such a pair (four bills, two generators: some generator has two): each consumer's own
+    // bill, each answered by its own pending response.
+    const sameRing = (x: number, y: number) =>
+      bills[x]!.aggregator === bills[y]!.aggregator && bills[x]!.ring === bills[y]!.ring;
+    const pair = bills
+      .flatMap((a, x) =>
+        bills
+          .map((_b, y) => [x, y] as const)
+          .filter(
+            ([, y]) => bills[y]!.generator === a.generator && toHex(bills[y]!.consumer) !== toHex(a.consumer),
+          ),
+      )
+      .sort(([x, y], [u, v]) => Number(sameRing(u, v)) - Number(sameRing(x, y)))[0];
+    assert.ok(pair !== undefined, 'the scenario has two consumers of one generator');
     const [x, y] = pair;
     const [mine, theirs] = [bills[x]!, bills[y]!];
     const me = ownerOf(s, mine)[1];

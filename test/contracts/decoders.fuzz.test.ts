@@ -26,7 +26,7 @@ import {
   receivingKeyPayload,
   receivingKeyRecord,
 } from '../../src/contracts/membership.ts';
-import { meterPayload } from '../../src/contracts/metering.ts';
+import { generationPayload, meterPayload } from '../../src/contracts/metering.ts';
 import { pseudonymRegisterPayload, pseudonymRevokePayload } from '../../src/contracts/pseudonyms.ts';
 import * as records from '../../src/contracts/records.ts';
 import { CONTRACT_HANDLERS } from '../../src/contracts/registry.ts';
@@ -67,6 +67,7 @@ const PAYLOAD_CODECS: Readonly<Record<string, Codec<unknown>>> = {
   'market.demand': demandPayload,
   'round.close': roundClosePayload,
   'meter.submit': meterPayload,
+  'meter.generation': generationPayload,
   'bill.acknowledge': acknowledgePayload,
   'bill.escalate': escalatePayload,
   'dispute.resolve': resolvePayload,
@@ -95,13 +96,22 @@ const RECORD_BY_PREFIX: readonly [string, Codec<unknown>][] = (
     ['regulator/', records.regulatorRecord],
     ['pseudonym/', records.pseudonymRecord],
     ['ring/', records.ringRecord],
+    ['rings/', records.counterRecord],
     ['round/\u0000', records.roundRecord],
     ['offer/', records.offerRecord],
     ['demand/', records.demandRecord],
+    ['demandat/', records.pseudonymEntryRecord],
     ['clearing/', records.clearingRecord],
     ['bill/', records.billRecord],
+    ['billof/', records.counterRecord],
+    ['aggbills/', records.counterRecord],
+    ['aggbill/', records.counterRecord],
+    ['sale/', records.saleRecord],
     ['response/', records.responseRecord],
-    ['responses/', records.responseIndexRecord],
+    ['responses/', records.counterRecord],
+    ['responseat/', records.txEntryRecord],
+    ['inbox/', records.counterRecord],
+    ['inboxat/', records.txEntryRecord],
     ['reputation/', records.reputationRecord],
     ['score/', records.roundScoreRecord],
     ['balance/', records.balanceRecord],

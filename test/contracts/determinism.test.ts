@@ -2,8 +2,9 @@
  * Determinism of contract execution (docs/ledger.md §1): the same blocks executed on separate
  * in-memory chains — one more with libsodium, one with the noble group backend verifying every
  * pseudonym signature, ring signcryption and proof — give identical receipts and state roots after
- * every block, through a whole round (clearing inside execution included) and for random meter
- * readings. The harness mirrors each block onto the followers and compares (./harness.ts).
+ * every block, through a whole round (settling and certifying the submitted prices inside
+ * execution, the statements and rings it records, the metering of bills and sales) and for random
+ * meter readings. The harness mirrors each block onto the followers and compares (./harness.ts).
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
@@ -42,10 +43,10 @@ describe('contracts: deterministic execution', () => {
         fc.array(fc.integer({ min: 0, max: 2_000_000 }), { minLength: 32, maxLength: 32 }),
         (factors) => {
           const { leader, followers } = mirrored('determinism-random');
-          fullRound(leader, (b) => ({
-            deliveredWh: (b.contractedWh * BigInt(factors[(2 * b.index) % 32]!)) / 1_000_000n,
-            consumedWh: (b.contractedWh * BigInt(factors[(2 * b.index + 1) % 32]!)) / 1_000_000n,
-          }));
+          fullRound(leader, {
+            consumed: (b) => (b.contractedWh * BigInt(factors[(2 * b.index + 1) % 32]!)) / 1_000_000n,
+            delivered: (s) => (s.soldWh * BigInt(factors[s.generator === 'gen-a' ? 0 : 2]!)) / 1_000_000n,
+          });
           for (const f of followers)
             assert.equal(toHex(f.chain.head.stateRoot), toHex(leader.chain.head.stateRoot));
         },

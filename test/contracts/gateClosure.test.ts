@@ -1,8 +1,8 @@
 /**
  * A round's state machine has a deadline on every transition (docs/protocol.md §6): offers, demand
  * and pseudonyms only before gate closure; closing only from gate closure, before delivery starts
- * (later, or with nothing to clear, the round is cancelled with its reason recorded); metering only
- * after delivery ends and before the response deadline. Before this, a round whose delivery had run
+ * (later, or with nothing to clear, the round is cancelled with its reason recorded); metering of
+ * bills and of sales only after delivery ends and before the response deadline. Before this, a round whose delivery had run
  * still committed offers, demand, its close and meter readings after the response deadline, and an
  * empty round closed and "certified" without a word.
  */
@@ -13,22 +13,28 @@ import { issueOneTimePseudonym } from '../../src/client/pseudonyms.ts';
 import { readRecord } from '../../src/contracts/draft.ts';
 import { finalizePayload } from '../../src/contracts/finalize.ts';
 import { roundKey } from '../../src/contracts/keys.ts';
-import { meterPayload } from '../../src/contracts/metering.ts';
+import { generationPayload, meterPayload } from '../../src/contracts/metering.ts';
 import { pseudonymRegisterPayload, pseudonymRevokePayload } from '../../src/contracts/pseudonyms.ts';
+import { ContractQueries } from '../../src/contracts/queries.ts';
 import {
   type RoundRecord,
   type RoundTerms,
   regulatorRecord,
   roundRecord,
 } from '../../src/contracts/records.ts';
-import {
-  demandPayload,
-  offerPayload,
-  roundClosePayload,
-  roundOpenPayload,
-} from '../../src/contracts/rounds.ts';
+import { demandPayload, offerPayload, roundOpenPayload } from '../../src/contracts/rounds.ts';
 import { CHAIN_ID, ContractChain, group } from './harness.ts';
-import { billsOf, closeRound, OK, R, setUpRound, termsAt } from './scenario.ts';
+import {
+  billsOf,
+  closeRound,
+  closeTx,
+  equilibriumPrices,
+  OK,
+  R,
+  salesOf,
+  setUpRound,
+  termsAt,
+} from './scenario.ts';
 
 const failed = (code: string) => ({ status: 'failed', code });
 
@@ -60,8 +66,12 @@ function emptyRound(): { c: ContractChain; gate: bigint; start: bigint } {
   return { c, gate: terms.gateClosureMs, start: terms.deliveryStartMs };
 }
 
-const close = (c: ContractChain, id = R) =>
-  c.org('trading-centre', 'round.close', roundClosePayload, { round: id });
+/** `round.close` with the round's equilibrium prices when it has offers and demand to clear, else with none. */
+const close = (c: ContractChain, id = R) => {
+  const scenario = new ContractQueries(c.state, group).scenario(id);
+  const clears = scenario !== undefined && scenario.generators.length > 0 && scenario.consumers.length > 0;
+  return closeTx(c, clears ? equilibriumPrices(c, id) : [], id);
+};
 
 describe('contracts: round windows and gate closure', () => {
   it('round.open refuses windows out of order, naming the rule', () => {
@@ -79,6 +89,8 @@ describe('contracts: round windows and gate closure', () => {
         (t: RoundTerms) => ({ ...t, responseDeadlineMs: t.deliveryEndMs }),
       ],
       ['no acknowledgement window', (t: RoundTerms) => ({ ...t, ackWindowMs: 0n })],
+      ['rings smaller than two', (t: RoundTerms) => ({ ...t, ringSize: 1 })],
+      ['rings of none', (t: RoundTerms) => ({ ...t, ringSize: 0 })],
     ] as const) {
       const terms = change(termsAt(c.now));
       const receipt = c.one(c.org('trading-centre', 'round.open', roundOpenPayload, { id: R, terms }));
@@ -106,7 +118,7 @@ describe('contracts: round windows and gate closure', () => {
       { chainId: CHAIN_ID, group },
       'market.demand',
       demandPayload,
-      { round: R, demandWh: 1_000n, diversificationMicroYuanPerKWh: 0n },
+      { round: R, demandWh: 1_000n, diversificationMicroYuanPerKWh: 10_000n },
       s.pseudonyms.get('consumer-1')!,
     );
     const { payload } = issueOneTimePseudonym(
@@ -136,7 +148,7 @@ describe('contracts: round windows and gate closure', () => {
         { chainId: CHAIN_ID, group },
         'market.demand',
         demandPayload,
-        { round: R, demandWh: 2_000n, diversificationMicroYuanPerKWh: 0n },
+        { round: R, demandWh: 2_000n, diversificationMicroYuanPerKWh: 10_000n },
         s.pseudonyms.get('consumer-1')!,
       ),
       c.org(
@@ -173,7 +185,8 @@ describe('contracts: round windows and gate closure', () => {
     const round = roundNow(c);
     assert.equal(round.phase, 'cancelled');
     assert.equal(round.cancelReason, 'not closed before delivery started');
-    assert.equal(round.contracts, 0);
+    assert.equal(round.bills, 0);
+    assert.deepEqual(salesOf(c), [], 'no sales either');
     assert.equal(billsOf(c).length, 0);
     // nothing to finalize or meter; the next round may open
     assert.deepEqual(
@@ -207,7 +220,7 @@ describe('contracts: round windows and gate closure', () => {
     assert.equal(billsOf(s.c).length, 0);
   });
 
-  it('metering only after delivery ends and before the response deadline', () => {
+  it('metering (bills and sales) only after delivery ends and before the response deadline', () => {
     const s = setUpRound();
     const { c } = s;
     const bills = closeRound(s);
@@ -216,16 +229,44 @@ describe('contracts: round windows and gate closure', () => {
         round: R,
         readings: bills
           .filter((b) => b.aggregator === agg)
-          .map((b) => ({ bill: b.index, deliveredWh: b.contractedWh, consumedWh: b.contractedWh })),
+          .map((b) => ({ bill: b.index, consumedWh: b.contractedWh })),
+      });
+    const generation = () =>
+      c.org('trading-centre', 'meter.generation', generationPayload, {
+        round: R,
+        readings: salesOf(c).map((x) => ({ generator: x.generator, deliveredWh: x.soldWh })),
       });
     assert.deepEqual(c.one(reading('agg-a')), failed('CONTRACT_TOO_EARLY'));
+    assert.deepEqual(c.one(generation()), failed('CONTRACT_TOO_EARLY'));
+    // one millisecond before the delivery window ends: still too early
+    assert.deepEqual(c.one(generation(), s.terms.deliveryEndMs - 1n - c.now), failed('CONTRACT_TOO_EARLY'));
     assert.deepEqual(
       c.one(reading('agg-a'), s.terms.responseDeadlineMs - c.now),
       failed('CONTRACT_TOO_LATE'),
     );
+    assert.deepEqual(c.one(generation(), 0n), failed('CONTRACT_TOO_LATE'));
     assert.ok(
       billsOf(c).every((b) => b.status === 'contracted'),
       'nothing was metered',
     );
+    assert.ok(
+      salesOf(c).every((x) => x.status === 'contracted' && x.meter === null),
+      'no sale was metered',
+    );
+  });
+
+  it('a round closes only with one price per offering generator (CONTRACT_BAD_ROUND), and stays open', () => {
+    const s = setUpRound();
+    const { c } = s;
+    const prices = equilibriumPrices(c);
+    assert.equal(prices.length, 2);
+    const atGate = s.terms.gateClosureMs - c.now;
+    [[], prices.slice(0, 1), [...prices, prices[0]!]].forEach((wrong, i) => {
+      const receipt = c.one(closeTx(c, wrong), i === 0 ? atGate : 1n);
+      assert.deepEqual(receipt, failed('CONTRACT_BAD_ROUND'), `${wrong.length} prices`);
+      assert.equal(roundNow(c).phase, 'open');
+    });
+    assert.deepEqual(c.one(closeTx(c, prices), 1n), OK);
+    assert.equal(roundNow(c).phase, 'cleared');
   });
 });

@@ -1,14 +1,17 @@
 /**
  * A whole market round through the contracts, in memory: regulator setup, receiving keys, a round,
- * one-time pseudonyms, offers, pseudonymous demand, clearing inside execution, metering, private
- * bill responses (ring signcryption), acknowledgements and settlement, a dispute resolved after a
- * trace, finalization and reputation — with the authorisation and privacy rules checked at each step.
+ * one-time pseudonyms, offers, pseudonymous demand, clearing at the prices solved off chain (one
+ * bill per buying consumer, one sale per generator, the rings), metering of bills and sales,
+ * private bill responses (ring signcryption), acknowledgements and settlement, a dispute resolved
+ * after a trace, finalization and reputation — with the authorisation and privacy rules checked at
+ * each step.
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { buildBillResponse, openBillResponse } from '../../src/client/billResponse.ts';
 import { issueOneTimePseudonym } from '../../src/client/pseudonyms.ts';
 import { toHex } from '../../src/codec/bytes.ts';
+import { billAmount } from '../../src/contracts/billAmount.ts';
 import { acknowledgePayload, billAcknowledge } from '../../src/contracts/billResponses.ts';
 import { roundScenario } from '../../src/contracts/clearing.ts';
 import { resolvePayload, traceRecordPayload } from '../../src/contracts/disputes.ts';
@@ -22,8 +25,8 @@ import {
   responseKey,
   roundKey,
 } from '../../src/contracts/keys.ts';
-import { meterPayload } from '../../src/contracts/metering.ts';
-import { activeRing, pseudonymRegisterPayload } from '../../src/contracts/pseudonyms.ts';
+import { generationPayload, meterPayload } from '../../src/contracts/metering.ts';
+import { pseudonymRegisterPayload } from '../../src/contracts/pseudonyms.ts';
 import { ContractQueries } from '../../src/contracts/queries.ts';
 import {
   type BillRecord,
@@ -40,13 +43,23 @@ import { nextNonce } from '../../src/ledger/orgAuth.ts';
 import { transactionId } from '../../src/ledger/transaction.ts';
 import { signOrgTransaction } from '../../src/ledger/txSigning.ts';
 import { solveCertified } from '../../src/market/solveCertified.ts';
+import { moneyFor } from '../../src/market/units.ts';
 import { decodePseudonymCertificate } from '../../src/privacy/pseudonymCertificate.ts';
 import { ringOf } from '../../src/privacy/ring.ts';
 import { decodeSigncryption } from '../../src/privacy/signcryptionEncoding.ts';
 import { traceToIdentity } from '../../src/privacy/trace.ts';
 import { commitTrace, verifyTraceOpening } from '../../src/privacy/traceCommitment.ts';
 import { CHAIN_ID, group, invalidReason } from './harness.ts';
-import { billsOf, closeRound, OK, R, setUpRound } from './scenario.ts';
+import {
+  billsOf,
+  closeRound,
+  equilibriumPrices,
+  OK,
+  R,
+  ringOfBill,
+  salesOf,
+  setUpRound,
+} from './scenario.ts';
 
 describe('contracts: a whole round', () => {
   it('clears, meters, confirms privately, settles, traces a dispute and moves reputation', () => {
@@ -62,7 +75,10 @@ describe('contracts: a whole round', () => {
     });
     assert.equal(invalidReason(c, consumerOffer), 'LEDGER_UNAUTHORISED:CONTRACT_WRONG_ROLE');
     assert.equal(
-      invalidReason(c, c.org('gen-a', 'round.close', roundClosePayload, { round: R })),
+      invalidReason(
+        c,
+        c.org('gen-a', 'round.close', roundClosePayload, { round: R, prices: equilibriumPrices(c) }),
+      ),
       'LEDGER_UNAUTHORISED:CONTRACT_WRONG_ROLE',
     );
 
@@ -77,11 +93,13 @@ describe('contracts: a whole round', () => {
     // Every trading mode of the round, rebuilt from on-chain data: the catalog mode costs what the
     // clearing says, ours costs less than every baseline, and re-solving the rebuilt scenario gives
     // the recorded prices (the reconstruction is faithful).
-    const modes = new ContractQueries(c.state, group).tradingModes(R)!;
+    const queriesNow = () => new ContractQueries(c.state, group);
+    const modes = queriesNow().tradingModes(R)!;
     const cost = Object.fromEntries(modes.modes.map((m) => [m.mode, m.costMicroYuan]));
     assert.equal(cost.catalog, clearing.catalogCostMicroYuan);
     assert.equal(cost.stackelberg, clearing.costMicroYuan);
-    for (const m of ['catalog', 'bilateral', 'centralised']) assert.ok(cost.stackelberg! < cost[m]!, m);
+    for (const m of ['catalog', 'bilateral', 'centralised'])
+      assert.ok(cost.stackelberg! < cost[m]!, `${m}: ${cost.stackelberg} vs ${cost[m]}`);
     const round = readRecord(c.state, group, roundKey(R), roundRecord)!;
     const rep = new Map(clearing.prices.map((p) => [p.generator, p.reputationPpm]));
     const inputs = clearingInputs(new Draft(c.state, group), round, (g) => rep.get(g)!);
@@ -96,6 +114,63 @@ describe('contracts: a whole round', () => {
       contracted.reduce((s, b) => s + b.contractedWh, 0n),
       clearing.energyWh,
     );
+    // Statements: one bill per consumer that buys directly, one sale per offering generator; the
+    // pairwise split is recomputed from the clearing, and every statement agrees with it.
+    const split = contracted.map((b) => queriesNow().billSplit(R, b.index)!);
+    assert.equal(
+      new Set(contracted.map((b) => toHex(b.consumer))).size,
+      contracted.length,
+      'one bill per consumer',
+    );
+    assert.deepEqual(
+      contracted.map((b) => b.index),
+      contracted.map((_, i) => i),
+    );
+    contracted.forEach((b, i) => {
+      const pairs = split[i]!;
+      assert.equal(b.suppliers, pairs.length);
+      assert.ok(pairs.length > 0 && pairs.every((p) => p.energyWh > 0n));
+      assert.equal(
+        b.contractedWh,
+        pairs.reduce((sum, p) => sum + p.energyWh, 0n),
+      );
+      assert.equal(
+        b.contractedMicroYuan,
+        pairs.reduce((sum, p) => sum + moneyFor(p.energyWh, p.priceMicroYuanPerKWh), 0n),
+      );
+      assert.ok(
+        pairs.some((p) => p.generator === b.generator),
+        'a bill is addressed to one of its suppliers',
+      );
+      assert.equal(b.status, 'contracted');
+      assert.equal(b.meter, null);
+    });
+    const buyers = new Set(contracted.map((b) => toHex(b.consumer)));
+    for (const k of pseudonyms.values()) {
+      const billOf = queriesNow().billOf(R, k.publicKey);
+      assert.equal(billOf !== undefined, buyers.has(toHex(k.publicKey)));
+    }
+    const sales = salesOf(c);
+    assert.deepEqual(
+      sales.map((x) => x.generator),
+      round.offers,
+    );
+    for (const sale of sales) {
+      const pairs = split.flat().filter((p) => p.generator === sale.generator);
+      assert.equal(
+        sale.soldWh,
+        pairs.reduce((sum, p) => sum + p.energyWh, 0n),
+      );
+      assert.equal(sale.buyers, pairs.length);
+      assert.equal(sale.status, 'contracted');
+      const price = clearing.prices.find((p) => p.generator === sale.generator)!;
+      assert.equal(sale.priceMicroYuanPerKWh, price.priceMicroYuanPerKWh);
+      assert.equal(sale.soldWh, price.soldWh);
+    }
+    assert.equal(
+      sales.reduce((sum, x) => sum + x.soldWh, 0n),
+      clearing.energyWh,
+    );
 
     // [FAIL] metering before the delivery window ends; then each aggregator meters its own consumers
     const readingsOf = (agg: string) =>
@@ -103,7 +178,6 @@ describe('contracts: a whole round', () => {
         .filter((b) => b.aggregator === agg)
         .map((b, k) => ({
           bill: b.index,
-          deliveredWh: b.contractedWh,
           consumedWh: k === 0 ? (b.contractedWh * 8n) / 10n : b.contractedWh,
         }));
     assert.deepEqual(
@@ -123,6 +197,26 @@ describe('contracts: a whole round', () => {
       issued.some((b) => b.consumerPenaltyMicroYuan > 0n),
       'a 20 % shortfall beyond the 5 % tolerance is penalised',
     );
+    // [WRONG_ROLE] an aggregator cannot meter generators; the trading centre meters every sale, which pays it
+    const generation = {
+      round: R,
+      readings: sales.map((x) => ({ generator: x.generator, deliveredWh: x.soldWh })),
+    };
+    assert.equal(
+      invalidReason(c, c.org('agg-a', 'meter.generation', generationPayload, generation)),
+      'LEDGER_UNAUTHORISED:CONTRACT_WRONG_ROLE',
+    );
+    assert.deepEqual(c.one(c.org('trading-centre', 'meter.generation', generationPayload, generation)), OK);
+    for (const sale of salesOf(c)) {
+      assert.equal(sale.status, 'settled');
+      assert.equal(sale.penaltyMicroYuan, 0n);
+      assert.equal(sale.energyMicroYuan, moneyFor(sale.soldWh, sale.priceMicroYuanPerKWh));
+      assert.equal(balanceOf(new Draft(c.state, group), sale.generator), sale.energyMicroYuan);
+    }
+    assert.deepEqual(c.one(c.org('trading-centre', 'meter.generation', generationPayload, generation)), {
+      status: 'failed',
+      code: 'CONTRACT_BAD_STATUS',
+    });
 
     // Every consumer responds through a ring signcryption; the first bill is disputed.
     const params = { group, regulatorKey: reg.masterPublic };
@@ -135,18 +229,11 @@ describe('contracts: a whole round', () => {
           chainId: CHAIN_ID,
           params,
           pseudonym: ownerOf(b)[1],
-          ring: activeRing(
-            {
-              state: c.state,
-              group,
-              block: { chainId: CHAIN_ID, height: 0n, timestampMs: c.now, proposer: 0 },
-            },
-            R,
-            b.aggregator,
-          ),
+          ring: ringOfBill(c, b),
           round: R,
           bill: b.index,
           aggregator: b.aggregator,
+          ringIndex: b.ring,
           generator: b.generator,
           receiver: receiving.get(b.generator)!.publicKey,
           verdict: b === disputed ? 'dispute' : 'confirm',
@@ -162,7 +249,7 @@ describe('contracts: a whole round', () => {
     for (const tx of responses) {
       const stored = readRecord(c.state, group, responseKey(transactionId(tx.bytes)), responseRecord)!;
       assert.equal(stored.status, 'pending');
-      assert.ok(stored.ring.length >= 1);
+      assert.ok(stored.ring.length >= terms.ringSize, 'a ring of at least ringSize billed pseudonyms');
       const text = new TextDecoder('latin1').decode(stored.signcryption);
       assert.ok(!text.includes('metered consumption') && !text.includes('consumer-'));
     }
@@ -182,6 +269,7 @@ describe('contracts: a whole round', () => {
         round: R,
         bill: disputed.index,
         aggregator: disputed.aggregator,
+        ringIndex: disputed.ring,
         generator: disputed.generator,
         receiver: receiving.get(disputed.generator)!.publicKey,
         verdict: 'confirm',
@@ -264,7 +352,7 @@ describe('contracts: a whole round', () => {
       OK,
     );
 
-    // Balances: every settled bill moved money, and the moves sum to zero.
+    // Balances: every settled bill and sale moved money, and the moves sum to zero.
     const draft = new Draft(c.state, group);
     const accounts = [
       GRID_ACCOUNT,
@@ -276,7 +364,20 @@ describe('contracts: a whole round', () => {
       accounts.reduce((s, a) => s + balanceOf(draft, a), 0n),
       0n,
     );
-    assert.ok(balanceOf(draft, GRID_ACCOUNT) > 0n);
+    // each settled bill took exactly its total from its pseudonym (the waived dispute without its
+    // penalty); each generator holds its sale's pay; the grid company the difference
+    let collected = 0n;
+    for (const b of billsOf(c)) {
+      assert.equal(b.status, 'settled');
+      const total = billAmount(b).totalMicroYuan;
+      assert.equal(balanceOf(draft, pseudonymAccount(b.consumer)), -total);
+      collected += total;
+    }
+    const paid = salesOf(c).reduce((sum, x) => sum + x.energyMicroYuan - x.penaltyMicroYuan, 0n);
+    for (const x of salesOf(c))
+      assert.equal(balanceOf(draft, x.generator), x.energyMicroYuan - x.penaltyMicroYuan);
+    assert.equal(balanceOf(draft, GRID_ACCOUNT), collected - paid);
+    assert.ok(balanceOf(draft, GRID_ACCOUNT) > 0n, 'the grid keeps the tariffs and the penalty');
 
     // Finalize after the deadlines; reputations move.
     assert.equal(
@@ -298,18 +399,15 @@ describe('contracts: a whole round', () => {
     for (const g of ['gen-a', 'gen-b']) {
       const rep = readRecord(c.state, group, reputationKey(g), reputationRecord);
       assert.ok(rep !== undefined && rep.lastRound === R, `${g} was scored`);
-      // Its history holds this round's step, with the indicators it was scored on.
-      const contracted = queries
-        .bills(R)
-        .filter((b) => b.generator === g)
-        .reduce((sum, b) => sum + b.contractedWh, 0n);
+      // Its history holds this round's step, with the indicators it was scored on: what it sold.
+      const contracted = queries.sales(R).find((x) => x.generator === g)!.soldWh;
       const [step, ...more] = queries.reputationHistory(g) as Record<string, unknown>[];
       assert.equal(more.length, 0);
       assert.deepEqual(
         [step!.round, step!.contractedWh, step!.reputationPpm, step!.status, step!.previousRound],
         [R.toString(), contracted.toString(), rep.reputationPpm, rep.status, '0'],
       );
-      assert.ok(BigInt(step!.deliveredWh as string) <= contracted);
+      assert.equal(BigInt(step!.deliveredWh as string), contracted, 'it delivered what it sold');
     }
     assert.deepEqual(queries.reputationHistory('trading-centre'), []);
     for (const k of pseudonyms.values()) {

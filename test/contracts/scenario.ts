@@ -1,13 +1,15 @@
 /**
  * A market round on the in-memory contract chain (./harness.ts), step by step, for the tests that
  * need a chain in a given phase: regulator and receiving keys, round 1 open with one-time
- * pseudonyms for the four consumers, case30 offers and pseudonymous demand; then clearing,
- * metering and bill responses on request. Every step asserts ok receipts.
+ * pseudonyms for the four consumers (or several each), case30 offers and pseudonymous demand; then
+ * clearing (the round's scenario solved off chain with `solveCertified`, its prices sent in
+ * `round.close`), metering of the bills (`meter.submit`) and of the sales (`meter.generation`) and
+ * bill responses in each bill's ring on request. Every step asserts ok receipts.
  */
 import assert from 'node:assert/strict';
 import { buildBillResponse, buildEscalation, openBillResponse } from '../../src/client/billResponse.ts';
 import { pseudonymContractTx } from '../../src/client/contractTx.ts';
-import { issueOneTimePseudonym } from '../../src/client/pseudonyms.ts';
+import { certifyForRound } from '../../src/client/pseudonyms.ts';
 import { toHex } from '../../src/codec/bytes.ts';
 import {
   acknowledgePayload,
@@ -27,22 +29,22 @@ import {
   receivingKeyPayload,
   receivingKeyProofBytes,
 } from '../../src/contracts/membership.ts';
-import { meterPayload } from '../../src/contracts/metering.ts';
-import {
-  activeRing,
-  pseudonymRegisterPayload,
-  pseudonymRevokePayload,
-} from '../../src/contracts/pseudonyms.ts';
+import { generationPayload, meterPayload } from '../../src/contracts/metering.ts';
+import { pseudonymRegisterPayload, pseudonymRevokePayload } from '../../src/contracts/pseudonyms.ts';
+import { ContractQueries } from '../../src/contracts/queries.ts';
 import {
   type BillRecord,
   billRecord,
+  diversificationLevel,
   type ResponseRecord,
   type RoundTerms,
   regulatorRecord,
   responseRecord,
   roundRecord,
+  type SaleRecord,
   type Verdict,
 } from '../../src/contracts/records.ts';
+import { activeRing } from '../../src/contracts/rings.ts';
 import {
   demandPayload,
   offerPayload,
@@ -51,11 +53,14 @@ import {
 } from '../../src/contracts/rounds.ts';
 import { orgKeyPair } from '../../src/crypto/ed25519.ts';
 import type { Point, Scalar } from '../../src/crypto/group.ts';
-import { systemRandom } from '../../src/crypto/scalars.ts';
+import { seededRandom, systemRandom } from '../../src/crypto/scalars.ts';
 import { ringTxContext } from '../../src/ledger/ringAuth.ts';
 import { transactionId } from '../../src/ledger/transaction.ts';
 import { ringTransaction, type SignedTransaction } from '../../src/ledger/txSigning.ts';
+import { solveCertified } from '../../src/market/solveCertified.ts';
 import { generateKeyPair, type KeyPair } from '../../src/privacy/keyPair.ts';
+import { issuePseudoIdentity } from '../../src/privacy/pseudoIdentity.ts';
+import { requestCertification } from '../../src/privacy/pseudonymCertificate.ts';
 import { ringOf } from '../../src/privacy/ring.ts';
 import { signcrypt } from '../../src/privacy/ringSigncryption.ts';
 import { schnorrSign } from '../../src/privacy/schnorr.ts';
@@ -80,12 +85,19 @@ export interface RoundSetup {
   readonly params: { readonly group: typeof group; readonly regulatorKey: Point };
   /** Generator id → receiving key pair. */
   readonly receiving: Map<string, KeyPair>;
-  /** Consumer id → its one-time pseudonym of round 1. */
+  /**
+   * Consumer id → its one-time pseudonym of round 1 (with several per consumer, the second and
+   * later are keyed `consumer-1#2`, …).
+   */
   readonly pseudonyms: Map<string, KeyPair>;
   readonly terms: RoundTerms;
 }
 
-/** The round's terms relative to `t0` (gate closes after 5 s, delivery ends after 20 s, responses due after 60 s). */
+/**
+ * The round's terms relative to `t0` (gate closes after 5 s, delivery ends after 20 s, responses due
+ * after 60 s); rings of 2..3 billed pseudonyms, so the four consumers' round gives each aggregator
+ * one ring of its two.
+ */
 export function termsAt(t0: bigint): RoundTerms {
   return {
     period: 'test hour',
@@ -103,11 +115,42 @@ export function termsAt(t0: bigint): RoundTerms {
     outsideOption: true,
     tolerancePpm: 50_000,
     penaltyMicroYuanPerKWh: 61_000n,
+    ringSize: 2,
   };
 }
 
+/** How `setUpRound` shapes the round (default: one pseudonym per consumer, `termsAt`). */
+export interface RoundOptions {
+  /** One-time pseudonyms each consumer registers and demands under (more give an aggregator several rings). */
+  readonly pseudonymsPerConsumer?: number;
+  /** Changes to `termsAt(now)`. */
+  readonly terms?: Partial<RoundTerms>;
+  /** Seeds the pseudonym keys (default 'round-1'): the same seed gives the same round, its bills and rings. */
+  readonly seed?: string;
+}
+
+/**
+ * A one-time pseudonym of `id` behind `aggregator` for round 1, as ../../src/client/pseudonyms.ts
+ * `issueOneTimePseudonym` makes it, but from `seed` (so the round's bills, counterparties and
+ * rings are the same on every run).
+ */
+export function seededPseudonym(
+  reg: ContractChain['regulator'],
+  seed: string,
+  id: string,
+  aggregator: string,
+  nowMs: bigint,
+  expiresAtMs: bigint,
+): { key: KeyPair; payload: ReturnType<typeof certifyForRound> } {
+  const random = seededRandom(seed);
+  const pid = issuePseudoIdentity(group, reg, id, random);
+  const key = generateKeyPair(group, random);
+  const request = requestCertification(group, key.secret, key.publicKey, pid, expiresAtMs, random);
+  return { key, payload: certifyForRound(group, reg, request, nowMs, R, aggregator, 600_000) };
+}
+
 /** Regulator, receiving keys, round 1 open, pseudonyms, offers and demand — all committed. */
-export function setUpRound(c = new ContractChain()): RoundSetup {
+export function setUpRound(c = new ContractChain(), options: RoundOptions = {}): RoundSetup {
   const reg = c.regulator;
   assert.deepEqual(
     c.one(
@@ -132,21 +175,17 @@ export function setUpRound(c = new ContractChain()): RoundSetup {
     return c.org(g, 'member.receiving-key', receivingKeyPayload, { key: z.publicKey, proof });
   });
   assert.deepEqual(c.block(keyTxs), [OK, OK]);
-  const terms = termsAt(c.now);
+  const terms = { ...termsAt(c.now), ...options.terms };
   assert.deepEqual(c.one(c.org('trading-centre', 'round.open', roundOpenPayload, { id: R, terms })), OK);
   const pseudonyms = new Map<string, KeyPair>();
-  const registrations = CONSUMERS.map(([id, agg], i) => {
-    const { key, payload } = issueOneTimePseudonym(
-      group,
-      reg,
-      id,
-      c.now,
-      c.now + 3_600_000n,
-      R,
-      agg,
-      600_000,
-    );
-    pseudonyms.set(id, key);
+  const perConsumer = options.pseudonymsPerConsumer ?? 1;
+  const holders = Array.from({ length: perConsumer }, (_, n) =>
+    CONSUMERS.map(([id, agg]) => [n === 0 ? id : `${id}#${n + 1}`, id, agg] as const),
+  ).flat();
+  const seed = options.seed ?? 'round-1';
+  const registrations = holders.map(([name, id, agg], i) => {
+    const { key, payload } = seededPseudonym(reg, `${seed}/${name}`, id, agg, c.now, c.now + 3_600_000n);
+    pseudonyms.set(name, key);
     return c.org('trading-centre', 'pseudonym.register', pseudonymRegisterPayload, payload, BigInt(i));
   });
   assert.deepEqual(
@@ -169,8 +208,10 @@ export function setUpRound(c = new ContractChain()): RoundSetup {
       demandPayload,
       {
         round: R,
-        demandWh: BigInt(CASE30.consumers[j]!.demandWh),
-        diversificationMicroYuanPerKWh: BigInt(CASE30.consumers[j]!.diversificationMicroYuanPerKWh),
+        demandWh: BigInt(CASE30.consumers[j % CASE30.consumers.length]!.demandWh),
+        diversificationMicroYuanPerKWh: diversificationLevel(
+          BigInt(CASE30.consumers[j % CASE30.consumers.length]!.diversificationMicroYuanPerKWh),
+        ),
       },
       key,
     ),
@@ -193,44 +234,60 @@ export function setUpRound(c = new ContractChain()): RoundSetup {
 export function billsOf(c: ContractChain, round = R): BillRecord[] {
   const r = readRecord(c.state, group, roundKey(round), roundRecord)!;
   return Array.from(
-    { length: r.contracts },
+    { length: r.bills },
     (_, i) => readRecord(c.state, group, billKey(round, i), billRecord)!,
   );
 }
 
-/** Closes round 1 at its gate closure (clearing inside execution) and returns its bills. */
+/** The sales of round `round`, one per offering generator, by id. */
+export function salesOf(c: ContractChain, round = R): SaleRecord[] {
+  return new ContractQueries(c.state, group).sales(round);
+}
+
+/**
+ * The equilibrium prices the trading centre would send: the round's scenario as the chain serves it
+ * (`ContractQueries.scenario`), solved and certified off chain — one price per offering generator, in id order.
+ */
+export function equilibriumPrices(c: ContractChain, round = R): bigint[] {
+  const scenario = new ContractQueries(c.state, group).scenario(round);
+  assert.ok(scenario !== undefined, `round ${round} exists`);
+  const { result, certificate } = solveCertified(scenario);
+  assert.ok(certificate.certified, 'the round has a certified equilibrium');
+  return result.prices.map((p) => p.priceMicroYuanPerKWh);
+}
+
+/** The trading centre's `round.close` with `prices` (default: none, as for a round to cancel). */
+export function closeTx(c: ContractChain, prices: readonly bigint[] = [], round = R): SignedTransaction {
+  return c.org('trading-centre', 'round.close', roundClosePayload, { round, prices });
+}
+
+/** Closes round 1 at its gate closure with its equilibrium prices (validators settle and certify them) and returns its bills. */
 export function closeRound(s: RoundSetup): BillRecord[] {
   const { c } = s;
   const advance = s.terms.gateClosureMs > c.now ? s.terms.gateClosureMs - c.now : 1000n;
-  assert.deepEqual(
-    c.one(c.org('trading-centre', 'round.close', roundClosePayload, { round: R }), advance),
-    OK,
-  );
+  assert.deepEqual(c.one(closeTx(c, equilibriumPrices(c)), advance), OK);
   const bills = billsOf(c);
-  assert.ok(bills.length >= 2, 'the round clears with contracts');
+  assert.ok(bills.length >= 2, 'the round clears with bills');
   return bills;
 }
 
-/** A meter reading. */
-export interface Reading {
-  readonly deliveredWh: bigint;
-  readonly consumedWh: bigint;
+/** What was metered: each bill's consumption and each generator's delivery (default: as contracted). */
+export interface RoundReadings {
+  readonly consumed?: (b: BillRecord) => bigint;
+  readonly delivered?: (s: SaleRecord) => bigint;
 }
 
-/** Meters every bill after the delivery window (`readingOf`, default: exactly as contracted). */
+/** Each aggregator meters its consumers' bills after the delivery window (`consumedOf`, default: as contracted). */
 export function meterAll(
   s: RoundSetup,
-  readingOf: (b: BillRecord) => Reading = (b) => ({
-    deliveredWh: b.contractedWh,
-    consumedWh: b.contractedWh,
-  }),
+  consumedOf: (b: BillRecord) => bigint = (b) => b.contractedWh,
 ): BillRecord[] {
   const { c } = s;
   const contracted = billsOf(c);
   const txs = ['agg-a', 'agg-b'].flatMap((agg) => {
     const readings = contracted
       .filter((b) => b.aggregator === agg)
-      .map((b) => ({ bill: b.index, ...readingOf(b) }));
+      .map((b) => ({ bill: b.index, consumedWh: consumedOf(b) }));
     return readings.length === 0 ? [] : [c.org(agg, 'meter.submit', meterPayload, { round: R, readings })];
   });
   const advance = s.terms.deliveryEndMs > c.now ? s.terms.deliveryEndMs - c.now : 1000n;
@@ -239,6 +296,21 @@ export function meterAll(
     txs.map(() => OK),
   );
   return billsOf(c);
+}
+
+/** The trading centre meters every generator's delivery (`deliveredOf`, default: as sold); each sale is paid. */
+export function meterGeneration(
+  s: RoundSetup,
+  deliveredOf: (sale: SaleRecord) => bigint = (sale) => sale.soldWh,
+): SaleRecord[] {
+  const { c } = s;
+  const readings = salesOf(c).map((sale) => ({ generator: sale.generator, deliveredWh: deliveredOf(sale) }));
+  const advance = s.terms.deliveryEndMs > c.now ? s.terms.deliveryEndMs - c.now : 1000n;
+  assert.deepEqual(
+    c.one(c.org('trading-centre', 'meter.generation', generationPayload, { round: R, readings }), advance),
+    OK,
+  );
+  return salesOf(c);
 }
 
 /** Round 1 closed and metered as contracted. */
@@ -255,13 +327,19 @@ export function ownerOf(s: RoundSetup, bill: BillRecord): [string, KeyPair] {
   return found;
 }
 
-/** The active ring of (round, aggregator) at the chain's head. */
-export function ringNow(c: ContractChain, aggregator: string, round = R): Point[] {
+/** The active members of ring `index` of (round, aggregator) at the chain's head (empty when none). */
+export function ringNow(c: ContractChain, aggregator: string, index = 0, round = R): Point[] {
   return activeRing(
     { state: c.state, group, block: { chainId: CHAIN_ID, height: 0n, timestampMs: c.now, proposer: 0 } },
     round,
     aggregator,
+    index,
   );
+}
+
+/** The active members of the ring a bill responds in. */
+export function ringOfBill(c: ContractChain, bill: BillRecord): Point[] {
+  return ringNow(c, bill.aggregator, bill.ring, bill.round);
 }
 
 /** The trace secret each response built by `respondTo` kept, by transaction id (hex). */
@@ -273,10 +351,11 @@ export function respondTo(s: RoundSetup, bill: BillRecord, verdict: Verdict = 'c
     chainId: CHAIN_ID,
     params: s.params,
     pseudonym: ownerOf(s, bill)[1],
-    ring: ringNow(s.c, bill.aggregator),
+    ring: ringOfBill(s.c, bill),
     round: bill.round,
     bill: bill.index,
     aggregator: bill.aggregator,
+    ringIndex: bill.ring,
     generator: bill.generator,
     receiver: s.receiving.get(bill.generator)!.publicKey,
     verdict,
@@ -318,10 +397,15 @@ export function escalationOf(
 
 /** What a response builder may be made to get wrong (everything else as `respondTo`). */
 export interface ResponseTamper {
+  /** Who signcrypts (a member of `ring`). */
   readonly signer?: KeyPair;
+  /** Who signs the verdict inside (default: `signer`) — the bill's own pseudonym, lent to another. */
+  readonly billSigner?: KeyPair;
   readonly ring?: readonly Point[];
   readonly receiver?: Point;
   readonly aggregator?: string;
+  /** The ring index the payload names (default: the bill's). */
+  readonly ringIndex?: number;
   readonly generator?: string;
   /** Context overrides (chain, purpose, nonce) of the signcryption. */
   readonly context?: Partial<SigncryptionContext>;
@@ -334,16 +418,17 @@ export function tamperedResponse(
   s: RoundSetup,
   bill: BillRecord,
   t: ResponseTamper = {},
-): { tx: SignedTransaction; signcryption: Uint8Array } {
+): { tx: SignedTransaction; signcryption: Uint8Array; signature: { e: Scalar; z: Scalar } } {
   const signer = t.signer ?? ownerOf(s, bill)[1];
+  const billSigner = t.billSigner ?? signer;
   const nonce = systemRandom(32);
   const context = { ...ringTxContext(CHAIN_ID, 'bill.respond', nonce), ...t.context };
   const uniqueId = t.uniqueId ?? context.nonce;
   const signature = schnorrSign(
     group,
     BILL_RESPONSE_PURPOSE,
-    signer.secret,
-    signer.publicKey,
+    billSigner.secret,
+    billSigner.publicKey,
     billResponseSigningBytes(CHAIN_ID, bill.round, bill.index, 'confirm', remarksHash(''), uniqueId),
   );
   const plaintext = billResponsePlaintext.encode({
@@ -356,13 +441,13 @@ export function tamperedResponse(
   const sc = signcrypt(
     s.params,
     signer,
-    ringOf(t.ring ?? ringNow(s.c, bill.aggregator)),
+    ringOf(t.ring ?? ringOfBill(s.c, bill)),
     t.receiver ?? s.receiving.get(bill.generator)!.publicKey,
     context,
     plaintext,
   );
   const signcryption = encodeSigncryption(sc);
-  return { tx: respondWith(s, bill, signcryption, uniqueId, t), signcryption };
+  return { tx: respondWith(s, bill, signcryption, uniqueId, t), signcryption, signature };
 }
 
 /** A `bill.respond` transaction carrying `signcryption` bytes as they are. */
@@ -371,11 +456,12 @@ export function respondWith(
   bill: BillRecord,
   signcryption: Uint8Array,
   uniqueId: Uint8Array,
-  t: Pick<ResponseTamper, 'aggregator' | 'generator'> = {},
+  t: Pick<ResponseTamper, 'aggregator' | 'ringIndex' | 'generator'> = {},
 ): SignedTransaction {
   const payload = respondPayload.encode({
     round: bill.round,
     aggregator: t.aggregator ?? bill.aggregator,
+    ringIndex: t.ringIndex ?? bill.ring,
     generator: t.generator ?? bill.generator,
     signcryption,
   });
@@ -403,6 +489,8 @@ export function acknowledgementOf(
 export interface FullRound extends RoundSetup {
   /** The bills as metered (before any response). */
   readonly issued: readonly BillRecord[];
+  /** The sales as metered and paid. */
+  readonly sales: readonly SaleRecord[];
   readonly responses: readonly SignedTransaction[];
   /** The bill disputed (then traced and resolved with waived penalties). */
   readonly disputed: BillRecord;
@@ -411,14 +499,16 @@ export interface FullRound extends RoundSetup {
 }
 
 /**
- * Every contract kind in one round: setup, clearing, metering (`readingOf`), ring-signcrypted
- * responses (bill 0 disputed, bill 1 left unacknowledged), acknowledgements, an escalation, a trace,
- * two resolutions, a new member registered and suspended, finalization and a revocation.
+ * Every contract kind in one round: setup, clearing, metering of bills and sales (`readings`),
+ * ring-signcrypted responses (bill 0 disputed, bill 1 left unacknowledged), acknowledgements, an
+ * escalation, a trace, two resolutions, a new member registered and suspended, finalization and a
+ * revocation.
  */
-export function fullRound(c = new ContractChain(), readingOf?: (b: BillRecord) => Reading): FullRound {
+export function fullRound(c = new ContractChain(), readings: RoundReadings = {}): FullRound {
   const s = setUpRound(c);
   closeRound(s);
-  const issued = meterAll(s, readingOf);
+  const issued = meterAll(s, readings.consumed);
+  const sales = meterGeneration(s, readings.delivered);
   const [disputed, escalated] = [issued[0]!, issued[1]!];
   const responses = issued.map((b) => respondTo(s, b, b === disputed ? 'dispute' : 'confirm'));
   assert.deepEqual(
@@ -482,5 +572,5 @@ export function fullRound(c = new ContractChain(), readingOf?: (b: BillRecord) =
     c.one(tc('pseudonym.revoke', pseudonymRevokePayload, { key: ownerOf(s, escalated)[1].publicKey })),
     OK,
   );
-  return { ...s, issued, responses, disputed, escalated };
+  return { ...s, issued, sales, responses, disputed, escalated };
 }

@@ -13,6 +13,7 @@ import { ED25519_TORSION_SUBGROUP, ed25519 } from '@noble/curves/ed25519.js';
 import fc from 'fast-check';
 import { bytesEqual, toHex, utf8 } from '../../src/codec/bytes.ts';
 import { DecodeError } from '../../src/codec/decodeError.ts';
+import { EncodeError } from '../../src/codec/encodeError.ts';
 import { Reader } from '../../src/codec/reader.ts';
 import { Writer } from '../../src/codec/writer.ts';
 import { MEMBER_ID, memberId, text } from '../../src/contracts/records.ts';
@@ -339,14 +340,24 @@ describe('contracts/schema: non-canonical encodings are refused', () => {
     refuses(() => decodeField(f, Uint8Array.of(0, 0, 0, 1, 1, 2)), 'DECODE_TRAILING_BYTES');
   });
 
-  it('encoders refuse values they could not decode back', () => {
-    assert.throws(() => encodeField(u32(10), 11), RangeError);
-    assert.throws(() => encodeField(u64(10n), 11n), RangeError);
-    assert.throws(() => encodeField(i64, 2n ** 63n), RangeError);
-    assert.throws(() => encodeField(memberId, 'Bad Id'), RangeError);
-    assert.throws(() => encodeField(text, 'x'.repeat(201)), RangeError);
-    assert.throws(() => encodeField(list(u8(), 1), [1, 2]), RangeError);
-    assert.throws(() => encodeField(oneOf(['a'] as const), 'b' as 'a'), RangeError);
-    assert.throws(() => encodeField(bytes(1), new Uint8Array(2)), RangeError);
+  it('encoders refuse values they could not decode back, with a typed error (never a bare RangeError)', () => {
+    const refused = (f: () => unknown, code: string, text?: string) =>
+      assert.throws(
+        f,
+        (e: unknown) =>
+          e instanceof EncodeError &&
+          e.code === code &&
+          !(e instanceof RangeError) &&
+          e.message.includes(text ?? ''),
+      );
+    refused(() => encodeField(u32(10), 11), 'ENCODE_BAD_VALUE');
+    refused(() => encodeField(u64(10n), 11n), 'ENCODE_BAD_VALUE');
+    refused(() => encodeField(i64, 2n ** 63n), 'ENCODE_BAD_VALUE');
+    refused(() => encodeField(memberId, 'Bad Id'), 'ENCODE_BAD_VALUE');
+    refused(() => encodeField(oneOf(['a'] as const), 'b' as 'a'), 'ENCODE_BAD_VALUE');
+    // lengths are limits a caller may meet (and batch around): ENCODE_LIMIT naming the limit
+    refused(() => encodeField(text, 'x'.repeat(201)), 'ENCODE_LIMIT', '200');
+    refused(() => encodeField(list(u8(), 1), [1, 2]), 'ENCODE_LIMIT', 'limit of 1');
+    refused(() => encodeField(bytes(1), new Uint8Array(2)), 'ENCODE_LIMIT', 'limit of 1');
   });
 });

@@ -2,15 +2,19 @@
  * The dashboard's bills page in chromium (playwright-core) against a small consortium — one
  * validator process, 2 generators and 3 consumers of case30 behind one aggregator, two rounds run by
  * the local driver, the demo's key stores:
- * - every bill shows its parts (energy, T&D, government funds, deviation penalty) and its total under
- *   the labels the CLI prints (contracts/billAmount.ts), equal to the API's `amount`;
+ * - every bill shows the generator it is addressed to, its suppliers, its energy part and average
+ *   price as the API's bill gives them, and its parts (energy, T&D, government funds, deviation
+ *   penalty) and its total under the labels the CLI prints (contracts/billAmount.ts), equal to the
+ *   API's `amount`;
  * - a bill not metered yet says so instead of "0.00";
+ * - the bills come a page at a time (a page of one bill, by asking the node for pages of one, is
+ *   stepped through with the pager) and the status filter is the node's;
  * - a signed-in consumer sees what it owes and paid over its pseudonyms of both rounds — paid equal
  *   to what left those pseudonyms' accounts — and its own bill responses are marked;
  * - a signed-in generator filters to its own bills and responses, and at 1366 px its decrypted
  *   responses stay on the page (no table scrolls sideways).
  * A bill's state other than the chain's (not metered, unpaid) is shown by answering the page's
- * request for a round's bills with a re-encoded record (playwright's request routing).
+ * requests for a round's bills with re-encoded records (playwright's request routing).
  */
 import assert from 'node:assert/strict';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -35,9 +39,12 @@ import { ensureChromium, launchChromium } from './chromium.ts';
 
 // The DOM globals the page functions below use (they run in the browser, not here).
 declare const document: {
-  querySelectorAll(
-    s: string,
-  ): ArrayLike<{ scrollWidth: number; clientWidth: number; setAttribute(name: string, value: string): void }>;
+  querySelectorAll(s: string): ArrayLike<{
+    scrollWidth: number;
+    clientWidth: number;
+    textContent: string | null;
+    setAttribute(name: string, value: string): void;
+  }>;
   documentElement: { scrollWidth: number; clientWidth: number };
 };
 
@@ -55,7 +62,10 @@ function smallScenario(): Scenario {
 interface BillJson {
   index: number;
   generator: string;
+  suppliers: number;
   consumer: string;
+  contractedWh: string;
+  contractedMicroYuan: string;
   status: string;
   amount: Record<string, string | boolean>;
   record: string;
@@ -72,7 +82,6 @@ describe('dashboard bills page: one bill amount, owed and paid, filters, 1366 px
 }, () => {
   const scenario = smallScenario();
   const consumer = scenario.consumers[0]!.id;
-  const generator = scenario.generators[0]!.id;
   let dir: string;
   let net: LocalNetwork;
   let browser: Browser;
@@ -164,10 +173,10 @@ describe('dashboard bills page: one bill amount, owed and paid, filters, 1366 px
     await page.waitForSelector(`[data-testid=signed-in]:has-text("${member}")`, { timeout: 20_000 });
   }
 
-  /** Answers the page's GET of round `round`'s bills with `change` applied to the chain's. */
+  /** Answers the page's GETs of round `round`'s bills (any page, any filter) with `change` applied to the chain's. */
   async function rewriteBills(round: number, change: (b: BillRecord) => BillRecord): Promise<void> {
-    await page.route(`**/v1/rounds/${round}/bills`, async (route) => {
-      const real = (await (await route.fetch()).json()) as { bills: BillJson[] };
+    await page.route(new RegExp(`/v1/rounds/${round}/bills(\\?|$)`), async (route) => {
+      const real = (await (await route.fetch()).json()) as { bills: BillJson[]; total: number };
       // as the node would answer for the changed record (src/api/routes/market.ts)
       const bills = real.bills.map((b) => {
         const record = change(billRecord.decode(fromHex(b.record), group));
@@ -177,7 +186,7 @@ describe('dashboard bills page: one bill amount, owed and paid, filters, 1366 px
           record: toHex(billRecord.encode(record)),
         };
       });
-      await route.fulfill({ json: { bills } });
+      await route.fulfill({ json: { ...real, bills } });
     });
   }
 
@@ -194,15 +203,27 @@ describe('dashboard bills page: one bill amount, owed and paid, filters, 1366 px
     );
   }
 
-  it('every bill shows energy, T&D, government funds, deviation penalty and total, as the API and the CLI', async () => {
+  it('every bill shows whom it is addressed to, its energy part and average price, and energy, T&D, government funds, deviation penalty and total, as the API and the CLI', async () => {
     await showRound(1);
     const headers = await page.$$eval('[data-testid=bills] thead th', (ths) => ths.map((t) => t.textContent));
-    for (const p of BILL_PARTS)
-      assert.ok(headers.includes(p.label), `a column "${p.label}": ${headers.join(' | ')}`);
+    for (const label of [
+      'addressed to',
+      'contracted',
+      'energy part',
+      'consumed',
+      ...BILL_PARTS.map((p) => p.label),
+    ])
+      assert.ok(headers.includes(label), `a column "${label}": ${headers.join(' | ')}`);
     const { bills } = await get<{ bills: BillJson[] }>('/v1/rounds/1/bills');
     const shown = await page.$$eval('[data-testid=bills] tbody tr', (rows) =>
       rows.map((r) => ({
         bill: r.getAttribute('data-bill'),
+        generator: r.getAttribute('data-generator'),
+        suppliers: r.getAttribute('data-suppliers'),
+        text: r.textContent,
+        contracted: r
+          .querySelector('[data-contracted-micro-yuan]')
+          ?.getAttribute('data-contracted-micro-yuan'),
         parts: Object.fromEntries(
           [...r.querySelectorAll('[data-part]')].map((c) => [
             c.getAttribute('data-part'),
@@ -215,6 +236,20 @@ describe('dashboard bills page: one bill amount, owed and paid, filters, 1366 px
     for (const b of bills) {
       const row = shown.find((r) => r.bill === String(b.index));
       assert.ok(row !== undefined, `bill ${b.index} shown`);
+      assert.deepEqual(
+        [row.generator, row.suppliers, row.contracted],
+        [b.generator, String(b.suppliers), b.contractedMicroYuan],
+        `bill ${b.index}: addressed to, suppliers, energy part`,
+      );
+      assert.ok(
+        row.text?.includes(b.suppliers === 1 ? 'its only supplier' : `one of ${b.suppliers} suppliers`),
+        `bill ${b.index}: ${row.text}`,
+      );
+      const average = ((1000 * Number(b.contractedMicroYuan)) / Number(b.contractedWh) / 1e6).toFixed(4);
+      assert.ok(
+        row.text?.includes(`average ${average} ¥/kWh`),
+        `bill ${b.index}: average ${average} in ${row.text}`,
+      );
       let sum = 0n;
       for (const p of BILL_PARTS) {
         const cell: { micro: string | null; text: string | null } | undefined = row.parts[p.key];
@@ -246,7 +281,6 @@ describe('dashboard bills page: one bill amount, owed and paid, filters, 1366 px
             energyMicroYuan: 0n,
             transmissionMicroYuan: 0n,
             fundsMicroYuan: 0n,
-            generatorPenaltyMicroYuan: 0n,
             consumerPenaltyMicroYuan: 0n,
             respondedAtMs: null,
             response: null,
@@ -261,6 +295,75 @@ describe('dashboard bills page: one bill amount, owed and paid, filters, 1366 px
       assert.equal(await page.locator('[data-testid=bills] tbody tr:has-text("not metered yet")').count(), 1);
     } finally {
       await page.unrouteAll();
+    }
+  });
+
+  it('bills come a page at a time, and the status filter is the node’s', async () => {
+    const { bills, total } = await get<{ bills: BillJson[]; total: number }>('/v1/rounds/1/bills');
+    assert.ok(total >= 2, `a round of ${total} bills`);
+    // The page asks the node for pages of 1 instead of 50: the pager steps through every bill.
+    const asked: string[] = [];
+    await page.route(/\/v1\/rounds\/1\/bills\?/, async (route) => {
+      const url = new URL(route.request().url());
+      asked.push(url.search);
+      if (url.searchParams.get('limit') === '50') url.searchParams.set('limit', '1');
+      await route.continue({ url: url.toString() });
+    });
+    try {
+      await showRound(1);
+      const pagerText = () => page.textContent('[data-testid=bills-pager] span');
+      const shownBill = () => page.getAttribute('[data-testid=bills] tbody tr', 'data-bill');
+      assert.equal(await pagerText(), `Bills 1–1 of ${total}`);
+      assert.equal(await page.locator('[data-testid=bills] tbody tr').count(), 1);
+      assert.equal(await shownBill(), String(bills[0]!.index));
+      assert.ok(await page.getByRole('button', { name: 'Previous page of bills' }).isDisabled());
+      for (let i = 1; i < total; i++) {
+        await page.getByRole('button', { name: 'Next page of bills' }).click();
+        await page.waitForFunction(
+          (n) =>
+            document
+              .querySelectorAll('[data-testid=bills-pager] span')[0]
+              ?.textContent?.startsWith(`Bills ${n}–`),
+          i + 1,
+        );
+        assert.equal(await shownBill(), String(bills[i]!.index));
+      }
+      assert.ok(await page.getByRole('button', { name: 'Next page of bills' }).isDisabled());
+      await page.getByRole('button', { name: 'First page of bills' }).click();
+      await page.waitForFunction(() =>
+        document.querySelectorAll('[data-testid=bills-pager] span')[0]?.textContent?.startsWith('Bills 1–'),
+      );
+      // every request was one page, never the whole list
+      assert.ok(
+        asked.every((q) => /[?&]limit=(1|50)(&|$)/.test(q)),
+        asked.join(' '),
+      );
+    } finally {
+      await page.unrouteAll({ behavior: 'wait' });
+    }
+
+    // Filtered by status on the node: as many as the node counts, each of that status.
+    await showRound(1);
+    for (const status of ['issued', 'settled']) {
+      const { total: n } = await get<{ total: number }>(`/v1/rounds/1/bills?status=${status}`);
+      await page.selectOption('#status-select', status);
+      await page.waitForFunction(
+        (text) => document.querySelectorAll('[data-testid=bills-pager] span')[0]?.textContent === text,
+        n === 0 ? 'No bills' : `Bills 1–${Math.min(n, 50)} of ${n}`,
+      );
+      const statuses = await page.$$eval('[data-testid=bills] tbody tr td:last-child', (tds) =>
+        tds.map((t) => t.textContent),
+      );
+      assert.equal(statuses.length, Math.min(n, 50));
+      assert.ok(
+        statuses.every((x) => x === status),
+        statuses.join(' '),
+      );
+      if (n > 0)
+        assert.match(
+          (await page.textContent('[data-testid=bill-counts]')) ?? '',
+          new RegExp(`${n} ${status}`),
+        );
     }
   });
 
@@ -315,15 +418,22 @@ describe('dashboard bills page: one bill amount, owed and paid, filters, 1366 px
     }
   });
 
-  it('a signed-in generator filters to its own bills, and its decrypted responses fit 1366 px', async () => {
+  it('a signed-in generator filters to the bills addressed to it, and its decrypted responses fit 1366 px', async () => {
+    const { bills } = await get<{ bills: BillJson[] }>('/v1/rounds/1/bills');
+    // the generator most bills are addressed to (each bill is addressed to one of its suppliers)
+    const generator = scenario.generators
+      .map((g) => g.id)
+      .sort(
+        (a, b) =>
+          bills.filter((x) => x.generator === b).length - bills.filter((x) => x.generator === a).length,
+      )[0]!;
     await signIn(generator);
     await showRound(1);
     await page.waitForSelector('[data-testid=decrypted]', { timeout: 30_000 });
-    const { bills } = await get<{ bills: BillJson[] }>('/v1/rounds/1/bills');
     const responses = (await get<{ responses: ResponseJson[] }>('/v1/rounds/1/responses')).responses;
     const sales = bills.filter((b) => b.generator === generator).length;
     const addressed = responses.filter((r) => r.generator === generator).length;
-    assert.ok(sales > 0 && sales < bills.length);
+    assert.ok(sales > 0 && addressed > 0);
     await page.check('#only-mine');
     await page.waitForFunction(
       (n) => document.querySelectorAll('[data-testid=bills] tbody tr').length === n,

@@ -2,7 +2,8 @@
  * The dashboard in a real browser (Debian's chromium through playwright-core) against a local
  * case30 consortium on 4 validator processes driven by the local driver, with the demo's key stores
  * written as `npm start` writes them. It checks that the pages render real chain data (a round's
- * clearing prices on the page equal the API's), that the live view advances when a block commits,
+ * clearing prices and each generator's sale on the page equal the API's, its demand a page of the
+ * node's list), that the live view advances when a block commits,
  * that a Merkle proof verifies in the browser, that a signed-in generator reads a decrypted
  * confirmation while the public view does not, that a signed-in consumer sees its own pseudonyms'
  * bills, that a trace requested as the trading centre appears in the audit log; after a second round,
@@ -244,9 +245,26 @@ describe('dashboard in chromium on a live consortium', { timeout: 240_000 }, () 
         priceMicroYuanPerKWh: p.priceMicroYuanPerKWh,
       })),
     );
+    // each generator's sale beside its price: what it sold as GET /v1/rounds/1/sales says
+    const sales = (await get<{ sales: { generator: string; soldWh: string }[] }>(`${base}/v1/rounds/1/sales`))
+      .sales;
+    const sold = await page.$$eval('[data-testid=clearing-prices] [data-sold-wh]', (els) =>
+      els.map((e) => e.getAttribute('data-sold-wh')),
+    );
+    assert.deepEqual(
+      sold,
+      sales.map((x) => x.soldWh),
+    );
     // the consumers' cost under every trading mode, settled by the node from the round on chain
     const modes = await page.$$eval('[data-testid=modes] tbody tr', (rows) => rows.length);
     assert.equal(modes, 4);
+    // the round's demand is a page of the node's list, as long as the round says
+    const round = await get<{ demands: number }>(`${base}/v1/rounds/1`);
+    assert.equal(
+      await page.textContent('[data-testid=demands-pager] span'),
+      `Demands 1–${Math.min(round.demands, 20)} of ${round.demands}`,
+    );
+    assert.equal(await page.locator('[data-testid=demands] tbody tr').count(), Math.min(round.demands, 20));
     await page.screenshot({ path: join(SHOTS, 'market.png') });
   });
 

@@ -30,9 +30,10 @@ describe('npm start (dpp start) as a real process', { timeout: 300_000 }, () => 
     const rounds = r.stdout.split('\n').filter((l) => /^round \d+ · /.test(l));
     assert.equal(rounds.length, 3, r.stdout);
     for (const line of rounds) {
-      const m = /(\d+) contracts · .* (\d+)\/(\d+) bills settled/.exec(line);
+      const m = /traded by (\d+) consumers · .* (\d+)\/(\d+) bills settled/.exec(line);
       assert.ok(m !== null, line);
       assert.equal(m[2], m[3], `every bill settled: ${line}`);
+      assert.equal(m[1], m[3], `one bill per consumer buying directly: ${line}`);
       assert.doesNotMatch(line, /⚠/, `nothing went wrong: ${line}`);
     }
     assert.match(rounds[2]!, /1 disputed and traced/);

@@ -1,6 +1,7 @@
 /**
  * End to end with real processes: the case30 consortium on 4 validator processes runs a whole round
- * — registration, pseudonyms, offers, pseudonymous demand, clearing, metering, private bill
+ * — registration, pseudonyms, offers, pseudonymous demand, clearing at the prices solved off chain
+ * (one bill per buying consumer, one sale per generator), metering of bills and sales, private bill
  * confirmations, a dispute traced by the regulator, settlement, reputation — and every validator
  * ends with the same state root; what the API serves names consumers only by pseudonym and never
  * carries a confirmation's plaintext.
@@ -72,10 +73,11 @@ describe('e2e: a market round on 4 validator processes', { timeout: 240_000 }, (
     await driver.setUp();
     const s = await driver.runRound(1n, true);
     assert.ok(killed, 'validator 3 was killed during the round');
-    assert.ok(s.contracts > 0 && s.certified);
+    assert.ok(s.bills > 0 && s.certified);
+    assert.ok(s.bills <= scenario.consumers.length, 'at most one bill per consumer');
     assert.equal(
       s.settled,
-      s.contracts,
+      s.bills,
       'every bill settled (the disputed one after the regulator’s resolution)',
     );
     assert.equal(s.disputes, 1);
@@ -96,11 +98,15 @@ describe('e2e: a market round on 4 validator processes', { timeout: 240_000 }, (
 
     // Privacy: the round, its bills and responses name consumers only by pseudonym, never by id or content.
     const round = JSON.stringify(await get(`${urls[1]}/v1/rounds/1`));
-    const bills = (await get(`${urls[2]}/v1/rounds/1/bills`)).bills as {
+    const billsPage = await get(`${urls[2]}/v1/rounds/1/bills?limit=1000`);
+    const bills = billsPage.bills as {
       consumer: string;
       response: string | null;
       generator: string;
+      contractedWh: string;
     }[];
+    assert.equal(billsPage.total, s.bills);
+    assert.equal(new Set(bills.map((b) => b.consumer)).size, bills.length, 'one bill per pseudonym');
     const served = round + JSON.stringify(bills);
     for (const consumer of scenario.consumers)
       assert.ok(!served.includes(consumer.id), `${consumer.id} appears in the API`);
@@ -130,14 +136,45 @@ describe('e2e: a market round on 4 validator processes', { timeout: 240_000 }, (
       for (const h of histories) assert.deepEqual(h, histories[0]);
     }
 
-    // Balances move money only between the bills' parties and the grid, and sum to zero.
+    // One sale per generator, metered and paid: what the bills bought is what the sales sold.
+    const sales = (await get(`${urls[1]}/v1/rounds/1/sales`)).sales as {
+      generator: string;
+      soldWh: string;
+      status: string;
+      energyMicroYuan: string;
+      penaltyMicroYuan: string;
+    }[];
+    assert.deepEqual(
+      sales.map((x) => x.generator),
+      scenario.generators.map((g) => g.id).sort(),
+    );
+    assert.ok(
+      sales.every((x) => x.status === 'settled' || x.soldWh === '0'),
+      'every generator that sold was metered and paid',
+    );
+    assert.ok(sales.some((x) => x.status === 'settled'));
+    assert.equal(
+      sales.reduce((sum, x) => sum + BigInt(x.soldWh), 0n),
+      bills.reduce((sum, b) => sum + BigInt(b.contractedWh), 0n),
+    );
+
+    // Balances move money only between the consumers' pseudonyms, the grid company and the
+    // generators (each paid its sale's energy − penalty), and sum to zero.
+    const balance = async (a: string) =>
+      BigInt((await get(`${urls[0]}/v1/balances/${a}`)).microYuan as string);
+    for (const x of sales)
+      assert.equal(
+        await balance(x.generator),
+        BigInt(x.energyMicroYuan) - BigInt(x.penaltyMicroYuan),
+        x.generator,
+      );
     const accounts = new Set([
       'grid',
-      ...bills.map((b) => b.generator),
+      ...sales.map((x) => x.generator),
       ...bills.map((b) => `p:${b.consumer}`),
     ]);
     let sum = 0n;
-    for (const a of accounts) sum += BigInt((await get(`${urls[0]}/v1/balances/${a}`)).microYuan as string);
+    for (const a of accounts) sum += await balance(a);
     assert.equal(sum, 0n);
   });
 

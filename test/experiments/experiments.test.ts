@@ -79,11 +79,18 @@ describe('dpp experiments --quick', { timeout: 300_000 }, () => {
     }
     const round = e.rounds.find((r) => r.validators === 4)!;
     assert.ok(round.certified);
-    assert.equal(round.settled, round.contracts);
+    assert.equal(round.settled, round.bills);
     assert.equal(
       Object.values(round.byKind).reduce((a, b) => a + b, 0),
       round.transactions,
     );
+    // one close with the prices solved off chain, and one metering of every generator's sale
+    assert.equal(round.byKind['round.close'], 1);
+    assert.equal(round.byKind['meter.generation'], 1);
+    // one bill per consumer (its statement at the equilibrium prices), each confirmed and acknowledged once
+    assert.equal(round.bills, 20);
+    assert.equal(round.byKind['bill.respond'], round.bills);
+    assert.equal(round.byKind['bill.acknowledge'], round.bills);
     // The bytes by message kind account for the round's bytes (both count each frame the transport
     // took; the round drains before and after, so nothing is in flight at either end).
     const byMessage = Object.values(round.bytesByMessage).reduce((a, b) => a + b, 0);

@@ -13,7 +13,8 @@ import { MEMO_KIND, memoHandler, memoKey } from '../../src/ledger/memo.ts';
 import { nextNonce, storedNonce } from '../../src/ledger/orgAuth.ts';
 import { nonceKey } from '../../src/ledger/stateKeys.ts';
 import { signOrgTransaction } from '../../src/ledger/txSigning.ts';
-import { VerifiedTxCache, verifyTransaction } from '../../src/ledger/verification.ts';
+import { VerdictCache } from '../../src/ledger/verdictCache.ts';
+import { verifyTransaction } from '../../src/ledger/verification.ts';
 import { MemoryState, nextStateRoot } from '../../src/ledger/worldState.ts';
 import {
   blockOf,
@@ -342,7 +343,7 @@ describe('verified transactions are not verified again', () => {
           tc.key,
         ).bytes,
     );
-    const cache = new VerifiedTxCache();
+    const cache = new VerdictCache();
     const vts = txs.map((b) => verifyTransaction(env2, b));
     for (const vt of vts) cache.add(vt);
     assert.equal(counting.decoded, 2);
@@ -350,9 +351,11 @@ describe('verified transactions are not verified again', () => {
     assert.equal(counting.decoded, 2, 'building does not re-verify');
     executeBlock(env2, chain.state, chain.head, built.block, cache);
     assert.equal(counting.decoded, 2, 'validation with the verified set does not re-verify');
-    cache.delete(vts[0]!.idHex);
+    cache.forget([vts[0]!.idHex]);
     executeBlock(env2, chain.state, chain.head, built.block, cache);
     assert.equal(counting.decoded, 3, 'only the transaction missing from the set is verified');
+    executeBlock(env2, chain.state, chain.head, built.block, cache);
+    assert.equal(counting.decoded, 3, 'and kept: a second proposal of the block is not verified again');
     executeBlock(env2, chain.state, chain.head, built.block);
     assert.equal(counting.decoded, 5);
   });
@@ -360,7 +363,7 @@ describe('verified transactions are not verified again', () => {
   it('the cache is bounded, oldest first', () => {
     const chain = memoryChain();
     const tc = member(chain.net, 'trading-centre');
-    const cache = new VerifiedTxCache(2);
+    const cache = new VerdictCache({ maxEntries: 2 });
     const vts = [1n, 2n, 3n].map((n) => verifyTransaction(env, memoTx(tc, 'x', n).bytes));
     for (const vt of vts) cache.add(vt);
     assert.equal(cache.size, 2);

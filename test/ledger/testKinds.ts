@@ -5,9 +5,16 @@
  */
 import { concatBytes, toHex, utf8 } from '../../src/codec/bytes.ts';
 import { DecodeError } from '../../src/codec/decodeError.ts';
-import type { Point } from '../../src/crypto/group.ts';
+import type { Group, Point } from '../../src/crypto/group.ts';
 import { DppError } from '../../src/errors.ts';
-import type { OrgTxHandler, PseudonymTxHandler, RingTxHandler } from '../../src/ledger/handler.ts';
+import type { RingAuthorisation } from '../../src/ledger/authorisation.ts';
+import type {
+  OrgTxHandler,
+  PseudonymTxHandler,
+  RingTxHandler,
+  TransactionWith,
+  TxContext,
+} from '../../src/ledger/handler.ts';
 import { LedgerError } from '../../src/ledger/ledgerError.ts';
 import { matchesRingTxContext } from '../../src/ledger/ringAuth.ts';
 import { nonceKey } from '../../src/ledger/stateKeys.ts';
@@ -40,13 +47,18 @@ export const pseudoHandler: PseudonymTxHandler<Uint8Array> = {
   apply: (_ctx, tx, note) => [{ key: pseudoNoteKey(tx.auth.pseudonym), value: note }],
 };
 
-/** test.ring: the payload is a signcryption by a member of the ring in state, bound to the tx. */
-export function ringHandler(params: RscParams): RingTxHandler<Signcryption> {
-  return {
+/**
+ * test.ring: the payload is a signcryption by a member of the ring in state, bound to the tx. The
+ * ring proof is a pure check of the transaction and the ring's bytes, so it goes through
+ * `ctx.pureVerdict` (as a contract's should); `proofsChecked` counts how often it actually ran.
+ */
+export function ringHandler(params: RscParams): RingTxHandler<Signcryption> & { proofsChecked: number } {
+  const h = {
     kind: 'test.ring',
-    authScheme: 'ring',
-    decodePayload: (bytes, group) => decodeSigncryption(group, bytes),
-    authorise(ctx, tx, sc) {
+    authScheme: 'ring' as const,
+    proofsChecked: 0,
+    decodePayload: (bytes: Uint8Array, group: Group) => decodeSigncryption(group, bytes),
+    authorise(ctx: TxContext, tx: TransactionWith<RingAuthorisation>, sc: Signcryption) {
       const stored = ctx.state.get(RING_KEY);
       if (stored === undefined) throw new LedgerError('LEDGER_UNAUTHORISED', 'no ring');
       const members: Point[] = [];
@@ -55,13 +67,19 @@ export function ringHandler(params: RscParams): RingTxHandler<Signcryption> {
       // [INVALID] a signcryption not bound to this transaction's chain, kind and unique id
       if (!matchesRingTxContext(sc.context, tx))
         throw new LedgerError('LEDGER_UNAUTHORISED', 'context mismatch');
-      // [INVALID] not made by a member of the ring
-      if (!verify(params, sc, ringOf(members)))
-        throw new LedgerError('LEDGER_UNAUTHORISED', 'ring proof fails');
+      // [INVALID] not made by a member of the ring (a pure check of the tx and the ring's bytes)
+      const ok = ctx.pureVerdict([stored], () => {
+        h.proofsChecked += 1;
+        return verify(params, sc, ringOf(members));
+      });
+      if (!ok) throw new LedgerError('LEDGER_UNAUTHORISED', 'ring proof fails');
     },
     validate() {},
-    apply: (_ctx, tx) => [{ key: ringNoteKey(tx.auth.uniqueId), value: Uint8Array.of(1) }],
+    apply: (_ctx: TxContext, tx: TransactionWith<RingAuthorisation>) => [
+      { key: ringNoteKey(tx.auth.uniqueId), value: Uint8Array.of(1) },
+    ],
   };
+  return h;
 }
 
 /** A kind counting its payload decodings (to see whether verification was repeated). */

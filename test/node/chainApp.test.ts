@@ -10,11 +10,16 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
+import { EMPTY_CERTIFICATE } from '../../src/ledger/certificate.ts';
 import { genesisState } from '../../src/ledger/genesis.ts';
+import { HandlerRegistry } from '../../src/ledger/handler.ts';
+import { memoHandler } from '../../src/ledger/memo.ts';
 import { ensureGenesis, openStore } from '../../src/ledger/store.ts';
+import { signOrgTransaction } from '../../src/ledger/txSigning.ts';
 import { ChainApp } from '../../src/node/chainApp.ts';
 import { Mempool } from '../../src/node/mempool.ts';
-import { GENESIS_TIME_MS, makeEnv, makeNetwork } from '../ledger/fixtures.ts';
+import { CHAIN_ID, GENESIS_TIME_MS, makeEnv, makeNetwork, member } from '../ledger/fixtures.ts';
+import { countingHandler } from '../ledger/testKinds.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'dpp-chainapp-'));
 const net = makeNetwork('chain-app');
@@ -46,5 +51,47 @@ describe('ChainApp.validate', () => {
     const good = app.propose(0n, 0, 10).payload;
     assert.equal(app.validate(0n, 2n, good), false);
     assert.equal(app.validate(0n, 1n, good), true);
+  });
+});
+
+describe('each transaction is verified once per validator (docs/consensus.md §8)', () => {
+  const counting = countingHandler();
+  const countEnv = { ...env, handlers: new HandlerRegistry([memoHandler, counting]) };
+  const tc = member(net, 'trading-centre');
+  const tx = (nonce: bigint) =>
+    signOrgTransaction({ chainId: CHAIN_ID, kind: 'test.count', payload: Uint8Array.of(1) }, nonce, tc.key)
+      .bytes;
+  const next = { chainId: CHAIN_ID, height: 1n, timestampMs: BigInt(clock()), proposer: 0 };
+
+  it('admission’s verdict serves building, validation and commit; an unknown one is verified once', async () => {
+    const dir2 = mkdtempSync(join(tmpdir(), 'dpp-chainapp-once-'));
+    const store2 = await openStore(join(dir2, 'data'));
+    try {
+      await ensureGenesis(store2, genesisState(net.genesis));
+      const primaryPool = new Mempool(countEnv);
+      const backupPool = new Mempool(countEnv);
+      const primary = new ChainApp(countEnv, store2, primaryPool, 4, clock);
+      const backup = new ChainApp(countEnv, store2, backupPool, 4, clock);
+      primaryPool.admit(tx(1n), store2, next);
+      backupPool.admit(tx(1n), store2, next, 'gossip');
+      primaryPool.admit(tx(2n), store2, next); // its gossip has not reached the backup
+      assert.equal(counting.decoded, 3, 'each validator verified what it admitted');
+      const { payload } = primary.propose(0n, 0, 10);
+      assert.equal(counting.decoded, 3, 'building verifies nothing again');
+      const digest = backup.digest(payload);
+      assert.equal(backup.validate(0n, 1n, payload), true);
+      assert.equal(counting.decoded, 4, 'the backup verified only the transaction it had not seen');
+      assert.equal(backup.validate(1n, 1n, payload.slice()), true, 'the same block proposed again');
+      assert.equal(counting.decoded, 4, 'its verdict was kept');
+      await backup.commit({ height: 1n, digest, payload, certificate: EMPTY_CERTIFICATE });
+      assert.equal(counting.decoded, 4, 'commit verifies nothing');
+      assert.equal(backupPool.verdicts.size, 0, 'committed transactions leave the verdict cache');
+      // the tx2 gossip arriving late is refused by its nonce before any verification
+      assert.throws(() => backupPool.admit(tx(2n), store2, { ...next, height: 2n }, 'gossip'));
+      assert.equal(counting.decoded, 4);
+    } finally {
+      await store2.close();
+      rmSync(dir2, { recursive: true, force: true });
+    }
   });
 });

@@ -1,11 +1,17 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { bytesEqual } from '../../src/codec/bytes.ts';
 import { CONTRACT_HANDLERS } from '../../src/contracts/registry.ts';
 import { roundClosePayload } from '../../src/contracts/rounds.ts';
 import { orgKeyPair } from '../../src/crypto/ed25519.ts';
 import { isDppError } from '../../src/errors.ts';
 import type { BlockContext } from '../../src/ledger/handler.ts';
+import { HandlerRegistry } from '../../src/ledger/handler.ts';
+import { memoHandler } from '../../src/ledger/memo.ts';
+import { nonceKey } from '../../src/ledger/stateKeys.ts';
+import { u64Value } from '../../src/ledger/stateValues.ts';
 import { signOrgTransaction } from '../../src/ledger/txSigning.ts';
+import { verifyTransaction } from '../../src/ledger/verification.ts';
 import { Mempool } from '../../src/node/mempool.ts';
 import {
   blockOf,
@@ -17,6 +23,7 @@ import {
   memoryChain,
   memoTx,
 } from '../ledger/fixtures.ts';
+import { countingHandler } from '../ledger/testKinds.ts';
 
 /** The block a transaction admitted now would enter: the first after genesis. */
 const NEXT: BlockContext = {
@@ -169,14 +176,83 @@ describe('mempool admission', () => {
     assert.equal(pool.size, 0);
   });
 
-  it('is bounded: a full pool refuses with NODE_MEMPOOL_FULL', () => {
-    const pool = new Mempool(env, { maxTxs: 2, maxBytes: 1 << 20 });
+  it('is bounded: a full pool refuses with NODE_MEMPOOL_FULL and a retry hint, before verifying', () => {
+    const pool = new Mempool(env, { maxTxs: 2, maxBytes: 1 << 20, clientShare: 1 });
+    pool.admit(memoTx(alice, 'a', 1n).bytes, chain.state, NEXT);
+    pool.admit(memoTx(alice, 'b', 2n).bytes, chain.state, NEXT);
+    const forged = memoTx(alice, 'c', 3n).bytes.slice();
+    forged[forged.length - 1]! ^= 1;
+    assert.throws(
+      () => pool.admit(forged, chain.state, NEXT),
+      (e) =>
+        isDppError(e, 'NODE_MEMPOOL_FULL') &&
+        e.details.maxTxs === 2 &&
+        typeof e.details.retryAfterMs === 'number' &&
+        e.details.retryAfterMs >= 100,
+    );
+  });
+
+  it('refuses clients above their share of the pool; gossip may fill the rest', () => {
+    let now = 0;
+    const pool = new Mempool(env, { maxTxs: 4, clientShare: 0.5 }, undefined, () => now);
     pool.admit(memoTx(alice, 'a', 1n).bytes, chain.state, NEXT);
     pool.admit(memoTx(alice, 'b', 2n).bytes, chain.state, NEXT);
     assert.throws(
       () => pool.admit(memoTx(alice, 'c', 3n).bytes, chain.state, NEXT),
+      (e) => isDppError(e, 'NODE_MEMPOOL_FULL') && e.details.maxTxs === 2,
+    );
+    pool.admit(memoTx(alice, 'c', 3n).bytes, chain.state, NEXT, 'gossip');
+    pool.admit(memoTx(alice, 'd', 4n).bytes, chain.state, NEXT, 'gossip');
+    assert.throws(
+      () => pool.admit(memoTx(alice, 'e', 5n).bytes, chain.state, NEXT, 'gossip'),
       (e) => isDppError(e, 'NODE_MEMPOOL_FULL'),
     );
+    // the hint follows how fast the pool drained lately: one more must go to bring the pool below
+    // 90 % of the clients' share (2 × 0.9 → 1); two left 2 s ago (1/s): 1 s; two more just now: 0.5 s
+    assert.equal(pool.retryAfterMs(), 1_000, 'nothing drained yet: 1 s');
+    now = 1_000;
+    pool.remove([...pool.candidates()].slice(0, 2).map((vt) => vt.idHex));
+    now = 3_000;
+    assert.equal(pool.retryAfterMs(), 1_000);
+    pool.admit(memoTx(alice, 'e', 5n).bytes, chain.state, NEXT, 'gossip');
+    pool.admit(memoTx(alice, 'f', 6n).bytes, chain.state, NEXT, 'gossip');
+    pool.remove([...pool.candidates()].slice(0, 2).map((vt) => vt.idHex));
+    assert.equal(pool.retryAfterMs(), 500);
+    now = 100_000;
+    assert.equal(pool.retryAfterMs(), 1_000, 'the measure is of the last seconds only');
+  });
+
+  it('a second copy of a transaction is refused without verifying it again; a replay before verifying', () => {
+    const counting = countingHandler();
+    const env2 = { ...env, handlers: new HandlerRegistry([memoHandler, counting]) };
+    const pool = new Mempool(env2);
+    const tx = (n: bigint) =>
+      signOrgTransaction({ chainId: CHAIN_ID, kind: 'test.count', payload: Uint8Array.of(1) }, n, alice.key)
+        .bytes;
+    const first = pool.admit(tx(1n), chain.state, NEXT);
+    assert.equal(counting.decoded, 1);
+    assert.throws(
+      () => pool.admit(tx(1n), chain.state, NEXT, 'gossip'),
+      (e) => isDppError(e, 'NODE_DUPLICATE_TX'),
+    );
+    assert.equal(counting.decoded, 1, 'the duplicate was refused by its id');
+    // committed elsewhere and removed here: its nonce is refused before any verification
+    pool.remove([first.idHex]);
+    const usedNonce = nonceKey(alice.key.publicKey);
+    const committed = {
+      get: (k: Uint8Array) => (bytesEqual(k, usedNonce) ? u64Value(1n) : chain.state.get(k)),
+    };
+    assert.throws(
+      () => pool.admit(tx(1n), committed, NEXT, 'gossip'),
+      (e) => isDppError(e, 'NODE_DUPLICATE_TX'),
+    );
+    assert.equal(counting.decoded, 1, 'a replayed nonce is refused before verifying');
+    // a transaction a block brought first (verified by execution, kept in the cache) is not verified again
+    const second = verifyTransaction(env2, tx(2n));
+    pool.add(second);
+    pool.admit(tx(2n), committed, NEXT, 'gossip');
+    assert.equal(counting.decoded, 2);
+    assert.equal(pool.get(second.idHex), second);
   });
 
   it('after removal (committed), the next nonce is expected again from the state', () => {
@@ -195,7 +271,11 @@ describe('mempool admission', () => {
     const pool = new Mempool(makeEnv(CONTRACT_HANDLERS));
     const consumer = member(chain.net, 'consumer-1');
     const close = signOrgTransaction(
-      { chainId: CHAIN_ID, kind: 'round.close', payload: roundClosePayload.encode({ round: 1n }) },
+      {
+        chainId: CHAIN_ID,
+        kind: 'round.close',
+        payload: roundClosePayload.encode({ round: 1n, prices: [] }),
+      },
       1n,
       consumer.key,
     );

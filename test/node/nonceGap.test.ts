@@ -12,7 +12,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { isDppError } from '../../src/errors.ts';
 import type { TxGossip } from '../../src/node/txGossip.ts';
-import { txBatchFrame } from '../../src/p2p/channels.ts';
+import { txBatchFrames } from '../../src/p2p/channels.ts';
 import { startTestChain, type TestChain, waitFor } from '../api/fixtures.ts';
 
 const SENDERS = ['generator-a', 'generator-b', 'aggregator-a', 'consumer-1'];
@@ -32,7 +32,7 @@ describe('validator network: out-of-order nonces across validators', { timeout: 
     // nonces 6–10 reach the primary over validator 1's link before 1–5 exist anywhere
     const primaryGossip = (chain.node as unknown as { gossip: TxGossip }).gossip;
     // (the body after the channel byte, as the node's frame router hands it on)
-    primaryGossip.receive(1, txBatchFrame(txs.slice(5).map((t) => t.bytes)).subarray(1));
+    primaryGossip.receive(1, txBatchFrames(txs.slice(5).map((t) => t.bytes))[0]!.subarray(1));
     for (const t of txs.slice(0, 5)) chain.nodes[1]!.submit(t.bytes);
     await waitFor(
       'nonces 6–10 to commit',

@@ -1,7 +1,10 @@
 /**
  * Contract queries (docs/api.md "Market"): the regulator's public keys, rounds with offers,
- * pseudonymous demand and clearing, bills, rings, bill responses (ciphertext only), balances,
- * reputation, receiving keys and the trace audit log. Everything answered is what every validator
+ * pseudonymous demand and clearing, the round's scenario (for anyone to solve), bills and their
+ * split, generators' sales, rings, bill responses (ciphertext only), balances, reputation,
+ * receiving keys and the trace audit log. Lists that grow with the consumers (demands, bills,
+ * responses) are paged — `?offset=&limit=` (limit ≤ 1,000, default 100) with their `total` — and
+ * filterable; no route answers an unbounded list. Everything answered is what every validator
  * stores: consumers appear only under their one-time pseudonyms, responses only as ciphertext.
  *
  * A path that names something that does not exist — a round never opened, a member not in the
@@ -17,11 +20,13 @@ import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import { fromHex, toHex } from '../../codec/bytes.ts';
 import { billAmount, billAmountJson } from '../../contracts/billAmount.ts';
-import { ContractQueries, toJson } from '../../contracts/queries.ts';
-import { billRecord, MEMBER_ID, responseRecord } from '../../contracts/records.ts';
+import { ContractQueries, DEFAULT_PAGE_LIMIT, MAX_PAGE_LIMIT, toJson } from '../../contracts/queries.ts';
+import { BILL_STATUSES, billRecord, MEMBER_ID, responseRecord } from '../../contracts/records.ts';
 import {
   BalanceView,
+  BillSplitView,
   BillsView,
+  DemandsView,
   LatestRoundView,
   ModesView,
   PseudonymView,
@@ -31,8 +36,11 @@ import {
   ReputationView,
   ResponsesView,
   ResponseView,
+  RingsView,
   RingView,
   RoundView,
+  SalesView,
+  ScenarioView,
   TracesView,
 } from '../../contracts/views.ts';
 import { libsodiumGroup } from '../../crypto/groupLibsodium.ts';
@@ -48,6 +56,20 @@ const Account = z
 const NoParams = z.object({}).strict();
 const RoundId = z.object({ id: U64Text }).strict();
 const Member = z.object({ id: MemberId }).strict();
+/** `?offset=&limit=` of a paged list. */
+const Paging = {
+  offset: z.coerce
+    .number()
+    .int()
+    .min(0)
+    .max(2 ** 31)
+    .default(0),
+  limit: z.coerce.number().int().min(1).max(MAX_PAGE_LIMIT).default(DEFAULT_PAGE_LIMIT),
+};
+
+function notFoundRound(id: bigint): never {
+  throw new ApiError('API_NOT_FOUND', `no round ${id}`, { round: id.toString() });
+}
 
 /** Registers the contract query routes. */
 export function marketRoutes(app: FastifyInstance, ctx: ApiContext): void {
@@ -73,6 +95,20 @@ export function marketRoutes(app: FastifyInstance, ctx: ApiContext): void {
   ) =>
     defineRoute(app, { method: 'GET', url, summary, tags: ['market'], params, response }, ({ params: p }) =>
       handler(p),
+    );
+  /** A GET route of a paged, filterable list: its path parameters, its query and its view. */
+  const listRoute = <P extends z.ZodType, Q extends z.ZodType, R extends z.ZodType>(
+    url: string,
+    summary: string,
+    params: P,
+    query: Q,
+    response: R,
+    handler: (p: z.output<P>, q: z.output<Q>) => RouteAnswer<R>,
+  ) =>
+    defineRoute(
+      app,
+      { method: 'GET', url, summary, tags: ['market'], params, query, response },
+      ({ params: p, query: q }) => handler(p, q),
     );
 
   route(
@@ -101,23 +137,96 @@ export function marketRoutes(app: FastifyInstance, ctx: ApiContext): void {
     },
   );
 
-  route(
-    '/v1/rounds/:id/bills',
-    'The energy contracts and bills of a round',
+  listRoute(
+    '/v1/rounds/:id/demands',
+    'A page of a round’s pseudonymous demands, in order of arrival',
     RoundId,
+    z.object(Paging).strict(),
+    DemandsView,
+    async (p, page) => {
+      const { items, ...rest } = (await queries()).demands(p.id, page) ?? notFoundRound(p.id);
+      return { demands: items, ...rest };
+    },
+  );
+
+  route(
+    '/v1/rounds/:id/scenario',
+    'The round’s market scenario (dpp/scenario JSON) — what round.close clears now, for anyone to solve',
+    RoundId,
+    ScenarioView,
+    async (p) => (await queries()).scenarioJson(p.id) ?? notFoundRound(p.id),
+  );
+
+  listRoute(
+    '/v1/rounds/:id/bills',
+    'A page of a round’s bills (one per consumer buying directly), filtered by status, generator, aggregator or consumer',
+    RoundId,
+    z
+      .object({
+        ...Paging,
+        status: z.enum(BILL_STATUSES).optional(),
+        generator: MemberId.optional(),
+        aggregator: MemberId.optional(),
+        consumer: Hash32.optional().describe('the consumer’s pseudonym'),
+      })
+      .strict(),
     BillsView,
-    async (p) => {
+    async (p, { offset, limit, status, generator, aggregator, consumer }) => {
       const q = await queries();
       roundMust(q, p.id);
+      const filter = {
+        ...(status === undefined ? {} : { status }),
+        ...(generator === undefined ? {} : { generator }),
+        ...(aggregator === undefined ? {} : { aggregator }),
+        ...(consumer === undefined ? {} : { consumer: fromHex(consumer) }),
+      };
+      const { items, ...rest } = q.bills(p.id, filter, { offset, limit });
       return {
         // `amount` is the bill's parts and total (contracts/billAmount.ts); `record` carries the
         // canonical bytes, which a client decodes strictly with the same schema.
-        bills: q.bills(p.id).map((b) => ({
+        bills: items.map((b) => ({
           ...toJson(b),
           amount: billAmountJson(billAmount(b)),
           record: toHex(billRecord.encode(b)),
         })),
+        ...rest,
       };
+    },
+  );
+
+  route(
+    '/v1/rounds/:id/bills/:index/split',
+    'What a bill’s consumer buys from each supplier, recomputed from the clearing',
+    z
+      .object({
+        id: U64Text,
+        index: z.coerce
+          .number()
+          .int()
+          .min(0)
+          .max(2 ** 32 - 1),
+      })
+      .strict(),
+    BillSplitView,
+    async (p) => {
+      const split = (await queries()).billSplit(p.id, p.index);
+      if (split === undefined)
+        throw new ApiError('API_NOT_FOUND', `no bill ${p.index} in round ${p.id}`, {
+          round: p.id.toString(),
+        });
+      return { suppliers: toJson(split) };
+    },
+  );
+
+  route(
+    '/v1/rounds/:id/sales',
+    'Every offering generator’s sales statement in a round',
+    RoundId,
+    SalesView,
+    async (p) => {
+      const q = await queries();
+      roundMust(q, p.id);
+      return { sales: toJson(q.sales(p.id)) };
     },
   );
 
@@ -136,19 +245,48 @@ export function marketRoutes(app: FastifyInstance, ctx: ApiContext): void {
     },
   );
 
+  /** The aggregator `id`, which must exist and be one (else 404). */
+  const aggregatorMust = (q: ContractQueries, id: string) => {
+    if (memberMust(q, id).role !== 'aggregator')
+      throw new ApiError('API_NOT_FOUND', `${id} is not an aggregator: it has no rings`, { member: id });
+  };
+
   route(
     '/v1/rounds/:id/rings/:aggregator',
-    'The pseudonyms behind an aggregator in a round (its ring)',
+    'How many rings an aggregator’s billed pseudonyms form in a round',
     z.object({ id: U64Text, aggregator: MemberId }).strict(),
+    RingsView,
+    async (p) => {
+      const q = await queries();
+      roundMust(q, p.id);
+      aggregatorMust(q, p.aggregator);
+      return { rings: q.ringCount(p.id, p.aggregator) };
+    },
+  );
+
+  route(
+    '/v1/rounds/:id/rings/:aggregator/:index',
+    'One ring of an aggregator in a round: the pseudonyms its bill responses are verified against',
+    z
+      .object({
+        id: U64Text,
+        aggregator: MemberId,
+        index: z.coerce
+          .number()
+          .int()
+          .min(0)
+          .max(2 ** 32 - 1),
+      })
+      .strict(),
     RingView,
     async (p) => {
       const q = await queries();
       roundMust(q, p.id);
-      if (memberMust(q, p.aggregator).role !== 'aggregator')
-        throw new ApiError('API_NOT_FOUND', `${p.aggregator} is not an aggregator: it has no ring`, {
-          member: p.aggregator,
-        });
-      return { members: q.ring(p.id, p.aggregator).map(toHex) };
+      aggregatorMust(q, p.aggregator);
+      const ring = q.ring(p.id, p.aggregator, p.index);
+      if (ring === undefined)
+        throw new ApiError('API_NOT_FOUND', `${p.aggregator} has no ring ${p.index} in round ${p.id}`);
+      return { members: ring.map(toHex) };
     },
   );
 
@@ -164,20 +302,24 @@ export function marketRoutes(app: FastifyInstance, ctx: ApiContext): void {
     },
   );
 
-  route(
+  listRoute(
     '/v1/rounds/:id/responses',
-    'The bill responses of a round, in order of arrival: addressee, ring, status — never sender or content',
+    'A page of a round’s bill responses (all, or those addressed to ?generator=), in order of arrival: addressee, ring, status — never sender or content',
     RoundId,
+    z.object({ ...Paging, generator: MemberId.optional() }).strict(),
     ResponsesView,
-    async (p) => {
+    async (p, { generator, ...page }) => {
       const q = await queries();
       roundMust(q, p.id);
+      const { items, ...rest } = q.responseIds(p.id, generator, page);
       return {
-        responses: q.responseIds(p.id).map((id) => {
+        ...rest,
+        responses: items.map((id) => {
           const r = q.response(id)!;
           return {
             id: toHex(id),
             aggregator: r.aggregator,
+            ringIndex: r.ringIndex,
             generator: r.generator,
             status: r.status,
             receivedAtMs: r.receivedAtMs.toString(),

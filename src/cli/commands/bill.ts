@@ -1,17 +1,21 @@
 /**
- * `dpp bill show|confirm|dispute|escalate|inbox|acknowledge` (docs/protocol.md §7).
- *   show         a round's bills, each with its parts and total (contracts/billAmount.ts) or "not
- *                metered yet" — with `--as <consumer>`, only that consumer's own (found by the
- *                pseudonyms in its key store; the chain knows bills only by pseudonym), and what it
- *                owes and paid over all its pseudonyms;
+ * `dpp bill show|confirm|dispute|escalate|inbox|acknowledge` (docs/protocol.md §7). A bill is one
+ * consumer's statement for a round, addressed to one generator (its counterparty: the same for its whole ring).
+ *   show         a round's bills — a window of them (./listPage.ts), filtered by status, addressed
+ *                generator or aggregator on the node — each with the generator it is addressed to,
+ *                its suppliers, contracted energy, energy part and average price, what was consumed,
+ *                and its parts and total (contracts/billAmount.ts) or "not metered yet"; with
+ *                `--as <consumer>`, only that consumer's own (found by the pseudonyms in its key
+ *                store; the chain knows bills only by pseudonym), and what it owes and paid over all
+ *                its pseudonyms;
  *   confirm, dispute
  *                the consumer signs its verdict with the bill's pseudonym and ring-signcrypts it to
- *                the generator's receiving key within its aggregator's ring; its aggregator's node
- *                forwards it;
+ *                the receiving key of the generator the bill is addressed to, within the bill's ring
+ *                of its aggregator's pseudonyms; its aggregator's node forwards it;
  *   escalate     the consumer, under the bill's pseudonym, reports to the regulator a response its
  *                generator left unacknowledged past the acknowledgement window;
  *   inbox        a generator decrypts the pending responses addressed to it (the chain lists each
- *                round's responses by addressee, never by sender);
+ *                round's responses by addressee, never by sender), a window of them;
  *   acknowledge  …and acknowledges them on chain, revealing bill and verdict (not the remarks).
  */
 import type { Command } from 'commander';
@@ -22,7 +26,7 @@ import { openResponse } from '../../client/actions/openResponse.ts';
 import { respondToBill } from '../../client/actions/respondToBill.ts';
 import type { OpenedResponse } from '../../client/billResponse.ts';
 import type { ConsortiumMember } from '../../client/consortiumFile.ts';
-import type { MarketReader } from '../../client/marketReader.ts';
+import type { BillQuery, MarketReader } from '../../client/marketReader.ts';
 import { keptPseudonym, keptPseudonyms, RECEIVING_ENTRY, sentResponses } from '../../client/memberSecrets.ts';
 import { bytesEqual, toHex } from '../../codec/bytes.ts';
 import {
@@ -32,21 +36,27 @@ import {
   billStatement,
   billStatementJson,
 } from '../../contracts/billAmount.ts';
-import type { BillRecord, ResponseRecord, Verdict } from '../../contracts/records.ts';
+import {
+  BILL_STATUSES,
+  type BillRecord,
+  type BillStatus,
+  MAX_ROUND_DEMANDS,
+  type ResponseRecord,
+  type Verdict,
+} from '../../contracts/records.ts';
 import { isDppError } from '../../errors.ts';
-import { amountText, statementText } from '../billView.ts';
+import { averagePrice, billLines, statementText } from '../billView.ts';
 import { type AsOptions, Consortium, type MemberStore, participantCommand } from '../consortium.ts';
 import {
-  CliError,
-  emit,
-  mwh,
-  pricePerKWh,
-  progress,
-  receiptLine,
-  short,
-  type TxReceipt,
-  time,
-} from '../output.ts';
+  type ListOptions,
+  type ListWindow,
+  listOptions,
+  listWindow,
+  pageOf,
+  printAtMost,
+  windowText,
+} from '../listPage.ts';
+import { CliError, emit, plural, progress, receiptLine, short, type TxReceipt, time } from '../output.ts';
 import { ifGiven, roundId, txId, wholeNumber } from '../parse.ts';
 import { pickRound } from './round.ts';
 
@@ -55,18 +65,27 @@ export function register(program: Command): void {
   const bill = program
     .command('bill')
     .description('bills: show, confirm or dispute (ring signcryption), escalate, inbox and acknowledge');
-  participantCommand(
-    bill.command('show').description('a round’s bills; with --as <consumer> only its own'),
-    true,
-  ).action(billShow);
+  listOptions(
+    participantCommand(
+      bill
+        .command('show')
+        .description('a round’s bills (a window of them); with --as <consumer> only its own'),
+      true,
+    ),
+    'bills',
+  )
+    .option('--status <status>', `only bills of this status (${BILL_STATUSES.join(', ')})`)
+    .option('--generator <id>', 'only bills addressed to this generator')
+    .option('--aggregator <id>', 'only bills of this aggregator’s consumers')
+    .action(billShow);
   for (const verdict of ['confirm', 'dispute'] as const) {
     participantCommand(
       bill
         .command(verdict)
         .argument('<round>', 'round')
-        .argument('<index>', 'bill index (see `dpp bill show --as <consumer>`)')
+        .argument('<index>', 'bill number (see `dpp bill show --as <consumer>`)')
         .description(
-          `(consumer) ${verdict} a bill privately: signed by its pseudonym, ring-signcrypted to the generator`,
+          `(consumer) ${verdict} a bill privately: signed by its pseudonym, ring-signcrypted to the generator it is addressed to`,
         ),
     )
       .option('--remarks <text>', 'free text for the generator (≤ 200 bytes, never on chain in clear)')
@@ -85,31 +104,68 @@ export function register(program: Command): void {
     .action((response: string, opts: AsOptions & { reason: string; wait?: boolean }) =>
       billEscalate({ ...opts, response }),
     );
-  participantCommand(
-    bill.command('inbox').description('(generator) decrypt the bill responses addressed to it'),
+  listOptions(
+    participantCommand(
+      bill.command('inbox').description('(generator) decrypt the pending bill responses addressed to it'),
+    ),
+    'responses',
   ).action(billInbox);
   participantCommand(
     bill
       .command('acknowledge')
       .argument('[responseIds...]', 'responses to acknowledge (default: every pending one in the inbox)')
       .description('(generator) acknowledge responses on chain: a confirmation settles the bill'),
-  ).action((responses: string[], opts: AsOptions) => billAcknowledge({ ...opts, responses }));
+  )
+    .option('--limit <n>', 'acknowledge at most this many pending ones, oldest first (default: all)')
+    .action((responses: string[], opts: AsOptions & { limit?: string }) =>
+      billAcknowledge({ ...opts, responses }),
+    );
 }
 
+/** The status `--status` names; CliError otherwise. */
+function billStatus(text: string): BillStatus {
+  if (!(BILL_STATUSES as readonly string[]).includes(text))
+    throw new CliError(
+      'CLI_BAD_ARGUMENT',
+      `--status must be one of ${BILL_STATUSES.join(', ')}, got "${text}"`,
+      'e.g. --status disputed',
+    );
+  return text as BillStatus;
+}
+
+/** The member `id` given to `option`, which must have `role`; CliError otherwise. */
+function memberOfRole(c: Consortium, id: string, role: 'generator' | 'aggregator', option: string): string {
+  const m = c.member(id);
+  if (m.role !== role)
+    throw new CliError(
+      'CLI_BAD_ARGUMENT',
+      `${option} takes ${role === 'generator' ? 'a generator' : 'an aggregator'}; ${id} is a ${m.role}`,
+      'see `dpp members`',
+    );
+  return m.id;
+}
+
+/** A bill as `dpp bill show --json` gives it. */
 function billJson(b: BillRecord) {
   return {
     round: b.round.toString(),
     index: b.index,
+    /** The generator the bill is addressed to: its counterparty, the same for its whole ring. */
     generator: b.generator,
+    suppliers: b.suppliers,
     pseudonym: toHex(b.consumer),
     aggregator: b.aggregator,
+    ring: b.ring,
     status: b.status,
     contractedWh: b.contractedWh.toString(),
-    priceMicroYuanPerKWh: b.priceMicroYuanPerKWh.toString(),
+    /** The energy part at contracted energy, at each supplier's price. */
+    contractedMicroYuan: b.contractedMicroYuan.toString(),
+    /** contractedMicroYuan × 1000 ÷ contractedWh: an average over the suppliers' prices. */
+    averagePriceMicroYuanPerKWh: averagePrice(b)?.toString() ?? null,
     meter:
       b.meter === null
         ? null
-        : { deliveredWh: b.meter.deliveredWh.toString(), consumedWh: b.meter.consumedWh.toString() },
+        : { consumedWh: b.meter.consumedWh.toString(), meteredAtMs: b.meter.meteredAtMs.toString() },
     billedWh: b.billedWh.toString(),
     /** The bill's parts and total, as the API gives them (`metered: false` before metering). */
     amount: billAmountJson(billAmount(b)),
@@ -143,59 +199,92 @@ export async function consumerStatement(
   const own: BillRecord[] = [];
   const kept = keptPseudonyms(c.group, store.store.entries);
   for (const { round, key } of kept) {
-    let bills: BillRecord[];
     try {
-      bills = await reader.bills(round);
+      own.push(...(await reader.bills(round, { consumer: toHex(key.publicKey) })));
     } catch (err) {
       // a pseudonym kept for a round that never opened on this chain: it has no bills
       if (isDppError(err, 'API_NOT_FOUND')) continue;
       throw err;
     }
-    own.push(...bills.filter((b) => bytesEqual(b.consumer, key.publicKey)));
   }
   return billStatement(own, kept.length);
 }
 
+/** Options of `dpp bill show`. */
+interface BillShowOptions extends AsOptions, ListOptions {
+  readonly status?: string;
+  readonly generator?: string;
+  readonly aggregator?: string;
+}
+
 /** `dpp bill show`. */
-async function billShow(o: AsOptions): Promise<void> {
+async function billShow(o: BillShowOptions): Promise<void> {
   const rid = ifGiven(o.round, roundId);
+  const window = listWindow(o);
+  const status = ifGiven(o.status, billStatus);
   const c = await Consortium.load(o);
   const who = o.as === undefined ? undefined : c.member(o.as);
   if (who !== undefined && who.role !== 'consumer')
     throw new CliError(
       'CLI_WRONG_ROLE',
       `${who.id} is a ${who.role}; --as picks a consumer whose bills to show`,
-      'leave out --as to see every bill of the round',
+      who.role === 'generator'
+        ? `--generator ${who.id} shows the bills addressed to it`
+        : who.role === 'aggregator'
+          ? `--aggregator ${who.id} shows its consumers' bills`
+          : 'leave out --as to see every bill of the round',
     );
+  const filter: BillQuery = {
+    ...(status === undefined ? {} : { status }),
+    ...ifGiven(o.generator, (g) => ({ generator: memberOfRole(c, g, 'generator', '--generator') })),
+    ...ifGiven(o.aggregator, (a) => ({ aggregator: memberOfRole(c, a, 'aggregator', '--aggregator') })),
+  };
   const via = who ?? c.tradingCentre();
   const round = await pickRound(c, via, rid);
-  let bills = await c.reader(via).bills(BigInt(round.id));
+  // The node filters: only the bills that match travel (a consumer's own: by its pseudonym).
+  let page = { items: [] as BillRecord[], total: 0, ...window };
   let statement: BillStatement | undefined;
-  if (who !== undefined) {
+  const read = async (f: BillQuery) => {
+    const { bills, total } = await c.reader(via).billsPage(BigInt(round.id), f, window);
+    page = { items: bills, total, ...window };
+  };
+  if (who === undefined) await read(filter);
+  else {
     const store = await c.open(who);
     const key = keptPseudonym(c.group, store.store.entries, BigInt(round.id));
-    bills = key === undefined ? [] : bills.filter((b) => bytesEqual(b.consumer, key.publicKey));
+    if (key !== undefined) await read({ ...filter, consumer: toHex(key.publicKey) });
     statement = await consumerStatement(c, who, store);
   }
-  const rows = bills.map(billJson);
+  const filterText = [
+    status === undefined ? '' : `status ${status}`,
+    filter.generator === undefined ? '' : `addressed to ${filter.generator}`,
+    filter.aggregator === undefined ? '' : `of ${filter.aggregator}'s consumers`,
+    who === undefined ? '' : `of ${who.id}`,
+  ].filter((x) => x !== '');
   emit(
     o.json === true,
     {
       round: round.id,
-      bills: rows,
+      filter,
+      total: page.total,
+      offset: page.offset,
+      limit: page.limit,
+      bills: page.items.map(billJson),
       ...(statement === undefined ? {} : { statement: billStatementJson(statement) }),
     },
     () => {
-      if (rows.length === 0)
-        console.log(`no bills${who === undefined ? '' : ` of ${who.id}`} in round ${round.id}`);
-      for (const [i, b] of rows.entries()) {
-        console.log(
-          `  #${String(b.index).padEnd(3)} ${b.generator.padEnd(12)} → ${short(b.pseudonym)} (${b.aggregator}) ${mwh(b.contractedWh)} at ${pricePerKWh(b.priceMicroYuanPerKWh)} · ${pc.bold(b.status)}`,
-        );
-        console.log(`       ${amountText(billAmount(bills[i]!))}`);
+      // "round 1 · status issued · addressed to g1.bus1: bills 1–20 of 1,666 (next: --offset 20); 10,000 in the round"
+      const matching = windowText('bill', 'bills', page.items.length, window, page.total);
+      console.log(
+        filterText.length === 0
+          ? `round ${round.id}: ${matching}`
+          : `round ${round.id} · ${filterText.join(' · ')}: ${matching}; ${plural(round.bills, 'bill')} in the round`,
+      );
+      for (const b of page.items) {
+        for (const line of billLines(b, pc.bold(b.status))) console.log(`  ${line}`);
         // A disputed or escalated bill's response is what the regulator traces (`dpp trace <id>`).
         if (b.response !== null && (b.status === 'disputed' || b.status === 'escalated'))
-          console.log(`       response ${b.response}`);
+          console.log(`         response ${toHex(b.response)}`);
       }
       if (who !== undefined && statement !== undefined) console.log(`${who.id} ${statementText(statement)}`);
     },
@@ -214,7 +303,7 @@ interface BillRespondOptions extends Omit<AsOptions, 'round'> {
 async function billRespond(o: BillRespondOptions): Promise<void> {
   const { verdict } = o;
   const round = roundId(o.round);
-  const index = wholeNumber(o.index, 'the bill index', 0, 65535, 'dpp bill confirm 1 0');
+  const index = wholeNumber(o.index, 'the bill number', 0, MAX_ROUND_DEMANDS - 1, 'dpp bill confirm 1 0');
   const c = await Consortium.load(o);
   const member = c.memberAs(o.as, ['consumer'], `${verdict} a bill`);
   const text = o.remarks ?? (verdict === 'confirm' ? 'confirmed' : 'disputed');
@@ -222,11 +311,11 @@ async function billRespond(o: BillRespondOptions): Promise<void> {
     throw new CliError('CLI_BAD_ARGUMENT', 'remarks are at most 200 bytes', 'shorten --remarks');
   const reader = c.reader(member);
   const r = await pickRound(c, member, round);
-  const bill = (await reader.bills(round)).find((b) => b.index === index);
+  const bill = await reader.bill(round, index);
   if (bill === undefined)
     throw new CliError(
       'CLI_NO_BILL',
-      `round ${r.id} has no bill ${index}`,
+      `round ${r.id} has no bill ${index} (it has ${r.bills.toLocaleString('en-US')})`,
       `see \`dpp bill show --round ${r.id} --as ${member.id}\``,
     );
   const store = await c.open(member);
@@ -264,7 +353,7 @@ async function billRespond(o: BillRespondOptions): Promise<void> {
       'the regulator’s or the generator’s keys are missing on chain',
       'has the round been run through `dpp round open` and `dpp round offer`?',
     );
-  const ring = await reader.ring(round, bill.aggregator);
+  const ring = await reader.ring(round, bill.aggregator, bill.ring);
   const p = progress();
   p.update(`signcrypting within a ring of ${ring.length}`);
   // The response's id and trace secret are kept in the consumer's encrypted store before it is sent
@@ -340,7 +429,7 @@ async function billEscalate(o: BillEscalateOptions): Promise<void> {
       `response ${short(responseId)} is ${response.status}; only a pending one is escalated`,
       `see \`dpp bill show --round ${sent.round} --as ${member.id}\``,
     );
-  const bill = (await reader.bills(sent.round)).find((b) => b.index === sent.bill);
+  const bill = await reader.bill(sent.round, sent.bill);
   const key = keptPseudonym(c.group, store.store.entries, sent.round);
   if (bill === undefined || key === undefined || bill.status !== 'issued')
     throw new CliError(
@@ -381,11 +470,24 @@ async function billEscalate(o: BillEscalateOptions): Promise<void> {
   );
 }
 
-/** Decrypts the pending responses addressed to the generator `as` (or the given ones). */
-async function pendingFor(c: Consortium, as: string | undefined, ids: readonly string[] | undefined) {
+/**
+ * Decrypts the responses given by id, or else the pending ones addressed to the generator `as` —
+ * oldest first (the first whose acknowledgement window closes), those in `window` of them.
+ */
+async function pendingFor(
+  c: Consortium,
+  as: string | undefined,
+  ids: readonly string[] | undefined,
+  window: ListWindow = { offset: 0, limit: Number.MAX_SAFE_INTEGER },
+) {
   const member = c.memberAs(as ?? '', ['generator'], 'read bill responses');
   const reader = c.reader(member);
-  const wanted = ids ?? (await reader.inbox(member.id)).map((r) => r.id);
+  const all =
+    ids ??
+    (await reader.inbox(member.id))
+      .sort((a, b) => Number(BigInt(a.receivedAtMs) - BigInt(b.receivedAtMs)))
+      .map((r) => r.id);
+  const wanted = pageOf(all, window);
   const store = await c.open(member);
   const receiving = c.keyPair(store, RECEIVING_ENTRY);
   const regulator = await reader.regulator();
@@ -397,8 +499,9 @@ async function pendingFor(c: Consortium, as: string | undefined, ids: readonly s
     );
   const generator = c.as(store);
   const out: { id: string; status: string; opened: OpenedResponse | null }[] = [];
-  const billCache = new Map<bigint, BillRecord[]>();
-  for (const id of wanted) {
+  // A response names one of the bills addressed to this generator: those of its round, fetched once.
+  const billCache = new Map<bigint, Map<number, BillRecord>>();
+  for (const id of wanted.items) {
     const response = await responseOrFail(reader, id, 'check the id (`dpp bill inbox` lists yours)');
     if (response.generator !== member.id)
       throw new CliError(
@@ -410,24 +513,29 @@ async function pendingFor(c: Consortium, as: string | undefined, ids: readonly s
       out.push({ id, status: response.status, opened: null });
       continue;
     }
-    if (!billCache.has(response.round)) billCache.set(response.round, await reader.bills(response.round));
-    const bills = billCache.get(response.round)!;
+    let bills = billCache.get(response.round);
+    if (bills === undefined) {
+      const addressed = await reader.bills(response.round, { generator: member.id });
+      bills = new Map(addressed.map((b) => [b.index, b]));
+      billCache.set(response.round, bills);
+    }
     const opened = await openResponse(generator, {
       id,
       receiving,
       regulatorKey: regulator.masterPublic,
       response,
-      billOf: (r, i) => (r === response.round ? bills.find((b) => b.index === i) : undefined),
+      billOf: (r, i) => (r === response.round ? bills.get(i) : undefined),
     });
     out.push({ id, status: 'pending', opened });
   }
-  return { member, store, rows: out };
+  return { member, store, rows: out, total: wanted.total };
 }
 
 /** `dpp bill inbox --as <generator>`. */
-async function billInbox(o: AsOptions): Promise<void> {
+async function billInbox(o: AsOptions & ListOptions): Promise<void> {
+  const window = listWindow(o);
   const c = await Consortium.load(o);
-  const { rows } = await pendingFor(c, o.as, undefined);
+  const { member, rows, total } = await pendingFor(c, o.as, undefined, window);
   const view = rows.map((r) => ({
     response: r.id,
     status: r.status,
@@ -440,8 +548,10 @@ async function billInbox(o: AsOptions): Promise<void> {
           remarks: r.opened.remarks,
         }),
   }));
-  emit(o.json === true, { responses: view }, () => {
-    if (view.length === 0) console.log('no bill responses addressed to you');
+  emit(o.json === true, { total, ...window, responses: view }, () => {
+    console.log(
+      `${member.id}'s inbox, oldest first: ${windowText('pending bill response', 'pending bill responses', view.length, window, total)}`,
+    );
     for (const v of view)
       console.log(
         'verdict' in v
@@ -451,11 +561,19 @@ async function billInbox(o: AsOptions): Promise<void> {
   });
 }
 
-/** `dpp bill acknowledge [responseId…] --as <generator>`. */
-async function billAcknowledge(o: AsOptions & { readonly responses: readonly string[] }): Promise<void> {
+/** `dpp bill acknowledge [responseId…] --as <generator> [--limit n]`. */
+async function billAcknowledge(
+  o: AsOptions & { readonly responses: readonly string[]; readonly limit?: string },
+): Promise<void> {
   const ids = o.responses.map((x) => txId(x, 'a response id'));
+  const limit = ifGiven(o.limit, (t) => wholeNumber(t, '--limit', 1, Number.MAX_SAFE_INTEGER, '--limit 100'));
   const c = await Consortium.load(o);
-  const { store, rows } = await pendingFor(c, o.as, ids.length === 0 ? undefined : ids);
+  const { store, rows } = await pendingFor(
+    c,
+    o.as,
+    ids.length === 0 ? undefined : ids,
+    limit === undefined ? undefined : { offset: 0, limit },
+  );
   const pending = rows.filter((r) => r.opened !== null);
   if (pending.length === 0)
     throw new CliError(
@@ -469,16 +587,18 @@ async function billAcknowledge(o: AsOptions & { readonly responses: readonly str
   const done: { response: string; round: string; bill: number; verdict: Verdict }[] = [];
   for (const r of pending) {
     const opened = r.opened!;
+    p.update(`acknowledging ${done.length + 1} of ${pending.length}`);
     receipts.push(await acknowledgeResponse(generator, { opened }));
     done.push({ response: r.id, round: opened.round.toString(), bill: opened.bill, verdict: opened.verdict });
   }
   p.done();
   emit(o.json === true, { acknowledged: done, receipts }, () => {
-    for (const [i, d] of done.entries()) {
-      console.log(receiptLine(receipts[i]!));
-      console.log(
-        `  bill ${d.bill} of round ${d.round}: ${d.verdict === 'confirm' ? 'confirmed → settled' : 'disputed → awaits the regulator'}`,
-      );
-    }
+    printAtMost(
+      done.map(
+        (d, i) =>
+          `${receiptLine(receipts[i]!)}\n  bill ${d.bill} of round ${d.round}: ${d.verdict === 'confirm' ? 'confirmed → settled' : 'disputed → awaits the regulator'}`,
+      ),
+      'acknowledged',
+    );
   });
 }

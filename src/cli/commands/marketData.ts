@@ -11,6 +11,7 @@ import { case118Scenario } from '../../market/scenarios/case118.ts';
 import { type MatpowerCase, parseCase118Json, parseMatpowerM } from '../../market/scenarios/matpower.ts';
 import { randomScenario, randomShape } from '../../market/scenarios/randomScenario.ts';
 import { parseTariffs, type TariffSet } from '../../market/scenarios/tariffs.ts';
+import type { Scenario } from '../../market/types.ts';
 
 /** The repository's data directory. */
 export const DATA_DIR = resolve(import.meta.dirname, '../../../data');
@@ -54,4 +55,32 @@ export function experimentScenarios(data: MarketData, randomCount: number): Expe
     out.push({ kind: 'random', scenario: built.scenario, excluded: built.excluded });
   }
   return out;
+}
+
+/** The shape of a consortium of any size (`dpp start --generators G --consumers J --aggregators A`, `bench:round`). */
+export interface ConsortiumSize {
+  readonly generators: number;
+  readonly consumers: number;
+  readonly aggregators: number;
+}
+
+/**
+ * A seeded random scenario of the given size (every participant admitted), its consumers spread
+ * over `aggregators` groups round robin (A1, A2, …), so each aggregator acts for about J / A.
+ */
+export function sizedScenario(data: MarketData, size: ConsortiumSize, seed = 'province'): Scenario {
+  const pool = {
+    generators: [...data.case30.generators, ...data.case118.generators],
+    loadsMW: data.case118.loads.map((l) => l.pdMW),
+  };
+  const { scenario } = randomScenario(
+    `${seed}-${size.generators}x${size.consumers}`,
+    { generators: size.generators, consumers: size.consumers },
+    pool,
+    data.tariffs,
+    { admitAll: true },
+  );
+  const group = (j: number) =>
+    `A${String(1 + (j % size.aggregators)).padStart(String(size.aggregators).length, '0')}`;
+  return { ...scenario, consumers: scenario.consumers.map((c, j) => ({ ...c, group: group(j) })) };
 }

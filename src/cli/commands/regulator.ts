@@ -19,6 +19,7 @@ import { revokePseudonym } from '../../client/actions/revokePseudonym.ts';
 import { traceResponse } from '../../client/actions/traceResponse.ts';
 import { fromHex, toHex } from '../../codec/bytes.ts';
 import { RESOLUTIONS } from '../../contracts/disputes.ts';
+import { MAX_ROUND_DEMANDS } from '../../contracts/records.ts';
 import { ringOf } from '../../privacy/ring.ts';
 import { decodeSigncryption } from '../../privacy/signcryptionEncoding.ts';
 import {
@@ -57,7 +58,7 @@ export function register(program: Command): void {
     dispute
       .command('resolve')
       .argument('<round>', 'round')
-      .argument('<index>', 'bill index')
+      .argument('<index>', 'bill number')
       .description('(trading centre) settle or void a disputed bill'),
   )
     .requiredOption('--outcome <outcome>', 'uphold, waive-penalties or void')
@@ -245,7 +246,13 @@ async function disputeResolve(
 ): Promise<void> {
   const { outcome, note } = o;
   const round = roundId(o.round);
-  const index = wholeNumber(o.index, 'the bill index', 0, 65535, 'dpp dispute resolve 1 0 --outcome uphold');
+  const index = wholeNumber(
+    o.index,
+    'the bill number',
+    0,
+    MAX_ROUND_DEMANDS - 1,
+    'dpp dispute resolve 1 0 --outcome uphold',
+  );
   const c = await Consortium.load(o);
   const member = c.memberAs(o.as, ['trading-centre'], 'resolve a dispute');
   if (!(RESOLUTIONS as readonly string[]).includes(outcome))
@@ -257,18 +264,18 @@ async function disputeResolve(
   if (Buffer.byteLength(note) > 200)
     throw new CliError('CLI_BAD_ARGUMENT', 'the note is at most 200 bytes', 'shorten --note');
   await pickRound(c, member, round);
-  const bill = (await c.reader(member).bills(round)).find((b) => b.index === index);
+  const bill = await c.reader(member).bill(round, index);
   if (bill === undefined)
     throw new CliError(
       'CLI_NO_BILL',
       `round ${round} has no bill ${index}`,
-      `see \`dpp bill show --round ${round}\``,
+      `see \`dpp bill show --round ${round} --status disputed\``,
     );
   if (bill.status !== 'disputed' && bill.status !== 'escalated')
     throw new CliError(
       'CLI_BAD_STATUS',
       `bill ${index} is ${bill.status}; only a disputed or escalated bill is resolved`,
-      `see \`dpp bill show --round ${round}\``,
+      `see \`dpp bill show --round ${round} --status disputed\` and \`--status escalated\``,
     );
   const tc = await c.open(member);
   const p = progress();
@@ -296,7 +303,7 @@ async function pseudonymRevoke(o: AsOptions & { readonly key: string }): Promise
     throw new CliError(
       'CLI_NO_PSEUDONYM',
       `no pseudonym ${short(keyHex)} is registered`,
-      'pseudonyms are listed with their round: `dpp round show`',
+      'a round’s pseudonyms are listed by `dpp round demands <round>`',
     );
   if (reg.revoked)
     throw new CliError('CLI_NOTHING_TO_DO', `pseudonym ${short(keyHex)} is already revoked`, 'nothing to do');

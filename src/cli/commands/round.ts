@@ -8,8 +8,11 @@
  *            (here: the trading centre's key store, opened locally) certifies and registers it —
  *            and states its demand signed by that pseudonym through its aggregator's node; the
  *            pseudonym's secret is saved in the consumer's key store;
- *   close    the trading centre closes the round; every validator clears it identically;
- *   show     prices, contracts and the saving against the catalog tariff;
+ *   close    the trading centre solves the round off chain and closes it with the equilibrium
+ *            prices; every validator settles and certifies the round at them;
+ *   show     the counts of demands and bills, each generator's sale (price, energy sold, buyers,
+ *            metered delivery) and the saving against the catalog tariff;
+ *   demands  a window of the round's pseudonymous demands (./listPage.ts);
  *   finalize the trading centre closes the books after the acknowledgement window.
  */
 
@@ -20,15 +23,18 @@ import { demand } from '../../client/actions/demand.ts';
 import { finalizeRound } from '../../client/actions/finalizeRound.ts';
 import { obtainPseudonym, pseudonymRoundScores } from '../../client/actions/obtainPseudonym.ts';
 import { offer } from '../../client/actions/offer.ts';
-import { openRound, type RoundWindows } from '../../client/actions/openRound.ts';
+import { DEFAULT_RING_SIZE, openRound, type RoundWindows } from '../../client/actions/openRound.ts';
 import { publishReceivingKey } from '../../client/actions/publishReceivingKey.ts';
 import { publishRegulatorKeys } from '../../client/actions/publishRegulatorKeys.ts';
 import type { ConsortiumMember } from '../../client/consortiumFile.ts';
-import type { RoundView } from '../../client/marketReader.ts';
+import type { MarketReader, RoundView } from '../../client/marketReader.ts';
 import { keptPseudonym, keptPseudonyms, RECEIVING_ENTRY } from '../../client/memberSecrets.ts';
 import { bytesEqual, toHex } from '../../codec/bytes.ts';
+import { BILL_STATUSES, MAX_RING_SIZE, MIN_RING_SIZE } from '../../contracts/records.ts';
 import { disputesCloseAtMs } from '../../contracts/rounds.ts';
+import type { SaleView } from '../../contracts/views.ts';
 import { type AsOptions, Consortium, participantCommand } from '../consortium.ts';
+import { type ListOptions, listOptions, listWindow, windowText } from '../listPage.ts';
 import {
   CliError,
   emit,
@@ -41,13 +47,13 @@ import {
   time,
   yuan,
 } from '../output.ts';
-import { duration, ifGiven, roundId, scaledDecimal } from '../parse.ts';
+import { duration, ifGiven, roundId, scaledDecimal, wholeNumber } from '../parse.ts';
 
 /** Adds `dpp round …`. */
 export function register(program: Command): void {
   const round = program
     .command('round')
-    .description('market rounds: open, offer, demand, close, show, finalize');
+    .description('market rounds: open, offer, demand, close, show, demands, finalize');
   participantCommand(
     round
       .command('open')
@@ -67,6 +73,11 @@ export function register(program: Command): void {
       '30m',
     )
     .option('--ack-window <duration>', 'a generator acknowledges a response within this long', '10m')
+    .option(
+      '--ring-size <n>',
+      `anonymity set of a bill response: rings of n to 2n − 1 of an aggregator's billed consumers (${MIN_RING_SIZE}–${MAX_RING_SIZE})`,
+      String(DEFAULT_RING_SIZE),
+    )
     .action(roundOpen);
   participantCommand(
     round
@@ -91,15 +102,28 @@ export function register(program: Command): void {
     .option('--diversification <µ¥/kWh>', 'diversification preference φ (default: the scenario’s)')
     .action(roundDemand);
   participantCommand(
-    round.command('close').description('(trading centre) close the round; every validator clears it'),
+    round
+      .command('close')
+      .description(
+        '(trading centre) solve the round and close it at the equilibrium prices; every validator checks them',
+      ),
     true,
   ).action(roundClose);
   participantCommand(
     round
       .command('show')
       .argument('[id]', 'round (default: the latest)')
-      .description('prices, contracts and the saving vs the catalog tariff'),
+      .description('demands, bills, each generator’s sale and the saving vs the catalog tariff'),
   ).action((id: string | undefined, opts: AsOptions) => roundShow({ ...opts, id }));
+  listOptions(
+    participantCommand(
+      round
+        .command('demands')
+        .argument('[id]', 'round (default: the latest)')
+        .description('the round’s pseudonymous demands, in order of arrival (a window of them)'),
+    ),
+    'demands',
+  ).action((id: string | undefined, opts: AsOptions & ListOptions) => roundDemands({ ...opts, id }));
   participantCommand(
     round.command('finalize').description('(trading centre) close the books and update reputations'),
     true,
@@ -154,6 +178,7 @@ interface RoundOpenOptions extends AsOptions {
   readonly deliveryLength: string;
   readonly responseWindow: string;
   readonly ackWindow: string;
+  readonly ringSize: string;
 }
 
 /** `dpp round open`. */
@@ -165,6 +190,7 @@ async function roundOpen(o: RoundOpenOptions): Promise<void> {
     responseWindowMs: duration(o.responseWindow, '--response-window'),
     ackWindowMs: duration(o.ackWindow, '--ack-window'),
   };
+  const ringSize = wholeNumber(o.ringSize, '--ring-size', MIN_RING_SIZE, MAX_RING_SIZE, '--ring-size 16');
   const c = await Consortium.load(o);
   const member = c.memberAs(o.as, ['trading-centre'], 'open a round');
   const reader = c.reader(member);
@@ -191,6 +217,7 @@ async function roundOpen(o: RoundOpenOptions): Promise<void> {
     id,
     scenario: c.scenario(),
     windows,
+    ringSize,
     ...(o.period === undefined ? {} : { period: o.period }),
   });
   receipts.push(opened.receipt);
@@ -206,7 +233,9 @@ async function roundOpen(o: RoundOpenOptions): Promise<void> {
     console.log(
       `  responses by ${time(round.terms.responseDeadlineMs)}, acknowledged within ${Number(round.terms.ackWindowMs) / 1000} s`,
     );
-    console.log(`  catalog ${pricePerKWh(round.terms.catalogMicroYuanPerKWh)}`);
+    console.log(
+      `  catalog ${pricePerKWh(round.terms.catalogMicroYuanPerKWh)}; bill responses in rings of ${round.terms.ringSize}–${2 * round.terms.ringSize - 1} consumers`,
+    );
   });
 }
 
@@ -367,13 +396,21 @@ async function roundClose(o: AsOptions): Promise<void> {
   const p = progress();
   const client = c.as(tc, p);
   if (untilGate > 0n) await client.waitForChainTime({ until: gate, what: 'waiting for gate closure' });
-  p.update('closing — every validator computes the equilibrium');
+  p.update('solving the round, then closing it — every validator checks the equilibrium');
   const closed = await closeRound(client, { round: BigInt(round.id) });
+  const sales = await salesOf(c.reader(member), closed.round);
   p.done();
-  emit(o.json === true, { ...summary(closed.round), receipts: [closed.receipt] }, () => {
-    console.log(receiptLine(closed.receipt));
-    printRound(closed.round);
-  });
+  emit(
+    o.json === true,
+    { ...summary(closed.round), sales, solveMs: Math.round(closed.solveMs), receipts: [closed.receipt] },
+    () => {
+      console.log(receiptLine(closed.receipt));
+      console.log(
+        `solved off chain in ${closed.solveMs < 1000 ? `${Math.round(closed.solveMs)} ms` : `${(closed.solveMs / 1000).toFixed(1)} s`}; every validator checked the equilibrium`,
+      );
+      printRound(closed.round, sales);
+    },
+  );
 }
 
 /** How long `dpp round close` waits for a gate closure ahead of it. */
@@ -385,16 +422,41 @@ async function roundShow(o: AsOptions & { readonly id: string | undefined }): Pr
   const c = await Consortium.load(o);
   const via = o.as === undefined ? c.tradingCentre() : c.member(o.as);
   const round = await pickRound(c, via, rid);
-  const bills = await c.reader(via).bills(BigInt(round.id));
+  const reader = c.reader(via);
+  const sales = await salesOf(reader, round);
+  // one one-entry page per status: the node counts, only the totals travel
   const byStatus: Record<string, number> = {};
-  for (const b of bills) byStatus[b.status] = (byStatus[b.status] ?? 0) + 1;
-  emit(o.json === true, { ...summary(round), terms: round.terms, bills: byStatus }, () => {
-    printRound(round);
-    if (bills.length > 0)
+  if (round.bills > 0)
+    for (const status of BILL_STATUSES) {
+      const { total } = await reader.billsPage(BigInt(round.id), { status }, { offset: 0, limit: 1 });
+      if (total > 0) byStatus[status] = total;
+    }
+  emit(o.json === true, { ...summary(round), terms: round.terms, billsByStatus: byStatus, sales }, () => {
+    printRound(round, sales);
+    if (round.bills > 0)
       console.log(
-        `  bills: ${Object.entries(byStatus)
-          .map(([s, n]) => `${n} ${s}`)
-          .join(', ')}`,
+        `  bills by status: ${Object.entries(byStatus)
+          .map(([s, n]) => `${n.toLocaleString('en-US')} ${s}`)
+          .join(', ')} (dpp bill show --status <status> lists them)`,
+      );
+  });
+}
+
+/** `dpp round demands [id]`. */
+async function roundDemands(o: AsOptions & ListOptions & { readonly id: string | undefined }): Promise<void> {
+  const rid = ifGiven(o.id, roundId);
+  const window = listWindow(o);
+  const c = await Consortium.load(o);
+  const via = o.as === undefined ? c.tradingCentre() : c.member(o.as);
+  const round = await pickRound(c, via, rid);
+  const { demands: items, total } = await c.reader(via).demandsPage(BigInt(round.id), window);
+  emit(o.json === true, { round: round.id, total, ...window, demands: items }, () => {
+    console.log(
+      `round ${round.id}: ${windowText('pseudonymous demand', 'pseudonymous demands', items.length, window, total)}`,
+    );
+    for (const [i, d] of items.entries())
+      console.log(
+        `  ${String(window.offset + i).padStart(6)}  ${d.pseudonym}  ${mwh(d.demandWh)}  φ ${pricePerKWh(d.diversificationMicroYuanPerKWh)}`,
       );
   });
 }
@@ -433,20 +495,29 @@ async function roundFinalize(o: AsOptions & { readonly wait?: boolean }): Promis
   const tc = await c.open(member);
   const receipt = await finalizeRound(c.as(tc, p), { round: BigInt(round.id) });
   p.done();
-  const bills = await reader.bills(BigInt(round.id));
-  const settled = bills.filter((b) => b.status === 'settled').length;
+  const { total: settled } = await reader.billsPage(
+    BigInt(round.id),
+    { status: 'settled' },
+    { offset: 0, limit: 1 },
+  );
   emit(
     o.json === true,
-    { round: round.id, phase: 'finalized', settled, bills: bills.length, receipts: [receipt] },
+    { round: round.id, phase: 'finalized', settled, bills: round.bills, receipts: [receipt] },
     () => {
       console.log(receiptLine(receipt));
       console.log(
-        `round ${round.id} finalized: ${settled}/${bills.length} bills settled; reputations updated (dpp reputation)`,
+        `round ${round.id} finalized: ${settled.toLocaleString('en-US')}/${plural(round.bills, 'bill')} settled; reputations updated (dpp reputation)`,
       );
     },
   );
 }
 
+/** The sales of a cleared round (`[]` before clearing or for a cancelled round). */
+async function salesOf(reader: MarketReader, round: RoundView): Promise<SaleView[]> {
+  return round.clearing === null ? [] : reader.sales(BigInt(round.id));
+}
+
+/** A round as `dpp round show|close --json` give it: its counts, clearing and saving. */
 function summary(r: RoundView) {
   const cl = r.clearing;
   const saving =
@@ -462,17 +533,24 @@ function summary(r: RoundView) {
     cancelReason: r.cancelReason,
     period: r.terms.period,
     offers: r.offers.length,
-    demands: r.demands.length,
-    contracts: r.contracts,
+    /** Pseudonyms that demanded. */
+    demands: r.demands,
+    /** Bills recorded at clearing: one per consumer buying directly. */
+    bills: r.bills,
     clearing: cl,
     savingPpm: saving,
   };
 }
 
-function printRound(r: RoundView): void {
+/**
+ * A round in a few lines: its counts and windows, then each generator's sale —
+ *   g1.bus1          0.3913 ¥/kWh · sold 12.500 MWh to 3 consumers · settled: delivered 12.400 MWh, paid 4,852.12 ¥
+ * — and the energy traded and the consumers' saving.
+ */
+function printRound(r: RoundView, sales: readonly SaleView[]): void {
   const s = summary(r);
   console.log(
-    `round ${pc.bold(r.id)} (${r.terms.period}): ${pc.bold(r.phase)} · ${plural(s.offers, 'offer')} · ${plural(s.demands, 'pseudonymous demand')}`,
+    `round ${pc.bold(r.id)} (${r.terms.period}): ${pc.bold(r.phase)} · ${plural(s.offers, 'offer')} · ${plural(s.demands, 'pseudonymous demand')} · ${plural(s.bills, 'bill')}`,
   );
   console.log(
     `  gate closure ${time(r.terms.gateClosureMs)}; delivery ${time(r.terms.deliveryStartMs)} → ${time(r.terms.deliveryEndMs)}; responses by ${time(r.terms.responseDeadlineMs)}`,
@@ -481,10 +559,17 @@ function printRound(r: RoundView): void {
     console.log(`  ${pc.yellow('cancelled')}: ${r.cancelReason ?? 'no reason recorded'}`);
   const cl = r.clearing;
   if (cl === null) return;
-  for (const pr of cl.prices)
-    console.log(`  ${pr.generator.padEnd(16)} ${pricePerKWh(pr.priceMicroYuanPerKWh)}`);
+  for (const sale of sales) {
+    const metered =
+      sale.meter === null
+        ? 'not metered yet'
+        : `${sale.status}: delivered ${mwh(sale.meter.deliveredWh)}, paid ${yuan(BigInt(sale.energyMicroYuan) - BigInt(sale.penaltyMicroYuan))}`;
+    console.log(
+      `  ${sale.generator.padEnd(16)} ${pricePerKWh(sale.priceMicroYuanPerKWh)} · sold ${mwh(sale.soldWh)} to ${plural(sale.buyers, 'consumer')} · ${metered}`,
+    );
+  }
   console.log(
-    `  ${plural(r.contracts, 'energy contract')}, ${mwh(cl.energyWh)} traded directly; equilibrium ${cl.certified ? 'certified' : pc.yellow('NOT certified')}`,
+    `  ${mwh(cl.energyWh)} traded directly; equilibrium ${cl.certified ? 'certified' : pc.yellow('NOT certified')}`,
   );
   console.log(
     `  consumers pay ${yuan(cl.costMicroYuan)} vs ${yuan(cl.catalogCostMicroYuan)} at the catalog tariff${s.savingPpm === null ? '' : ` — saving ${(s.savingPpm / 1e4).toFixed(2)} %`}`,

@@ -4,7 +4,7 @@
  * names (../billResponse.ts `openBillResponse`), which gives the `bill.acknowledge` payload
  * (./acknowledgeResponse.ts). Nothing is sent.
  */
-import { fromHex } from '../../codec/bytes.ts';
+import { fromHex, toHex } from '../../codec/bytes.ts';
 import type { BillRecord, ResponseRecord } from '../../contracts/records.ts';
 import type { Point } from '../../crypto/group.ts';
 import type { KeyPair } from '../../privacy/keyPair.ts';
@@ -21,7 +21,7 @@ export interface OpenResponseParams {
   readonly regulatorKey: Point;
   /** The response as the chain stores it (default: read now). */
   readonly response?: ResponseRecord;
-  /** The bills it may name (default: its round's, read now). */
+  /** The bills it may name (default: the bills of the response's ring members, read now). */
   readonly billOf?: (round: bigint, index: number) => BillRecord | undefined;
 }
 
@@ -35,7 +35,12 @@ export async function openResponse(
   if (response === undefined) throw new ClientError('CLIENT_NOT_FOUND', `no bill response ${id} on chain`);
   let billOf = params.billOf;
   if (billOf === undefined) {
-    const bills = await generator.read((r) => r.bills(response.round));
+    // the response can only be about a bill of its ring: its members' bills, one lookup each
+    const bills = (
+      await Promise.all(
+        response.ring.map((y) => generator.read((r) => r.bills(response.round, { consumer: toHex(y) }))),
+      )
+    ).flat();
     billOf = (round, index) => (round === response.round ? bills.find((b) => b.index === index) : undefined);
   }
   const { chainId, group } = generator.chain;

@@ -2,12 +2,15 @@
  * `round.open` (docs/protocol.md §6): the trading centre opens a market round whose windows count
  * from the chain's time now, with the scenario's tariffs (catalog, T&D, government funds, from its
  * first consumer), benchmark price, reputation weight, substitution and outside option, a 5 %
- * deviation tolerance and a penalty of a tenth of the catalog tariff.
+ * deviation tolerance, a penalty of a tenth of the catalog tariff and rings of DEFAULT_RING_SIZE.
  */
 import type { RoundTerms } from '../../contracts/records.ts';
 import { roundOpenPayload } from '../../contracts/rounds.ts';
 import type { Scenario } from '../../market/types.ts';
 import type { ParticipantClient, TxReceipt } from '../participantClient.ts';
+
+/** The anonymity set of a bill response unless the round asks for another (docs/privacy.md §3.6). */
+export const DEFAULT_RING_SIZE = 16;
 
 /** A new round's windows, in ms. */
 export interface RoundWindows {
@@ -31,6 +34,8 @@ export interface OpenRoundParams {
   readonly windows: RoundWindows;
   /** Label of the delivery period (default `round <id>`). */
   readonly period?: string;
+  /** Ring size (default DEFAULT_RING_SIZE). */
+  readonly ringSize?: number;
 }
 
 /** An opened round. */
@@ -43,7 +48,13 @@ export interface OpenedRound {
 }
 
 /** The terms of a round opened at chain time `nowMs`. */
-export function roundTerms(scenario: Scenario, nowMs: bigint, w: RoundWindows, period: string): RoundTerms {
+export function roundTerms(
+  scenario: Scenario,
+  nowMs: bigint,
+  w: RoundWindows,
+  period: string,
+  ringSize = DEFAULT_RING_SIZE,
+): RoundTerms {
   const tariff = scenario.consumers[0]!;
   const market = scenario.parameters;
   const gateClosureMs = nowMs + w.gateClosureMs;
@@ -65,6 +76,7 @@ export function roundTerms(scenario: Scenario, nowMs: bigint, w: RoundWindows, p
     outsideOption: market.outsideOption,
     tolerancePpm: 50_000,
     penaltyMicroYuanPerKWh: tariff.catalogMicroYuanPerKWh / 10n,
+    ringSize,
   };
 }
 
@@ -76,7 +88,7 @@ export async function openRound(
   const { id, scenario, windows } = params;
   // The round opens in a block after `now`: gate closure leaves the whole window from then on.
   const openedAtMs = await tradingCentre.read((r) => r.chainTimeMs());
-  const terms = roundTerms(scenario, openedAtMs, windows, params.period ?? `round ${id}`);
+  const terms = roundTerms(scenario, openedAtMs, windows, params.period ?? `round ${id}`, params.ringSize);
   const receipt = await tradingCentre.sendOrg('round.open', roundOpenPayload, { id, terms });
   return { id, terms, openedAtMs, receipt };
 }

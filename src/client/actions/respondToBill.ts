@@ -1,8 +1,9 @@
 /**
  * `bill.respond` (docs/protocol.md §7): a consumer answers one of its bills privately — its verdict
- * signed by the bill's pseudonym, ring-signcrypted to the generator's receiving key within the ring
- * of its aggregator's pseudonyms for the round (../billResponse.ts) — through its aggregator's node.
- * Validators learn only that one of the ring sent it. The consumer keeps the response's id and the
+ * signed by the bill's pseudonym, ring-signcrypted to the receiving key of the generator the bill is
+ * addressed to, within the bill's ring (ringSize..2·ringSize − 1 of its aggregator's billed
+ * pseudonyms of the round, ../../contracts/rings.ts; ../billResponse.ts) — through its aggregator's
+ * node. Validators learn only that one of the ring sent it. The consumer keeps the response's id and the
  * trace secret that proves it sent it (for an escalation) before sending.
  */
 import type { BillRecord, Verdict } from '../../contracts/records.ts';
@@ -25,7 +26,7 @@ export interface RespondToBillParams {
   /** The regulator's tracing key P and the generator's receiving key Z. */
   readonly regulatorKey: Point;
   readonly receiver: Point;
-  /** The ring of (round, aggregator) (default: read now). */
+  /** The bill's ring (default: read now). */
   readonly ring?: readonly Point[];
   /** Told of the sent response (its id and trace secret) before it is sent, to keep it in the consumer's key store. */
   readonly keep?: (entry: KeyStoreEntry) => void;
@@ -47,7 +48,7 @@ export async function respondToBill(
   params: RespondToBillParams,
 ): Promise<BillResponseSent> {
   const { bill } = params;
-  const ring = params.ring ?? (await consumer.read((r) => r.ring(bill.round, bill.aggregator)));
+  const ring = params.ring ?? (await consumer.read((r) => r.ring(bill.round, bill.aggregator, bill.ring)));
   const { tx, traceSecret } = buildBillResponse({
     chainId: consumer.chain.chainId,
     params: { group: consumer.chain.group, regulatorKey: params.regulatorKey },
@@ -56,6 +57,7 @@ export async function respondToBill(
     round: bill.round,
     bill: bill.index,
     aggregator: bill.aggregator,
+    ringIndex: bill.ring,
     generator: bill.generator,
     receiver: params.receiver,
     verdict: params.verdict,

@@ -1,14 +1,29 @@
 /**
- * Market: rounds with offers, pseudonymous demand, equilibrium prices per generator and energy
- * contracts; charts of prices, energy and the consumers' saving against the catalog tariff, bilateral
- * contracts and centralised matching per round (GET /v1/rounds/:id/modes).
+ * Market: rounds with their offers and the counts of their pseudonymous demands and bills; per round
+ * each generator's sale — its equilibrium price, the energy it sold, how many consumers it supplies
+ * and, once metered, what it delivered and was paid (GET /v1/rounds/:id/sales) — and the
+ * pseudonymous demand a page at a time (./pager.ts); charts of prices, energy and the consumers'
+ * saving against the catalog tariff, bilateral contracts and centralised matching per round
+ * (GET /v1/rounds/:id/modes), and of each generator's sales. Nothing here grows with the consumers:
+ * a round view holds counts, charts are per round or per generator, demand is paged.
  */
 import type uPlot from 'uplot';
-import type { BillsView, LatestRoundView, ModesView, RoundView } from '../../contracts/views.ts';
+import type {
+  DemandsView,
+  LatestRoundView,
+  ModesView,
+  RoundView,
+  SalesView,
+  SaleView,
+} from '../../contracts/views.ts';
 import { get } from '../api.ts';
 import { type Page, throttle } from '../app.ts';
-import { lineChart, swatch } from '../charts.ts';
+import { barChart, lineChart, swatch } from '../charts.ts';
 import { fill, h, mwh, short, table, yuan, yuanPerKWh } from '../dom.ts';
+import { pager, pageUrl } from '../pager.ts';
+
+/** Pseudonymous demands shown per page under a round (the bills page shows the bills). */
+const DEMANDS_PER_PAGE = 20;
 
 /** The latest `n` rounds, oldest first. */
 export async function recentRounds(n: number): Promise<RoundView[]> {
@@ -131,6 +146,38 @@ function priceTable(
   );
 }
 
+/**
+ * Each generator's equilibrium price and sale in round `r`: energy sold, consumers supplied and,
+ * once the trading centre metered it, what it delivered and was paid (energy − its penalty).
+ */
+function salesTable(r: RoundView, sales: readonly SaleView[]): HTMLElement {
+  const clearing = r.clearing!;
+  return table(
+    `Equilibrium prices and sales of round ${r.id}${clearing.certified ? ' (certified)' : ' (uncertified)'}`,
+    ['generator', 'price', 'sold', 'consumers supplied', 'status', 'delivered', 'paid'],
+    clearing.prices.map((p) => {
+      const sale = sales.find((s) => s.generator === p.generator);
+      const metered = sale?.meter ?? null;
+      return [
+        p.generator,
+        h(
+          'span',
+          { 'data-generator': p.generator, 'data-price': p.priceMicroYuanPerKWh },
+          yuanPerKWh(p.priceMicroYuanPerKWh),
+        ),
+        h('span', { 'data-sold-wh': p.soldWh }, mwh(p.soldWh)),
+        sale === undefined ? '—' : sale.buyers.toLocaleString('en'),
+        sale?.status ?? '—',
+        metered === null ? h('em', {}, 'not metered yet') : mwh(metered.deliveredWh),
+        metered === null || sale === undefined
+          ? '—'
+          : yuan(BigInt(sale.energyMicroYuan) - BigInt(sale.penaltyMicroYuan)),
+      ];
+    }),
+    'clearing-prices',
+  );
+}
+
 export const marketPage: Page = async (root, app) => {
   const summary = h('section', { 'aria-labelledby': 'rounds-h' });
   const charts = h('section', { 'aria-labelledby': 'charts-h', class: 'charts' });
@@ -153,7 +200,7 @@ export const marketPage: Page = async (root, app) => {
               'phase',
               'offers',
               'pseudonymous demands',
-              'contracts',
+              'bills',
               'prices',
               'energy',
               'saving vs catalog',
@@ -166,8 +213,8 @@ export const marketPage: Page = async (root, app) => {
                 r.id,
                 r.phase,
                 r.offers.length,
-                r.demands.length,
-                r.contracts,
+                r.demands.toLocaleString('en'),
+                r.bills === 0 ? '0' : h('a', { href: `#/bills?round=${r.id}` }, r.bills.toLocaleString('en')),
                 prices.length === 0
                   ? '—'
                   : `${yuanPerKWh(Math.min(...prices))} – ${yuanPerKWh(Math.max(...prices))}`,
@@ -254,27 +301,17 @@ export const marketPage: Page = async (root, app) => {
   };
 
   const showRound = async (r: RoundView) => {
-    const bills = (await get<BillsView>(`/v1/rounds/${r.id}/bills`)).bills;
-    const modes = r.clearing === null ? null : await get<ModesView>(`/v1/rounds/${r.id}/modes`);
-    const mine = app.viewer?.pseudonyms;
+    const [sales, modes] = await Promise.all([
+      r.clearing === null ? [] : get<SalesView>(`/v1/rounds/${r.id}/sales`).then((v) => v.sales),
+      r.clearing === null ? null : get<ModesView>(`/v1/rounds/${r.id}/modes`),
+    ]);
+    const salesChart = h('div', { class: 'chart' });
+    const demandsEl = h('div', {});
     fill(
       detail,
       h('h2', { id: 'round-h' }, `Round ${r.id} — ${r.terms.period} (${r.phase})`),
-      r.clearing === null
-        ? h('p', {}, 'Not cleared yet.')
-        : table(
-            `Equilibrium prices of round ${r.id}${r.clearing.certified ? ' (certified)' : ' (uncertified)'}`,
-            ['generator', 'price'],
-            r.clearing.prices.map((p) => [
-              p.generator,
-              h(
-                'span',
-                { 'data-generator': p.generator, 'data-price': p.priceMicroYuanPerKWh },
-                yuanPerKWh(p.priceMicroYuanPerKWh),
-              ),
-            ]),
-            'clearing-prices',
-          ),
+      r.clearing === null ? h('p', {}, 'Not cleared yet.') : salesTable(r, sales),
+      r.clearing === null || sales.length === 0 ? null : salesChart,
       modes === null
         ? null
         : table(
@@ -297,10 +334,42 @@ export const marketPage: Page = async (root, app) => {
         r.offers.map((o) => [o.generator, mwh(o.capacityWh), yuanPerKWh(o.costLinearMicroYuanPerKWh)]),
         'offers',
       ),
+      demandsEl,
+      h(
+        'p',
+        {},
+        r.bills === 0
+          ? `No bills in round ${r.id}${r.clearing === null ? ' yet' : ''}.`
+          : h(
+              'a',
+              { href: `#/bills?round=${r.id}` },
+              `The ${r.bills.toLocaleString('en')} bills of round ${r.id}, one per consumer buying directly →`,
+            ),
+      ),
+    );
+    if (r.clearing !== null && sales.length > 0)
+      barChart(
+        salesChart,
+        `Energy sold per generator in round ${r.id} (MWh)`,
+        'generator',
+        sales.map((s) => s.generator),
+        { label: 'sold MWh', values: sales.map((s) => Number(s.soldWh) / 1e6) },
+      );
+    await showDemands(r, demandsEl, 0);
+  };
+
+  /** A page of round `r`'s pseudonymous demand, from entry `offset`, with its pager. */
+  const showDemands = async (r: RoundView, el: HTMLElement, offset: number) => {
+    const mine = app.viewer?.pseudonyms;
+    const page = await get<DemandsView>(pageUrl(`/v1/rounds/${r.id}/demands`, offset, DEMANDS_PER_PAGE));
+    fill(
+      el,
+      pager('demands', { ...page, shown: page.demands.length }, (to) => void showDemands(r, el, to)),
       table(
-        `Pseudonymous demand of round ${r.id} (one-time pseudonyms: no consumer is named)`,
-        ['pseudonym', 'demand', 'diversification', ''],
-        r.demands.map((d) => [
+        `Pseudonymous demand of round ${r.id}, in order of arrival (one-time pseudonyms: no consumer is named)`,
+        ['#', 'pseudonym', 'demand', 'diversification', ''],
+        page.demands.map((d, i) => [
+          page.offset + i,
           short(d.pseudonym),
           mwh(d.demandWh),
           yuanPerKWh(d.diversificationMicroYuanPerKWh),
@@ -308,31 +377,12 @@ export const marketPage: Page = async (root, app) => {
         ]),
         'demands',
       ),
-      table(
-        `Energy contracts of round ${r.id}`,
-        ['bill', 'generator', 'consumer pseudonym', 'aggregator', 'energy', 'price', 'status'],
-        bills.map((b) => [
-          b.index,
-          b.generator,
-          h(
-            'span',
-            {},
-            short(b.consumer),
-            mine?.has(b.consumer) ? h('strong', { class: 'mine' }, ' yours') : '',
-          ),
-          b.aggregator,
-          mwh(b.contractedWh),
-          yuanPerKWh(b.priceMicroYuanPerKWh),
-          b.status,
-        ]),
-        'contracts',
-      ),
     );
   };
 
   await show();
   const refresh = throttle(() => void show().catch(() => {}), 1_000);
   app.onEvent((e) => {
-    if (e.type.startsWith('round-')) refresh();
+    if (e.type.startsWith('round-') || e.type === 'sale-settled') refresh();
   });
 };

@@ -1,5 +1,6 @@
 /**
- * Regulator: open disputes, a trace requested through the trading centre's node (POST
+ * Regulator: open disputes (the disputed and escalated bills of the last 10 rounds, asked of the
+ * node by status), the latest bill responses, a trace requested through the trading centre's node (POST
  * /v1/regulator/traces with the trading centre's session: the master key stays in the node), and
  * the audit log of every trace (GET /v1/traces), updated live. The trace's opening is checked in
  * this browser against the chain — the recorded commitment, the regulator's keys and the
@@ -9,10 +10,11 @@
 import { fromHex, toHex } from '../../codec/bytes.ts';
 import type {
   BillsView,
-  BillView,
   LatestRoundView,
   PseudonymView,
   RegulatorView,
+  ResponseSummaryView,
+  ResponsesView,
   ResponseView,
   TraceResultView,
   TracesView,
@@ -24,6 +26,10 @@ import { decodeIdentityTrace, verifyTraceOpening } from '../../privacy/traceComm
 import { get, send } from '../api.ts';
 import { type Page, throttle } from '../app.ts';
 import { fill, h, short, table } from '../dom.ts';
+import { pageUrl } from '../pager.ts';
+
+/** Open disputes listed per status and round (more are counted, and found on the bills page). */
+const DISPUTES_PER_ROUND = 100;
 
 /**
  * Checks `t`'s opening against the chain as any party would: the audit log records its commitment
@@ -172,12 +178,24 @@ export const regulatorPage: Page = async (root, app) => {
   const showDisputes = async () => {
     const latest = Number((await get<LatestRoundView>('/v1/rounds')).latest);
     const rounds = Array.from({ length: Math.min(10, latest) }, (_, i) => latest - i);
-    const open: BillView[] = [];
-    let recent: BillView[] = [];
-    for (const r of rounds) {
-      const { bills } = await get<BillsView>(`/v1/rounds/${r}/bills`);
-      open.push(...bills.filter((b) => b.status === 'disputed' || b.status === 'escalated'));
-      if (recent.length === 0) recent = bills.filter((b) => b.response !== null).slice(0, 5);
+    // Open disputes, asked of the node by status (a page each: they are few), and the latest
+    // responses of the latest round (the node lists a round's responses in order of arrival).
+    const pages = await Promise.all(
+      rounds.flatMap((r) =>
+        (['disputed', 'escalated'] as const).map((status) =>
+          get<BillsView>(pageUrl(`/v1/rounds/${r}/bills`, 0, DISPUTES_PER_ROUND, { status })),
+        ),
+      ),
+    );
+    const open = pages.flatMap((p) => p.bills);
+    const unlisted = pages.reduce((n, p) => n + p.total - p.bills.length, 0);
+    let recent: ResponseSummaryView[] = [];
+    if (latest > 0) {
+      const { total } = await get<ResponsesView>(pageUrl(`/v1/rounds/${latest}/responses`, 0, 1));
+      const from = Math.max(0, total - 5);
+      recent = (
+        await get<ResponsesView>(pageUrl(`/v1/rounds/${latest}/responses`, from, 5))
+      ).responses.reverse();
     }
     const pick = (id: string) =>
       h(
@@ -214,18 +232,25 @@ export const regulatorPage: Page = async (root, app) => {
             ]),
             'disputes',
           ),
+      unlisted > 0
+        ? h(
+            'p',
+            { class: 'note' },
+            `… and ${unlisted.toLocaleString('en')} more (the first ${DISPUTES_PER_ROUND} of each status and round are listed; the bills page filters by status).`,
+          )
+        : null,
       recent.length === 0
         ? null
         : table(
-            'Recent answered bills (any response on chain can be traced, with a reason)',
-            ['round', 'bill', 'generator', 'status', 'response', ''],
-            recent.map((b) => [
-              b.round,
-              b.index,
-              b.generator,
-              b.status,
-              short(b.response!),
-              pick(b.response!),
+            `The latest bill responses of round ${latest} (any response on chain can be traced, with a reason)`,
+            ['bill', 'addressed to', 'status', 'verdict', 'response', ''],
+            recent.map((r) => [
+              r.bill ?? '—',
+              r.generator,
+              r.status,
+              r.verdict ?? '—',
+              short(r.id),
+              pick(r.id),
             ]),
             'traceable',
           ),

@@ -90,6 +90,16 @@ export function aggregatorBillKey(round: bigint, aggregator: string, i: number):
   return prefixed(utf8('aggbill/'), concatBytes(u64(round), u32(i), utf8(aggregator)));
 }
 
+/** `genbills/‖u64 round‖generatorId` → how many bills are addressed to the generator in the round. */
+export function generatorBillCountKey(round: bigint, generator: string): Uint8Array {
+  return prefixed(utf8('genbills/'), concatBytes(u64(round), utf8(generator)));
+}
+
+/** `genbill/‖u64 round‖u32 i‖generatorId` → the index of the i-th bill addressed to the generator. */
+export function generatorBillKey(round: bigint, generator: string, i: number): Uint8Array {
+  return prefixed(utf8('genbill/'), concatBytes(u64(round), u32(i), utf8(generator)));
+}
+
 /** `sale/‖u64 round‖generatorId` → a generator's sales statement. */
 export function saleKey(round: bigint, generator: string): Uint8Array {
   return prefixed(utf8('sale/'), concatBytes(u64(round), utf8(generator)));

@@ -28,6 +28,8 @@ import {
   clearingKey,
   demandEntryKey,
   demandKey,
+  generatorBillCountKey,
+  generatorBillKey,
   inboxCountKey,
   inboxEntryKey,
   LAST_ROUND_KEY,
@@ -270,8 +272,10 @@ export class ContractQueries {
   }
 
   /**
-   * A page of a round's bills in index order, filtered. A filter on the consumer or on the
-   * aggregator alone reads its index (O(page)); any other filter scans the round's bills.
+   * A page of a round's bills in index order, filtered. A filter on the consumer, or on the
+   * aggregator or the addressed generator alone, reads its index (O(page)); a filter on the status
+   * scans the round's bills (a page's cost grows with the round: the statuses change, an index of
+   * them would be rewritten with every response).
    */
   bills(id: bigint, filter: BillFilter, page: PageRequest): Page<BillRecord> {
     const round = this.read(roundKey(id), roundRecord);
@@ -286,11 +290,17 @@ export class ContractQueries {
       const found = index === undefined ? [] : [bill(index)].filter(matches);
       return pageOf(found.length, page, (i) => found[i]!);
     }
-    if (filter.aggregator !== undefined && filter.status === undefined && filter.generator === undefined) {
-      const n = Number(this.read(aggregatorBillCountKey(id, filter.aggregator), counterRecord)?.value ?? 0n);
-      return pageOf(n, page, (i) =>
-        bill(Number(this.read(aggregatorBillKey(id, filter.aggregator!, i), counterRecord)!.value)),
+    const indexed = (count: Uint8Array, entry: (i: number) => Uint8Array) =>
+      pageOf(Number(this.read(count, counterRecord)?.value ?? 0n), page, (i) =>
+        bill(Number(this.read(entry(i), counterRecord)!.value)),
       );
+    if (filter.aggregator !== undefined && filter.status === undefined && filter.generator === undefined) {
+      const aggregator = filter.aggregator;
+      return indexed(aggregatorBillCountKey(id, aggregator), (i) => aggregatorBillKey(id, aggregator, i));
+    }
+    if (filter.generator !== undefined && filter.status === undefined && filter.aggregator === undefined) {
+      const generator = filter.generator;
+      return indexed(generatorBillCountKey(id, generator), (i) => generatorBillKey(id, generator, i));
     }
     if (filter.status === undefined && filter.generator === undefined) return pageOf(round.bills, page, bill);
     const found: BillRecord[] = [];

@@ -21,6 +21,8 @@ import {
   clearingKey,
   demandEntryKey,
   demandKey,
+  generatorBillCountKey,
+  generatorBillKey,
   LAST_ROUND_KEY,
   offerKey,
   pseudonymKey,
@@ -261,16 +263,24 @@ export const roundClose = orgKind({
     }
     const cleared = clearAtPrices(ctx.block.chainId, id, round.terms, offers, demands, prices);
     draft.put(clearingKey(id), clearingRecord, cleared.clearing);
+    // each bill, and its place in its pseudonym's, its aggregator's and its addressee's lookups
     const perAggregator = new Map<string, number>();
+    const perGenerator = new Map<string, number>();
     for (const bill of cleared.bills) {
+      const index = { value: BigInt(bill.index) };
       draft.put(billKey(id, bill.index), billRecord, bill);
-      draft.put(billOfKey(id, bill.consumer), counterRecord, { value: BigInt(bill.index) });
-      const i = perAggregator.get(bill.aggregator) ?? 0;
-      draft.put(aggregatorBillKey(id, bill.aggregator, i), counterRecord, { value: BigInt(bill.index) });
-      perAggregator.set(bill.aggregator, i + 1);
+      draft.put(billOfKey(id, bill.consumer), counterRecord, index);
+      const a = perAggregator.get(bill.aggregator) ?? 0;
+      draft.put(aggregatorBillKey(id, bill.aggregator, a), counterRecord, index);
+      perAggregator.set(bill.aggregator, a + 1);
+      const g = perGenerator.get(bill.generator) ?? 0;
+      draft.put(generatorBillKey(id, bill.generator, g), counterRecord, index);
+      perGenerator.set(bill.generator, g + 1);
     }
     for (const [aggregator, n] of perAggregator)
       draft.put(aggregatorBillCountKey(id, aggregator), counterRecord, { value: BigInt(n) });
+    for (const [generator, n] of perGenerator)
+      draft.put(generatorBillCountKey(id, generator), counterRecord, { value: BigInt(n) });
     for (const sale of cleared.sales) draft.put(saleKey(id, sale.generator), saleRecord, sale);
     for (const [aggregator, rings] of cleared.rings) {
       draft.put(ringCountKey(id, aggregator), counterRecord, { value: BigInt(rings.length) });

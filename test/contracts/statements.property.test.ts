@@ -531,7 +531,7 @@ function onChain(r: RandomRound): { c: ContractChain; follower: ContractChain } 
 }
 
 describe(`contracts: a cleared round on chain (seed ${SEED})`, () => {
-  it('round.close writes O(J + G) records — at most 5·(J + G), counted by kind — and two chains agree on the state root', () => {
+  it('round.close writes O(J + G) records — at most 6·(J + G), counted by kind — and two chains agree on the state root', () => {
     fc.assert(
       fc.property(shapeArb, (shape) => {
         const r = randomRound(shape);
@@ -554,6 +554,8 @@ describe(`contracts: a cleared round on chain (seed ${SEED})`, () => {
         assert.ok(bills >= 1 && bills <= J);
         assert.equal(count('billof'), bills, 'one bill index per billed pseudonym');
         assert.equal(count('aggbill'), bills, 'one aggregator entry per bill');
+        assert.equal(count('genbill'), bills, 'one addressee entry per bill');
+        assert.ok(count('genbills') >= 1 && count('genbills') <= G);
         assert.equal(count('sale'), G, 'one sale per generator');
         assert.equal(count('rings'), aggregators);
         assert.ok(aggregators >= 1 && aggregators <= 3);
@@ -567,6 +569,8 @@ describe(`contracts: a cleared round on chain (seed ${SEED})`, () => {
           'bill',
           'billof',
           'clearing',
+          'genbill',
+          'genbills',
           'nonce',
           'ring',
           'rings',
@@ -574,7 +578,7 @@ describe(`contracts: a cleared round on chain (seed ${SEED})`, () => {
           'sale',
         ]);
         assert.ok(
-          writes.length <= 5 * (J + G),
+          writes.length <= 6 * (J + G),
           `${writes.length} writes for J = ${J}, G = ${G} (${pairs} supplier pairs)`,
         );
         assert.equal(toHex(follower.chain.head.stateRoot), toHex(c.chain.head.stateRoot));

@@ -124,6 +124,23 @@ export const DEMO_TIMING: RoundTiming = {
   ackWindowMs: 20_000,
 };
 
+/**
+ * The windows a first round of `consumers` consumers opens with: the demo's for case30, and for a
+ * larger consortium room for the work that grows with it — per consumer, about 15 ms of
+ * pseudonyms and demand before gate closure, 1 ms of clearing before delivery, 40 ms of metering and
+ * ring-signcrypted responses before the deadline (measured on this 2-core machine with `npm run
+ * bench:round`, with margin). The driver widens any window a round used more than half of.
+ */
+export function timingFor(consumers: number): RoundTiming {
+  return {
+    gateClosureMs: Math.max(DEMO_TIMING.gateClosureMs, 3_000 + 15 * consumers),
+    deliveryLeadMs: Math.max(DEMO_TIMING.deliveryLeadMs, 2_000 + consumers),
+    deliveryLengthMs: DEMO_TIMING.deliveryLengthMs,
+    responseWindowMs: Math.max(DEMO_TIMING.responseWindowMs, 5_000 + 40 * consumers),
+    ackWindowMs: DEMO_TIMING.ackWindowMs,
+  };
+}
+
 /** The longest any demo window is widened to. */
 const MAX_WINDOW_MS = 300_000;
 
@@ -178,7 +195,7 @@ export class ConsortiumDriver {
 
   constructor(
     private readonly c: LocalConsortium,
-    timing: RoundTiming = DEMO_TIMING,
+    timing: RoundTiming = timingFor(c.consumers.length),
     private readonly progress: (message: string) => void = () => {},
     /** Told of each secret a participant creates (receiving keys, pseudonyms), to keep it in its key store. */
     private readonly onSecret: (member: string, entry: KeyStoreEntry) => void = () => {},
@@ -531,7 +548,7 @@ export class ConsortiumDriver {
   private adapt(round: bigint, name: keyof RoundTiming, usedMs: number, what: string): void {
     const now = this.windows[name];
     if (usedMs <= now / 2) return;
-    const next = Math.min(MAX_WINDOW_MS, Math.max(now, Math.ceil(2 * usedMs)));
+    const next = Math.max(now, Math.min(MAX_WINDOW_MS, Math.ceil(2 * usedMs)));
     if (next === now) return;
     this.windows = { ...this.windows, [name]: next };
     this.progress(

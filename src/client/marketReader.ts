@@ -278,11 +278,32 @@ export class MarketReader {
     }
   }
 
-  /** GET `path`, parsed with `view`; undefined for a 404 when `allowMissing`. */
+  /**
+   * GET `path`, parsed with `view`; undefined for a 404 when `allowMissing`. A node that is busy or
+   * finds this client over its rate (HTTP 429) is asked again after its `retryAfterMs` hint, backing
+   * off up to 5 s a time, for at most BUSY_MS in all; then its refusal is thrown.
+   */
   private async get<V extends z.ZodType>(
     path: string,
     view: V,
     allowMissing = false,
+  ): Promise<z.output<V> | undefined> {
+    const until = Date.now() + BUSY_MS;
+    for (let backoffMs = 50; ; backoffMs = Math.min(5_000, backoffMs * 2)) {
+      try {
+        return await this.getOnce(path, view, allowMissing);
+      } catch (err) {
+        if (!(err instanceof ClientError) || err.details.status !== 429 || Date.now() >= until) throw err;
+        const hint = typeof err.details.retryAfterMs === 'number' ? err.details.retryAfterMs : 0;
+        await new Promise((r) => setTimeout(r, Math.max(hint, backoffMs)));
+      }
+    }
+  }
+
+  private async getOnce<V extends z.ZodType>(
+    path: string,
+    view: V,
+    allowMissing: boolean,
   ): Promise<z.output<V> | undefined> {
     let res: Response;
     try {
@@ -304,11 +325,12 @@ export class MarketReader {
     }
     if (res.status === 404 && allowMissing) return undefined;
     if (!res.ok) {
-      const e = json as { code?: unknown; message?: unknown };
+      const e = json as { code?: unknown; message?: unknown; details?: { retryAfterMs?: unknown } };
+      const retryAfterMs = e.details?.retryAfterMs;
       throw new ClientError(
         typeof e.code === 'string' ? e.code : 'CLIENT_BAD_RESPONSE',
         typeof e.message === 'string' ? e.message : `GET ${path}: HTTP ${res.status}`,
-        { status: res.status },
+        { status: res.status, ...(typeof retryAfterMs === 'number' ? { retryAfterMs } : {}) },
       );
     }
     const parsed = view.safeParse(json);
@@ -323,6 +345,9 @@ export class MarketReader {
     return parsed.data;
   }
 }
+
+/** How long a read waits out a busy or rate-limiting node (429) before giving up. */
+const BUSY_MS = 60_000;
 
 function toHexLower(b: Uint8Array): string {
   return Buffer.from(b).toString('hex');

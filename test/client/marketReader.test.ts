@@ -119,6 +119,8 @@ function page<T>(
 
 /** Every request the fake node answered (path and query). */
 const requests: string[] = [];
+/** How many times round 4 was asked for. */
+let limited = 0;
 
 const answers: Record<string, [status: number, body: unknown]> = {
   '/v1/rounds/1': [200, { ...round, addedByANewerNode: 'x' }],
@@ -151,7 +153,14 @@ describe('market reader: answers parsed with their views', () => {
         );
         answer = [200, { bills: p.items.map(billView), total: p.total, offset: p.offset, limit: p.limit }];
       } else if (url.pathname === '/v1/rounds/1/rings/agg-b') answer = [200, { rings: 2 }];
-      else if (url.pathname === '/v1/rounds/1/rings/agg-b/1')
+      else if (url.pathname === '/v1/rounds/4') {
+        // over the rate limit twice, then the round
+        limited++;
+        answer =
+          limited <= 2
+            ? [429, { code: 'API_RATE_LIMITED', message: 'too many requests', details: { retryAfterMs: 30 } }]
+            : [200, { ...round, id: '4' }];
+      } else if (url.pathname === '/v1/rounds/1/rings/agg-b/1')
         answer = [200, { members: bills.slice(2).map((b) => toHex(b.consumer)) }];
       const [status, body] = answer ?? [500, { code: 'API_INTERNAL', message: '?' }];
       res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(body));
@@ -199,6 +208,13 @@ describe('market reader: answers parsed with their views', () => {
         .some((r) => new URL(r, 'http://node').searchParams.get('aggregator') === 'agg-b'),
       'the filter is passed on to later pages',
     );
+  });
+
+  it('a rate-limited read (429) is asked again after the node’s hint, not thrown', async () => {
+    const started = performance.now();
+    assert.equal((await reader.round(4n))?.id, '4');
+    assert.equal(limited, 3, 'twice refused, then answered');
+    assert.ok(performance.now() - started >= 60, 'it waited the hint each time');
   });
 
   it('rings: how many an aggregator has, and one ring’s members as points', async () => {

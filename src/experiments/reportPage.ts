@@ -113,7 +113,7 @@ export function reportPage(r: ExperimentsReport): string {
   l('### Comparison');
   l();
   l(
-    `Large consortium (assumed): ${e.scenarios.large.consumers} consumers behind ${e.scenarios.large.aggregators} aggregators, ${e.scenarios.large.generators} generators, ${e.scenarios.large.bills} bills per round (one per consumer) (${e.scenarios.large.transactionsPerRound} transactions). Proof of work: ${fmt(e.pow.hashesPerBlock)} hashes per block (difficulty × 2³²), ${fmt(e.pow.joulesPerBlock)} J per block; implied hash rate ${fmt(e.pow.impliedHashRate)} H/s.`,
+    `Large consortium (assumed): ${e.scenarios.large.consumers} consumers behind ${e.scenarios.large.aggregators} aggregators, ${e.scenarios.large.generators} generators, ${e.scenarios.large.bills} bills per round, one per consumer (${e.scenarios.large.transactionsPerRound} transactions). Proof of work: ${fmt(e.pow.hashesPerBlock)} hashes per block (difficulty × 2³²), ${fmt(e.pow.joulesPerBlock)} J per block; implied hash rate ${fmt(e.pow.impliedHashRate)} H/s.`,
   );
   l();
   l(

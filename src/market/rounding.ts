@@ -58,12 +58,18 @@ export function quantisedPrices(
  * Rounding at capacity kinks. A generator whose demand meets its capacity at the float equilibrium
  * cannot, with whole-µ¥ prices, clear exactly: rounding may leave up to one µ¥/kWh's worth of its
  * demand (δ = slope × 1e-6 kWh) unsold, or oversubscribe it by as much, which priority rationing
- * then takes from its lowest-priority buyer. Each such generator gets the side whose worst case
- * costs less per kWh of the party's own size: the generator's markup·δ/K (keep headroom: its
+ * then takes from its buyers, lowest priority first. Each such generator gets the side whose worst
+ * case costs less per kWh of the party's own size: the generator's markup·δ/K (keep headroom: its
  * capacity is reduced by δ/2, so its own rounding error can never oversubscribe it) against the
- * buyer's loss ν·δ/D, ν the multiplier of its demand constraint (zero when its demand does not bind:
- * then rationing costs it only second-order; sell out: allowed to be oversubscribed by up to δ).
- * With headroom decided, the leaders' iteration resumes from the equilibrium (a few steps).
+ * largest loss per kWh of demand among the buyers rationing would reach (sell out: allowed to be
+ * oversubscribed by up to δ). δ is the slope of the whole market's demand, so in a large round it is
+ * many buyers' orders: rationing takes whole orders from the lowest-priority buyers up, and those
+ * same buyers are rationed at every generator that sells out. A buyer cut by x (Σx over the
+ * generators decided to sell out so far, in index order) loses at most
+ * ν·Σx + (β'/2)·Σx² + (β'σ/(2(1 − σ)))·(Σx)² (its utility is quadratic and its gradient is ν, the
+ * multiplier of its demand constraint, on every generator it buys from; zero when its demand does
+ * not bind). With headroom decided, the leaders' iteration resumes from the equilibrium (a few
+ * steps).
  */
 export function roundingPlan(
   pm: PreparedMarket,
@@ -71,32 +77,100 @@ export function roundingPlan(
 ): { prices: Float64Array; iterations: number; tolerance: Float64Array } {
   const st = demandAt(pm, prices);
   const tolerance = new Float64Array(pm.G);
-  // The lowest-priority buyer of each generator, and its λ and demand: going up from the lowest
-  // priority, each consumer is the last buyer of the ranks its prefix reaches beyond those claimed.
-  const last = new Int32Array(pm.G).fill(-1);
-  let claimed = 0;
-  const prefix = st.k;
-  for (let i = pm.J - 1; i >= 0 && claimed < pm.G; i--) {
-    const j = pm.priority[i]!;
-    for (; claimed < prefix[j]!; claimed++) last[st.book.order[claimed]!] = j;
+  const { order, c } = st.book;
+  // Capacity-bound at the scale rounding works at: within one µ¥/kWh's worth of demand.
+  const delta = new Float64Array(pm.G);
+  const rank = new Int32Array(pm.G);
+  const open: number[] = []; // kink generators whose δ is not yet covered, by rank
+  for (let r = 0; r < pm.G; r++) {
+    const g = order[r]!;
+    rank[g] = r;
+    delta[g] = st.slope[g]! * 1e-6;
+    if (st.demand[g]! >= pm.cost[g]!.capacity - Math.max(delta[g]!, pm.cost[g]!.capacity * 1e-9)) open.push(g);
   }
+  if (open.length === 0) return { prices, iterations: 0, tolerance };
+  // Who rationing δ would reach at each kink generator: going up from the lowest priority, each
+  // buyer's order is taken whole until δ is covered (the last one reached in part).
+  const left = Float64Array.from(delta);
+  const cutG: number[] = [];
+  const cutJ: number[] = [];
+  const cutX: number[] = [];
+  const { k: prefix, lambda } = st;
+  for (let i = pm.J - 1; i >= 0 && open.length > 0; i--) {
+    const j = pm.priority[i]!;
+    let kept = 0;
+    for (let o = 0; o < open.length; o++) {
+      const g = open[o]!;
+      if (rank[g]! < prefix[j]!) {
+        const y = (pm.R[j]! - c[rank[g]!]! - lambda[j]!) / pm.betaP[j]!;
+        if (y > 0) {
+          const x = Math.min(y, left[g]!);
+          cutG.push(g);
+          cutJ.push(j);
+          cutX.push(x);
+          left[g] = left[g]! - x;
+        }
+      }
+      if (left[g]! > 0) open[kept++] = g;
+    }
+    open.length = kept;
+  }
+  // The cuts by generator (stable: each generator's buyers from the lowest priority up).
+  const first = new Int32Array(pm.G + 1);
+  for (const g of cutG) first[g + 1] = first[g + 1]! + 1;
+  for (let g = 0; g < pm.G; g++) first[g + 1] = first[g + 1]! + first[g]!;
+  const at = first.slice(0, pm.G);
+  const byG = new Int32Array(cutG.length);
+  for (let n = 0; n < cutG.length; n++) byG[at[cutG[n]!]!++] = n;
+  // Each buyer's cuts at the generators decided to sell out so far: Σx and Σx².
+  const sum = new Map<number, number>();
+  const sumSq = new Map<number, number>();
+  const count = new Map<number, number>();
+  const coupling = pm.sigma / (2 * (1 - pm.sigma));
   let any = false;
   const cost = pm.cost.map((m, g) => {
-    const delta = st.slope[g]! * 1e-6;
-    // Capacity-bound at the scale rounding works at: within one µ¥/kWh's worth of demand.
-    if (st.demand[g]! < m.capacity - Math.max(delta, m.capacity * 1e-9)) return m;
+    if (!(st.demand[g]! >= m.capacity - Math.max(delta[g]!, m.capacity * 1e-9))) return m;
     const markup = Math.max(0, prices[g]! - effectiveMarginal(m, m.capacity));
-    const j = last[g]!;
-    // The buyer's first-order loss per kWh rationed is its demand constraint's multiplier ν.
-    const nu =
-      j < 0 || st.bound[j] === 0 ? 0 : st.lambda[j]! - (pm.betaP[j]! * pm.sigma * pm.D[j]!) / (1 - pm.sigma);
-    const buyerCost = j < 0 ? 0 : (Math.max(0, nu) * delta) / pm.D[j]!;
-    if (buyerCost < (markup * delta) / m.capacity) {
-      tolerance[g] = delta; // sell out
+    let buyerCost = 0;
+    for (let n = first[g]!; n < first[g + 1]!; n++) {
+      const e = byG[n]!;
+      const j = cutJ[e]!;
+      const x = cutX[e]!;
+      // The buyer's gradient on every generator it buys from is its demand multiplier ν.
+      const nu =
+        st.bound[j] === 0 ? 0 : Math.max(0, lambda[j]! - (pm.betaP[j]! * pm.sigma * pm.D[j]!) / (1 - pm.sigma));
+      const V = process.env.RV ?? '';
+      const sx = (V.includes('a') ? 0 : (sum.get(j) ?? 0)) + x;
+      const sx2 = (V.includes('a') ? 0 : (sumSq.get(j) ?? 0)) + x * x;
+      let loss = nu * sx + (V.includes('q') ? 0 : pm.betaP[j]! * (0.5 * sx2 + coupling * sx * sx));
+      if (V.includes('c')) {
+        const bp = pm.betaP[j]!;
+        const k = prefix[j]!;
+        const cutCount = (count.get(j) ?? 0) + 1;
+        const slack = st.bound[j] === 1 ? 0 : Math.max(0, pm.D[j]! - (k * (pm.R[j]! - lambda[j]!) - st.book.pre[k]!) / bp);
+        const S = slack + sx;
+        const a = (bp / (1 - pm.sigma)) * pm.sigma * sx;
+        const m = Math.max(1, k - cutCount);
+        const t = Math.min(nu + a, (bp * S) / m);
+        loss = (nu + a - t) * S + (m * t * t) / (2 * bp);
+      }
+      buyerCost = Math.max(buyerCost, loss / pm.D[j]!);
+    }
+    if (process.env.RDBG) console.error('plan g', g, 'genCost', ((markup * delta[g]!) / m.capacity) * 1e6, 'buyerCost', buyerCost * 1e6, 'buyers', first[g + 1]! - first[g]!, 'delta', delta[g], 'K', m.capacity);
+    if (buyerCost < (markup * delta[g]!) / m.capacity) {
+      tolerance[g] = delta[g]!; // sell out
+      for (let n = first[g]!; n < first[g + 1]!; n++) {
+        const e = byG[n]!;
+        const j = cutJ[e]!;
+        const x = cutX[e]!;
+        sum.set(j, (sum.get(j) ?? 0) + x);
+        sumSq.set(j, (sumSq.get(j) ?? 0) + x * x);
+        count.set(j, (count.get(j) ?? 0) + 1);
+      }
       return m;
     }
     any = true;
-    const capacity = Math.max(0, m.capacity - delta / 2);
+    const capacity = Math.max(0, m.capacity - delta[g]! / 2);
     return { ...m, capacity, qw: Math.min(m.qw, capacity) };
   });
   if (!any) return { prices, iterations: 0, tolerance };

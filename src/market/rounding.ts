@@ -61,15 +61,17 @@ export function quantisedPrices(
  * then takes from its buyers, lowest priority first. Each such generator gets the side whose worst
  * case costs less per kWh of the party's own size: the generator's markup·δ/K (keep headroom: its
  * capacity is reduced by δ/2, so its own rounding error can never oversubscribe it) against the
- * largest loss per kWh of demand among the buyers rationing would reach (sell out: allowed to be
- * oversubscribed by up to δ). δ is the slope of the whole market's demand, so in a large round it is
- * many buyers' orders: rationing takes whole orders from the lowest-priority buyers up, and those
- * same buyers are rationed at every generator that sells out. A buyer cut by x (Σx over the
- * generators decided to sell out so far, in index order) loses at most
- * ν·Σx + (β'/2)·Σx² + (β'σ/(2(1 − σ)))·(Σx)² (its utility is quadratic and its gradient is ν, the
- * multiplier of its demand constraint, on every generator it buys from; zero when its demand does
- * not bind). With headroom decided, the leaders' iteration resumes from the equilibrium (a few
- * steps).
+ * largest bound the follower certificate (certify.ts, §6.1) would give any buyer rationing reaches
+ * (sell out: allowed to be oversubscribed by up to δ). δ is the slope of the whole market's demand:
+ * in a large round it is many buyers' orders, so rationing takes whole orders from the
+ * lowest-priority buyers up until δ is covered, and every buyer reached counts, not only the last.
+ * A buyer cut by x sees its gradient rise by βσx on the k − 1 generators it still buys from (ν, its
+ * demand constraint's multiplier, zero when its demand does not bind, elsewhere); the certificate
+ * pays for that either as ν′ times its slack s + x or as a residual over those k − 1 generators:
+ * with a = βσx and t = min(ν + a, β'(s + x)/(k − 1)), the bound is (ν + a − t)(s + x) + (k − 1)t²/(2β').
+ * For a buyer whose demand binds and whose cut is small this is ν·x, as before; for one whose demand
+ * does not bind it is not second-order: its slack makes the common rise costly to certify.
+ * With headroom decided, the leaders' iteration resumes from the equilibrium (a few steps).
  */
 export function roundingPlan(
   pm: PreparedMarket,
@@ -77,96 +79,64 @@ export function roundingPlan(
 ): { prices: Float64Array; iterations: number; tolerance: Float64Array } {
   const st = demandAt(pm, prices);
   const tolerance = new Float64Array(pm.G);
-  const { order, c } = st.book;
+  const { order, c, pre } = st.book;
+  const { k: prefix, lambda } = st;
   // Capacity-bound at the scale rounding works at: within one µ¥/kWh's worth of demand.
   const delta = new Float64Array(pm.G);
   const rank = new Int32Array(pm.G);
-  const open: number[] = []; // kink generators whose δ is not yet covered, by rank
+  const kink = new Uint8Array(pm.G);
+  const open: number[] = []; // kink generators whose δ rationing has not yet covered, by rank
   for (let r = 0; r < pm.G; r++) {
     const g = order[r]!;
+    const cap = pm.cost[g]!.capacity;
     rank[g] = r;
     delta[g] = st.slope[g]! * 1e-6;
-    if (st.demand[g]! >= pm.cost[g]!.capacity - Math.max(delta[g]!, pm.cost[g]!.capacity * 1e-9)) open.push(g);
+    if (st.demand[g]! >= cap - Math.max(delta[g]!, cap * 1e-9)) {
+      kink[g] = 1;
+      open.push(g);
+    }
   }
   if (open.length === 0) return { prices, iterations: 0, tolerance };
-  // Who rationing δ would reach at each kink generator: going up from the lowest priority, each
-  // buyer's order is taken whole until δ is covered (the last one reached in part).
+  // Each kink generator's worst buyer bound if it sells out: going up from the lowest priority,
+  // each buyer's order is taken whole until δ is covered (the last buyer reached in part). O(J)
+  // plus one step per (buyer, generator) cut.
   const left = Float64Array.from(delta);
-  const cutG: number[] = [];
-  const cutJ: number[] = [];
-  const cutX: number[] = [];
-  const { k: prefix, lambda } = st;
+  const buyerCost = new Float64Array(pm.G);
+  const coupling = pm.sigma / (1 - pm.sigma); // βσ = β'σ/(1 − σ)
   for (let i = pm.J - 1; i >= 0 && open.length > 0; i--) {
     const j = pm.priority[i]!;
+    const k = prefix[j]!;
+    const bp = pm.betaP[j]!;
     let kept = 0;
+    let slack = -1; // computed on first use
     for (let o = 0; o < open.length; o++) {
       const g = open[o]!;
-      if (rank[g]! < prefix[j]!) {
-        const y = (pm.R[j]! - c[rank[g]!]! - lambda[j]!) / pm.betaP[j]!;
-        if (y > 0) {
-          const x = Math.min(y, left[g]!);
-          cutG.push(g);
-          cutJ.push(j);
-          cutX.push(x);
-          left[g] = left[g]! - x;
-        }
+      const y = rank[g]! < k ? (pm.R[j]! - c[rank[g]!]! - lambda[j]!) / bp : 0;
+      if (y > 0) {
+        const x = Math.min(y, left[g]!);
+        left[g] = left[g]! - x;
+        if (slack < 0)
+          slack =
+            st.bound[j] === 1 ? 0 : Math.max(0, pm.D[j]! - (k * (pm.R[j]! - lambda[j]!) - pre[k]!) / bp);
+        const nu =
+          st.bound[j] === 0 ? 0 : Math.max(0, lambda[j]! - (bp * pm.sigma * pm.D[j]!) / (1 - pm.sigma));
+        const s = slack + x;
+        const a = coupling * bp * x;
+        const m = Math.max(1, k - 1);
+        const t = Math.min(nu + a, (bp * s) / m);
+        const bound = ((nu + a - t) * s + (m * t * t) / (2 * bp)) / pm.D[j]!;
+        if (bound > buyerCost[g]!) buyerCost[g] = bound;
       }
       if (left[g]! > 0) open[kept++] = g;
     }
     open.length = kept;
   }
-  // The cuts by generator (stable: each generator's buyers from the lowest priority up).
-  const first = new Int32Array(pm.G + 1);
-  for (const g of cutG) first[g + 1] = first[g + 1]! + 1;
-  for (let g = 0; g < pm.G; g++) first[g + 1] = first[g + 1]! + first[g]!;
-  const at = first.slice(0, pm.G);
-  const byG = new Int32Array(cutG.length);
-  for (let n = 0; n < cutG.length; n++) byG[at[cutG[n]!]!++] = n;
-  // Each buyer's cuts at the generators decided to sell out so far: Σx and Σx².
-  const sum = new Map<number, number>();
-  const sumSq = new Map<number, number>();
-  const count = new Map<number, number>();
-  const coupling = pm.sigma / (2 * (1 - pm.sigma));
   let any = false;
   const cost = pm.cost.map((m, g) => {
-    if (!(st.demand[g]! >= m.capacity - Math.max(delta[g]!, m.capacity * 1e-9))) return m;
+    if (kink[g] === 0) return m;
     const markup = Math.max(0, prices[g]! - effectiveMarginal(m, m.capacity));
-    let buyerCost = 0;
-    for (let n = first[g]!; n < first[g + 1]!; n++) {
-      const e = byG[n]!;
-      const j = cutJ[e]!;
-      const x = cutX[e]!;
-      // The buyer's gradient on every generator it buys from is its demand multiplier ν.
-      const nu =
-        st.bound[j] === 0 ? 0 : Math.max(0, lambda[j]! - (pm.betaP[j]! * pm.sigma * pm.D[j]!) / (1 - pm.sigma));
-      const V = process.env.RV ?? '';
-      const sx = (V.includes('a') ? 0 : (sum.get(j) ?? 0)) + x;
-      const sx2 = (V.includes('a') ? 0 : (sumSq.get(j) ?? 0)) + x * x;
-      let loss = nu * sx + (V.includes('q') ? 0 : pm.betaP[j]! * (0.5 * sx2 + coupling * sx * sx));
-      if (V.includes('c')) {
-        const bp = pm.betaP[j]!;
-        const k = prefix[j]!;
-        const cutCount = (count.get(j) ?? 0) + 1;
-        const slack = st.bound[j] === 1 ? 0 : Math.max(0, pm.D[j]! - (k * (pm.R[j]! - lambda[j]!) - st.book.pre[k]!) / bp);
-        const S = slack + sx;
-        const a = (bp / (1 - pm.sigma)) * pm.sigma * sx;
-        const m = Math.max(1, k - cutCount);
-        const t = Math.min(nu + a, (bp * S) / m);
-        loss = (nu + a - t) * S + (m * t * t) / (2 * bp);
-      }
-      buyerCost = Math.max(buyerCost, loss / pm.D[j]!);
-    }
-    if (process.env.RDBG) console.error('plan g', g, 'genCost', ((markup * delta[g]!) / m.capacity) * 1e6, 'buyerCost', buyerCost * 1e6, 'buyers', first[g + 1]! - first[g]!, 'delta', delta[g], 'K', m.capacity);
-    if (buyerCost < (markup * delta[g]!) / m.capacity) {
+    if (buyerCost[g]! < (markup * delta[g]!) / m.capacity) {
       tolerance[g] = delta[g]!; // sell out
-      for (let n = first[g]!; n < first[g + 1]!; n++) {
-        const e = byG[n]!;
-        const j = cutJ[e]!;
-        const x = cutX[e]!;
-        sum.set(j, (sum.get(j) ?? 0) + x);
-        sumSq.set(j, (sumSq.get(j) ?? 0) + x * x);
-        count.set(j, (count.get(j) ?? 0) + 1);
-      }
       return m;
     }
     any = true;

@@ -10,7 +10,7 @@
  * node's code.
  */
 import { z } from 'zod';
-import { fromHex } from '../codec/bytes.ts';
+import { fromHex, toHex } from '../codec/bytes.ts';
 import { MAX_PAGE_LIMIT } from '../contracts/queries.ts';
 import {
   type BillRecord,
@@ -176,7 +176,7 @@ export class MarketReader {
 
   /** A pseudonym's registration, or undefined. */
   async pseudonym(key: Uint8Array): Promise<PseudonymView | undefined> {
-    return this.get(`/v1/pseudonyms/${toHexLower(key)}`, PseudonymView, true);
+    return this.get(`/v1/pseudonyms/${toHex(key)}`, PseudonymView, true);
   }
 
   /** The bill response stored under transaction id `id`, or undefined. */
@@ -348,7 +348,3 @@ export class MarketReader {
 
 /** How long a read waits out a busy or rate-limiting node (429) before giving up. */
 const BUSY_MS = 60_000;
-
-function toHexLower(b: Uint8Array): string {
-  return Buffer.from(b).toString('hex');
-}

@@ -20,7 +20,6 @@ import { sha256 } from '../crypto/hash.ts';
 import { isDppError } from '../errors.ts';
 import { certify } from '../market/certify.ts';
 import { prepare } from '../market/prepared.ts';
-import { validateScenario } from '../market/scenario.ts';
 import { settleAtQuantisedPrices, statementsOf, suppliedTo } from '../market/statements.ts';
 import type { Scenario } from '../market/types.ts';
 import { moneyFor } from '../market/units.ts';
@@ -122,7 +121,7 @@ export function clearAtPrices(
   let settled: ReturnType<typeof settleAtQuantisedPrices>;
   let certificate: ReturnType<typeof certify>;
   try {
-    const pm = prepare(validateScenario(roundScenario(terms, offers, demands)));
+    const pm = prepare(roundScenario(terms, offers, demands)); // prepare validates it
     // the scenario is in canonical (id) order: each price follows its generator there
     const priceOf = new Map(offers.map((o, i) => [o.generator, prices[i]!]));
     settled = settleAtQuantisedPrices(

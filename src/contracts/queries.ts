@@ -332,7 +332,7 @@ export class ContractQueries {
     const clearing = this.read(clearingKey(id), clearingRecord);
     const scenario = this.scenario(id);
     if (bill === undefined || clearing === undefined || scenario === undefined) return undefined;
-    const pm = prepare(validateScenario(scenario));
+    const pm = prepare(scenario);
     const priceOf = new Map(clearing.prices.map((p) => [p.generator, p.priceMicroYuanPerKWh]));
     const prices = pm.scenario.generators.map((g) => priceOf.get(g.id)!);
     const { start, generator, energyWh } = allocationOf(settleAtQuantisedPrices(pm, prices));

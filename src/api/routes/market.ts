@@ -56,6 +56,12 @@ const Account = z
 const NoParams = z.object({}).strict();
 const RoundId = z.object({ id: U64Text }).strict();
 const Member = z.object({ id: MemberId }).strict();
+/** A bill's or a ring's index in its round (u32). */
+const Index = z.coerce
+  .number()
+  .int()
+  .min(0)
+  .max(2 ** 32 - 1);
 /** `?offset=&limit=` of a paged list. */
 const Paging = {
   offset: z.coerce
@@ -200,11 +206,7 @@ export function marketRoutes(app: FastifyInstance, ctx: ApiContext): void {
     z
       .object({
         id: U64Text,
-        index: z.coerce
-          .number()
-          .int()
-          .min(0)
-          .max(2 ** 32 - 1),
+        index: Index,
       })
       .strict(),
     BillSplitView,
@@ -271,11 +273,7 @@ export function marketRoutes(app: FastifyInstance, ctx: ApiContext): void {
       .object({
         id: U64Text,
         aggregator: MemberId,
-        index: z.coerce
-          .number()
-          .int()
-          .min(0)
-          .max(2 ** 32 - 1),
+        index: Index,
       })
       .strict(),
     RingView,

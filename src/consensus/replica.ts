@@ -41,7 +41,7 @@ import {
   type Vote,
 } from './messages.ts';
 import { primaryOf } from './primary.ts';
-import { checkNewView, checkViewChange, decideNewView } from './viewChange.ts';
+import { checkNewView, checkViewChange, decideNewView, type NewViewDecision } from './viewChange.ts';
 
 /** Static configuration of one replica. */
 export interface ReplicaConfig {
@@ -76,6 +76,21 @@ export interface PersistedState {
   /** Votes cast at `votes.height` in `votes.view`; a restarted replica never votes otherwise. */
   readonly votes: VoteRecord;
   readonly prepared: { cert: PreparedCertificate; payload: Uint8Array } | null;
+  /**
+   * What the current view's new view decided (see `Floor`). Persisted with the view: a replica
+   * restarted in a view without it would accept — as primary, make — a proposal below the floor.
+   */
+  readonly floor: Floor | null;
+}
+
+/**
+ * What a new-view message decided: heights below `height` are settled by commit certificates
+ * (fetched, never proposed again), and at `height` the primary must re-propose `digest` when one was
+ * prepared.
+ */
+export interface Floor {
+  readonly height: bigint;
+  readonly digest: Uint8Array | null;
 }
 
 /** The digests this replica pre-prepared, prepared and committed to at one (view, height). */
@@ -100,7 +115,8 @@ export type Effect =
       readonly count: number;
     }
   | { readonly type: 'view-changed'; readonly view: bigint }
-  | { readonly type: 'alarm'; readonly reason: string };
+  /** Evidence of a fault: an equivocation by `culprit`, or (culprit null) this replica's state diverging. */
+  | { readonly type: 'alarm'; readonly culprit: number | null; readonly reason: string };
 
 /** Where a restarted replica resumes: its persisted votes and the store's last committed block. */
 export interface ReplicaRestore {
@@ -161,12 +177,8 @@ export class Replica {
   private buffered: Signed[] = [];
   /** View changes by target view, then sender, for views from the current one to MAX_VIEWS_AHEAD above. */
   private viewChanges = new Map<bigint, Map<number, Signed<ViewChange>>>();
-  /**
-   * What the current view's new-view message decided: heights below `height` are settled by
-   * commit certificates (fetched, never proposed again), and at `height` the primary must
-   * re-propose `digest` when one was prepared. Null in a view entered without a new view.
-   */
-  private floor: { height: bigint; digest: Uint8Array | null } | null = null;
+  /** What the current view's new-view message decided; null in a view entered without a new view. */
+  private floor: Floor | null = null;
   private myNewView: Signed<NewView> | null = null;
   private checkpoints = new Map<bigint, Map<string, Set<number>>>();
   private stableCheckpoint = 0n;
@@ -176,6 +188,8 @@ export class Replica {
   private nextRetransmit = 0;
   private nextFetch = 0;
   private proposalRequested = false;
+  /** Validators that answered a state-transfer request with a forged block. */
+  private readonly forgers = new Set<number>();
   /** Buffered messages wait for the next input after a commit (see `replayAfterCommit`). */
   private replayDue = false;
   private out: Effect[] = [];
@@ -198,6 +212,7 @@ export class Replica {
       this.view = p.view;
       this.inViewChange = p.inViewChange;
       this.votes = p.votes;
+      this.floor = p.floor ?? null;
       if (p.prepared !== null && p.prepared.cert.height === this.committedHeight + 1n)
         this.prepared = p.prepared;
     }
@@ -320,7 +335,7 @@ export class Replica {
     const m = signed.message;
     if (this.slot.prePrepare !== null) {
       if (!bytesEqual(this.slot.prePrepare.digest, m.digest))
-        this.alarm(`primary ${signed.sender} equivocated at ${m.height}`);
+        this.alarm(signed.sender, `primary ${signed.sender} equivocated at ${m.height}`);
       return;
     }
     // [REJECT] a proposal below the new view's floor, or other than the one it requires at the floor
@@ -519,7 +534,7 @@ export class Replica {
         this.lastCommit.height === m.height &&
         !bytesEqual(this.lastCommit.digest, m.digest)
       ) {
-        this.alarm(`checkpoint ${m.height} disagrees with this replica's block`);
+        this.alarm(null, `checkpoint ${m.height} disagrees with this replica's block`);
       }
     }
   }
@@ -623,7 +638,8 @@ export class Replica {
       prePrepare,
     });
     this.send('all', this.myNewView);
-    this.adoptNewView(decision.committedHeight, decision.required?.digest ?? null, prePrepare);
+    this.enterView(this.view, floorOf(decision));
+    this.adoptNewView(decision.committedHeight, prePrepare);
   }
 
   private onNewView(signed: Signed<NewView>): void {
@@ -631,13 +647,13 @@ export class Replica {
     if (nv.view < this.view || (nv.view === this.view && !this.inViewChange)) return;
     const decision = checkNewView(this.crypto, this.set, signed);
     if (decision === null) return;
-    this.enterView(nv.view);
-    this.adoptNewView(decision.committedHeight, decision.required?.digest ?? null, nv.prePrepare);
+    this.enterView(nv.view, floorOf(decision));
+    this.adoptNewView(decision.committedHeight, nv.prePrepare);
   }
 
-  /** Leaves the view change (or an older view) for `view` in normal operation. */
-  private enterView(view: bigint): void {
-    if (view !== this.view) this.floor = null;
+  /** Leaves the view change (or an older view) for `view` in normal operation, under its new view's floor. */
+  private enterView(view: bigint, floor: Floor): void {
+    this.floor = floor;
     this.view = view;
     for (const v of [...this.viewChanges.keys()]) if (v < view) this.viewChanges.delete(v);
     this.inViewChange = false;
@@ -647,13 +663,8 @@ export class Replica {
     this.persist();
   }
 
-  private adoptNewView(
-    committedHeight: bigint,
-    digest: Uint8Array | null,
-    prePrepare: Signed<PrePrepare> | null,
-  ): void {
-    if (this.inViewChange) this.enterView(this.view);
-    this.floor = { height: committedHeight + 1n, digest };
+  /** Catches up to the new view's floor and takes its re-proposal, once the view is entered. */
+  private adoptNewView(committedHeight: bigint, prePrepare: Signed<PrePrepare> | null): void {
     if (this.committedHeight < committedHeight) {
       const source = [...(this.viewChanges.get(this.view)?.values() ?? [])].find(
         (v) => v.message.committedHeight >= committedHeight,
@@ -677,21 +688,28 @@ export class Replica {
   }
 
   private onBlocks(signed: Signed<Blocks>): void {
+    let committed = 0;
     for (const b of signed.message.blocks) {
       if (b.height !== this.committedHeight + 1n) continue;
       // [REJECT] a block whose payload is not the certified digest, or whose certificate lacks a quorum
+      // — signed proof that its sender is faulty: never fetch from it again
       if (
         !bytesEqual(this.crypto.digest(b.payload), b.digest) ||
         !verifyCommitCertificate(b, this.set.chainId, this.voters, this.q)
-      )
+      ) {
+        this.forgers.add(signed.sender);
         break;
+      }
       this.commit(b);
+      committed++;
     }
-    if (signed.message.blocks.length > 0) this.nextFetch = 0;
+    if (committed > 0) this.nextFetch = 0;
   }
 
+  /** Asks `peer` — or, if it served forged blocks before, the next validator that has not — for blocks. */
   private requestBlocks(peer: number): void {
-    if (this.now < this.nextFetch || peer === this.config.self) return;
+    for (let k = 0; k < this.config.n && this.forgers.has(peer); k++) peer = (peer + 1) % this.config.n;
+    if (this.now < this.nextFetch || peer === this.config.self || this.forgers.has(peer)) return;
     this.nextFetch = this.now + this.config.retransmitMs;
     const fetch = this.sign<FetchBlocks>({
       type: 'fetch-blocks',
@@ -812,12 +830,18 @@ export class Replica {
   private persist(): void {
     this.out.push({
       type: 'persist',
-      state: { view: this.view, inViewChange: this.inViewChange, votes: this.votes, prepared: this.prepared },
+      state: {
+        view: this.view,
+        inViewChange: this.inViewChange,
+        votes: this.votes,
+        prepared: this.prepared,
+        floor: this.floor,
+      },
     });
   }
 
-  private alarm(reason: string): void {
-    this.out.push({ type: 'alarm', reason });
+  private alarm(culprit: number | null, reason: string): void {
+    this.out.push({ type: 'alarm', culprit, reason });
   }
 
   private timeout(): number {
@@ -839,6 +863,11 @@ function getOrCreate<K, V>(map: Map<K, V>, key: K, make: () => V): V {
     map.set(key, value);
   }
   return value;
+}
+
+/** The floor a new view's decision sets. */
+function floorOf(decision: NewViewDecision): Floor {
+  return { height: decision.committedHeight + 1n, digest: decision.required?.digest ?? null };
 }
 
 function emptySlot(): Slot {

@@ -1,5 +1,5 @@
 /**
- * The replica's persisted state (votes cast, view, prepared certificate) as stored in the node's
+ * The replica's persisted state (votes cast, view, prepared certificate, the new view's floor) as stored in the node's
  * LevelDB metadata under `consensus`. Local to one validator, so JSON (bigints as decimal strings,
  * bytes as hex) is enough; decoding validates every field, and a corrupt record is refused.
  */
@@ -36,7 +36,15 @@ export function decodeConsensusState(bytes: Uint8Array): PersistedState {
     ) {
       throw new Error('missing fields');
     }
-    return state;
+    // Records written before the new view's floor was persisted have none.
+    const floor = state.floor ?? null;
+    if (
+      floor !== null &&
+      (typeof floor.height !== 'bigint' || !(floor.digest === null || floor.digest instanceof Uint8Array))
+    ) {
+      throw new Error('malformed floor');
+    }
+    return { ...state, floor };
   } catch (cause) {
     throw new NodeError('NODE_BAD_CONFIG', `stored consensus state is corrupt: ${(cause as Error).message}`);
   }

@@ -2,6 +2,7 @@
  * The effect interpreter: carries out what the replica decided, strictly in order — a `persist` is
  * written (synced) before the messages after it are sent, a `commit` is executed and stored, and the
  * commit listeners told, before anything after it. Nothing is carried out once the node stops.
+ * The fail points between these steps (./failPoints.ts) are where a crash test kills the process.
  */
 import type { Message, Signed } from '../consensus/messages.ts';
 import type { Effect } from '../consensus/replica.ts';
@@ -11,6 +12,7 @@ import type { LedgerStore } from '../ledger/store.ts';
 import type { ChainApp } from './chainApp.ts';
 import type { ConsensusOutbox } from './consensusOutbox.ts';
 import { CONSENSUS_STATE_KEY, encodeConsensusState } from './consensusState.ts';
+import { failPoint } from './failPoints.ts';
 import type { Logger } from './logger.ts';
 
 /** Called after each block is durably committed, in height order (see `ValidatorNode.onCommit`). */
@@ -49,14 +51,19 @@ export class EffectInterpreter {
       if (this.ports.stopped()) return;
       switch (e.type) {
         case 'persist':
+          failPoint('persist.before-write');
           // [PERSIST] votes reach disk before the messages that cast them leave
           await store.putMeta(CONSENSUS_STATE_KEY, encodeConsensusState(e.state));
+          failPoint('persist.after-write');
           break;
         case 'send':
           outbox.send(e.to, e.signed);
+          failPoint('send.after');
           break;
         case 'commit': {
+          failPoint('commit.before-store');
           const committed = await app.commit(e.block);
+          failPoint('commit.after-store');
           log.info(
             {
               height: e.block.height.toString(),
@@ -80,7 +87,7 @@ export class EffectInterpreter {
           log.info({ view: e.view.toString() }, 'view changed');
           break;
         case 'alarm':
-          log.error({ reason: e.reason }, 'consensus alarm');
+          log.error({ culprit: e.culprit, reason: e.reason }, 'consensus alarm');
           break;
       }
     }

@@ -61,8 +61,11 @@ export interface LocalNetwork {
    * line when one exits first, NODE_TIMEOUT after `timeoutMs`.
    */
   ready(timeoutMs?: number): Promise<void>;
-  /** Starts validator i again (after a kill), with the same configuration and data. */
-  restart(index: number): void;
+  /**
+   * Starts validator i again (after a kill), with the same configuration and data; `env` adds
+   * variables to this process's environment only (e.g. DPP_FAIL_POINT, ./failPoints.ts).
+   */
+  restart(index: number, env?: Readonly<Record<string, string>>): void;
   /** Sends SIGTERM to every validator and waits for them to exit. */
   stop(): Promise<void>;
 }
@@ -118,9 +121,9 @@ export function launchNetwork(opts: LaunchOptions): LocalNetwork {
     network,
     validators,
     ready: (timeoutMs = 60_000) => waitForApis(validators, timeoutMs),
-    restart(index) {
+    restart(index, env) {
       const v = validators[index]!;
-      v.process = spawnValidator(v, opts);
+      v.process = spawnValidator(v, opts, env);
       writeNetworkFile(dir, validators);
     },
     async stop() {
@@ -192,13 +195,17 @@ export function errorLineOf(line: string): string | undefined {
   }
 }
 
-function spawnValidator(v: LaunchedValidator, opts: LaunchOptions): ChildProcess {
+function spawnValidator(
+  v: LaunchedValidator,
+  opts: LaunchOptions,
+  env: Readonly<Record<string, string>> = {},
+): ChildProcess {
   if (!existsSync(v.configPath)) throw new Error(`missing ${v.configPath}`);
   // DPP_NODE_FLAGS passes extra Node.js flags to every validator (e.g. --cpu-prof for profiling).
   const flags = (process.env.DPP_NODE_FLAGS ?? '').split(' ').filter((f) => f.length > 0);
   const child = spawn(process.execPath, [...flags, BIN, 'node', '--config', v.configPath], {
     stdio: ['ignore', 'ignore', 'pipe'],
-    env: { ...process.env, DPP_EXIT_WITH_PARENT: '1' },
+    env: { ...process.env, ...env, DPP_EXIT_WITH_PARENT: '1' },
   });
   v.firstError = undefined;
   v.exited = false;

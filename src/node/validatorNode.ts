@@ -21,6 +21,7 @@ import { ChainApp } from './chainApp.ts';
 import type { NodeConfig } from './config.ts';
 import { ConsensusOutbox } from './consensusOutbox.ts';
 import { type CommitListener, EffectInterpreter } from './effects.ts';
+import { armedFailPoint } from './failPoints.ts';
 import type { Logger } from './logger.ts';
 import { Mempool } from './mempool.ts';
 import { type NodeStatus, nodeStatus, type TxStatus, txStatus } from './nodeStatus.ts';
@@ -36,6 +37,10 @@ export class ValidatorNode {
   private queue: Promise<void> = Promise.resolve();
   private ticker: NodeJS.Timeout | undefined;
   private stopped = false;
+  private markStopped!: () => void;
+  private readonly done = new Promise<void>((resolve) => {
+    this.markStopped = resolve;
+  });
   private readonly trafficCounts: Traffic;
   private readonly effects: EffectInterpreter;
   private readonly proposer: Proposer;
@@ -92,6 +97,14 @@ export class ValidatorNode {
 
   /** Opens the store (creating genesis), restores the replica, connects to the other validators. */
   static async start(config: NodeConfig, log: Logger): Promise<ValidatorNode> {
+    // [REFUSE] a malformed DPP_FAIL_POINT (./failPoints.ts), before anything is opened
+    const armed = armedFailPoint();
+    if (armed !== null) {
+      log.warn(
+        { failPoint: `${armed.number} ${armed.name}`, hit: armed.hit },
+        'fail point armed: this process will kill itself there',
+      );
+    }
     const identity = loadIdentity(config);
     const { genesis, keys } = identity;
     const env = await contractEnv(genesis);
@@ -212,10 +225,19 @@ export class ValidatorNode {
     clearInterval(this.ticker);
     this.proposer.stop();
     this.gossip.stop();
-    await this.transport.close();
-    await this.queue.catch(() => undefined);
-    await this.store.close();
-    this.log.info('validator stopped');
+    try {
+      await this.transport.close();
+      await this.queue.catch(() => undefined);
+      await this.store.close();
+      this.log.info('validator stopped');
+    } finally {
+      this.markStopped();
+    }
+  }
+
+  /** Resolves once the node has stopped: by `stop()`, or after a fatal error on its queue. */
+  whenStopped(): Promise<void> {
+    return this.done;
   }
 
   /** Routes a peer's frame: a consensus message to the replica, gossiped transactions to the mempool. */

@@ -102,6 +102,11 @@ export class Cluster {
     }
   }
 
+  /** `message` as validator `from` signs it. */
+  sign<M extends Signed['message']>(from: number, message: M): Signed<M> {
+    return { sender: from, message, signature: this.crypto(from).sign(signingBytes(CHAIN, from, message)) };
+  }
+
   /** Sends `message` signed by `from` (any replica, e.g. to play a Byzantine one) to `to`. */
   inject(from: number, to: number, message: Signed['message'], sender = from): void {
     const signature = this.crypto(from).sign(signingBytes(CHAIN, sender, message));

@@ -3,6 +3,7 @@ import { describe, it } from 'node:test';
 import { toHex } from '../../src/codec/bytes.ts';
 import { votersOf } from '../../src/consensus/certificates.ts';
 import type { CertifiedPayload, PrePrepare } from '../../src/consensus/messages.ts';
+import { Replica } from '../../src/consensus/replica.ts';
 import { quorumSize, verifyCommitCertificate } from '../../src/ledger/certificate.ts';
 import { CHAIN, Cluster, payloadFor } from './harness.ts';
 
@@ -259,5 +260,168 @@ describe('PBFT replica: messages kept for later (the node sends a proposal once 
     c.run();
     assert.equal(c.nodes[1]!.chain.length, 1);
     assert.ok(prepared(2n), 'the kept proposal survived the flood');
+  });
+});
+
+describe('PBFT replica: a slot counts only its own view’s prepares', () => {
+  it('a prepare for the same digest in an older view does not count toward the prepared certificate', () => {
+    const c = new Cluster(4);
+    const inView1 = {
+      view: 1n,
+      inViewChange: false,
+      votes: { view: 0n, height: 0n, prePrepare: null, prepare: null, commit: null },
+      prepared: null,
+      floor: null,
+    };
+    const backup = new Replica(
+      c.config(2),
+      c.crypto(2),
+      { validate: () => true },
+      { persisted: inView1, committedHeight: 0n, lastCommit: null },
+    );
+    backup.start(0);
+    const payload = payloadFor(1n, 0n, 0); // proposed in view 0, re-proposed in view 1
+    const digest = c.crypto(1).digest(payload);
+    backup.receive(c.sign(1, { type: 'pre-prepare', view: 1n, height: 1n, digest, payload }));
+    const stale = backup.receive(c.sign(3, { type: 'prepare', view: 0n, height: 1n, digest }));
+    assert.equal(
+      stale.filter((e) => e.type === 'send' && e.signed.message.type === 'commit').length,
+      0,
+      'no commit vote on a view-0 prepare',
+    );
+    const fresh = backup.receive(c.sign(3, { type: 'prepare', view: 1n, height: 1n, digest }));
+    assert.equal(
+      fresh.filter((e) => e.type === 'send' && e.signed.message.type === 'commit').length,
+      1,
+      'a view-1 prepare completes it',
+    );
+  });
+});
+
+describe('PBFT replica: view-change timing', () => {
+  it('a cut-off replica asks for the next view once and waits there: its timer restarts only with Q view changes', () => {
+    const c = new Cluster(4);
+    c.filter = (from, to) => from !== 3 && to !== 3; // replica 3 hears nothing and is not heard
+    c.advance(20_000);
+    assert.ok(c.nodes[0]!.chain.length >= 5, 'the other three go on in view 0');
+    const s = c.nodes[3]!.replica!.status();
+    assert.deepEqual([s.view, s.inViewChange], [1n, true], 'replica 3 did not race through views alone');
+  });
+});
+
+describe('PBFT replica: a view is entered only through its new view', () => {
+  it('a pre-prepare for the view being changed to waits for the new view, which may oblige another payload', () => {
+    const c = new Cluster(4);
+    c.filter = () => false;
+    c.run();
+    c.advance(1_100); // no progress: everyone times out and starts a view change to view 1
+    assert.equal(c.nodes[2]!.replica!.status().inViewChange, true);
+    c.nodes[2]!.sent.length = 0;
+    const early = payloadFor(1n, 1n, 1);
+    c.inject(1, 2, {
+      type: 'pre-prepare',
+      view: 1n,
+      height: 1n,
+      digest: c.crypto(1).digest(early),
+      payload: early,
+    });
+    c.run();
+    assert.equal(
+      c.nodes[2]!.sent.filter((s) => s.message.type === 'prepare').length,
+      0,
+      'no prepare before the new view',
+    );
+  });
+});
+
+describe('PBFT replica: stable checkpoints detect a diverged replica', () => {
+  it('Q checkpoints for a digest other than its own block raise a divergence alarm; its own word alone does not settle it', () => {
+    const c = new Cluster(4);
+    c.maxHeight = 2n; // checkpoints every 2 heights: height 2 is one
+    c.filter = (_from, _to, s) => s.message.type !== 'checkpoint';
+    c.run();
+    assert.equal(c.nodes[3]!.chain.length, 2);
+    const other = new Uint8Array(32).fill(7);
+    const alarms = [0, 1, 2].flatMap((from) => {
+      const signed = c.sign(from, { type: 'checkpoint', height: 2n, digest: other });
+      return c.nodes[3]!.replica!.receive(signed).filter((e) => e.type === 'alarm');
+    });
+    assert.equal(alarms.length, 1);
+    assert.deepEqual({ ...alarms[0]!, reason: '' }, { type: 'alarm', culprit: null, reason: '' });
+  });
+});
+
+describe('PBFT replica: bugs the consensus harness found (docs/consensus.md §7)', () => {
+  const noVotes = { view: 1n, height: 3n, prePrepare: null, prepare: null, commit: null };
+  /** Replica `self` restarted in view 1, whose new view set the floor at height 5, with its store at 2. */
+  const restartedBehindFloor = (c: Cluster, self: number) =>
+    new Replica(
+      c.config(self),
+      c.crypto(self),
+      { validate: () => true },
+      {
+        persisted: {
+          view: 1n,
+          inViewChange: false,
+          votes: noVotes,
+          prepared: null,
+          floor: { height: 5n, digest: null },
+        },
+        committedHeight: 2n,
+        lastCommit: null,
+      },
+    );
+
+  it('regression: a restarted replica forgot its new view’s floor and proposed or prepared below it', () => {
+    // Found by the safety monitor (random seed 72, n = 4): the floor was not persisted, so the
+    // restarted primary of view 1 proposed a new block at a height already committed in view 0.
+    const c = new Cluster(4);
+    const primary = restartedBehindFloor(c, 1);
+    assert.deepEqual(
+      primary.start(0).filter((e) => e.type === 'propose'),
+      [],
+      'the primary proposes nothing below the floor',
+    );
+    const backup = restartedBehindFloor(c, 2);
+    backup.start(0);
+    const payload = payloadFor(3n, 1n, 1);
+    const message = {
+      type: 'pre-prepare' as const,
+      view: 1n,
+      height: 3n,
+      digest: c.crypto(1).digest(payload),
+      payload,
+    };
+    const sent = backup.receive(c.sign(1, message)).filter((e) => e.type === 'send');
+    assert.deepEqual(sent, [], 'the backup prepares nothing below the floor');
+  });
+
+  it('regression: a validator that served forged blocks kept being asked for blocks, starving a lagging replica', () => {
+    // Found by the liveness check (random seed 648, n = 4, a 'forged-blocks' validator luring fetches).
+    const c = new Cluster(4);
+    c.crash(3);
+    c.run(500);
+    const good = c.nodes[0]!.chain[0]!;
+    c.restart(3);
+    const askedOf: number[] = [];
+    c.filter = (_from, to, s) => {
+      if (s.message.type === 'fetch-blocks') askedOf.push(to);
+      return false;
+    };
+    const lure = () => c.inject(0, 3, { type: 'commit', view: 0n, height: 5n, digest: good.digest });
+    lure();
+    c.run();
+    assert.deepEqual(askedOf, [0]);
+    const forged = {
+      ...good.certificate,
+      votes: good.certificate.votes.map((v) => ({ ...v, signature: new Uint8Array(64) })),
+    };
+    c.inject(0, 3, { type: 'blocks', blocks: [{ ...good, certificate: forged }] });
+    c.run();
+    c.advance(500);
+    lure();
+    c.run();
+    assert.equal(askedOf.at(-1), 1, 'the next request goes to another validator');
+    assert.equal(c.nodes[3]!.chain.length, 0);
   });
 });

@@ -137,15 +137,17 @@ describe('a four-validator network of real processes', { timeout: 600_000 }, () 
       assert.equal(new Set(blocks.map((b) => `${b.hash}/${b.stateRoot}`)).size, 1, `height ${h}`);
     }
     // /metrics breaks the p2p traffic down by kind: the primary of view 0 proposed, everyone voted.
+    // Validator 3 leads only from view 3 on (a loaded machine may change views once or twice).
+    const views = (await Promise.all([0, 1, 2, 3].map(status))).map((s) => Number(s!.view));
     const metrics = await Promise.all(
-      [0, 1].map(async (i) => (await fetch(`${net.validators[i]!.apiUrl}/metrics`)).text()),
+      [0, 3].map(async (i) => (await fetch(`${net.validators[i]!.apiUrl}/metrics`)).text()),
     );
     const sent = (text: string, kind: string) =>
       Number(
         new RegExp(`^dpp_p2p_bytes_sent_by_kind_total\\{kind="${kind}"\\} (\\d+)$`, 'm').exec(text)?.[1] ?? 0,
       );
     assert.ok(sent(metrics[0]!, 'pre-prepare') > 0, 'the primary sent pre-prepares');
-    assert.equal(sent(metrics[1]!, 'pre-prepare'), 0, 'a backup sent none');
+    if (Math.max(...views) < 3) assert.equal(sent(metrics[1]!, 'pre-prepare'), 0, 'a backup sent none');
     for (const text of metrics) assert.ok(sent(text, 'commit') > 0 && sent(text, 'txs') > 0);
     assert.match(metrics[0]!, /^dpp_consensus_resends_skipped_total \d+$/m);
   });

@@ -61,8 +61,12 @@ describe('validator configuration and persisted consensus state', () => {
       inViewChange: true,
       votes: { view: 3n, height: 9n, prePrepare: null, prepare: new Uint8Array(32).fill(1), commit: null },
       prepared: null,
+      floor: { height: 9n, digest: new Uint8Array(32).fill(2) },
     };
     assert.deepEqual(decodeConsensusState(encodeConsensusState(state)), state);
+    // A record written before floors were persisted reads as having none.
+    const { floor: _, ...older } = state;
+    assert.equal(decodeConsensusState(encodeConsensusState(older as typeof state)).floor, null);
     assert.throws(
       () => decodeConsensusState(new TextEncoder().encode('{"view":1}')),
       (e) => isDppError(e, 'NODE_BAD_CONFIG'),

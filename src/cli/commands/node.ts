@@ -1,7 +1,7 @@
 /**
  * `dpp node --config <file>`: runs one validator in the foreground — store, consensus, p2p and the
  * HTTP + WebSocket API (src/api/, docs/api.md) — until SIGTERM or SIGINT, then shuts down cleanly (no committed data is lost on
- * a kill either: every block is one synced batch). The validator and its API are loaded when the
+ * a kill either: every block is one synced batch), or until the validator fails (exit code 1). The validator and its API are loaded when the
  * command runs, so that every other `dpp` command starts without them.
  */
 
@@ -48,7 +48,10 @@ export async function runNode({ config: configPath }: { readonly config: string 
     'API listening',
   );
   await new Promise<void>((resolve) => {
+    let closing = false;
     const shutdown = (signal: string) => {
+      if (closing) return;
+      closing = true;
       log.info({ signal }, 'shutting down');
       api
         .close()
@@ -58,6 +61,8 @@ export async function runNode({ config: configPath }: { readonly config: string 
     };
     process.once('SIGTERM', () => shutdown('SIGTERM'));
     process.once('SIGINT', () => shutdown('SIGINT'));
+    // A validator that failed (a fatal error stops it, exit code 1) must not linger behind its API.
+    void node.whenStopped().then(() => shutdown('validator stopped'));
     // Launched by `dpp network up` or a test: do not outlive the launcher if it dies without stopping us.
     if (process.env.DPP_EXIT_WITH_PARENT === '1') {
       const parent = process.ppid;

@@ -1,12 +1,15 @@
 /**
- * Runs many simulator seeds and summarises them: what `npm test` (test/consensus/simulator*.test.ts)
- * and `npm run sim:long` use. A failing seed is reported with the command that replays it.
+ * Runs many simulator scenarios and summarises them: what `npm test` (test/consensus/simulator*.test.ts,
+ * twins.test.ts, crashPoints.test.ts) and `npm run sim:long` use. A failing scenario is reported
+ * with the command that replays it.
  */
 import { faultTolerance } from '../../ledger/certificate.ts';
-import { runScenario, type SimResult, scenarioFor } from './simulator.ts';
+import { type ScenarioMode, scenarioFor, TWINS_PHASES } from './scenarios.ts';
+import { runScenario, type SimResult } from './simulator.ts';
 
-/** Summary of a batch of seeds. */
+/** Summary of a batch of scenarios. */
 export interface SeedReport {
+  readonly mode: ScenarioMode;
   readonly n: number;
   readonly seeds: number;
   readonly safetyViolations: number;
@@ -21,20 +24,33 @@ export function viewChangeBound(n: number): number {
   return faultTolerance(n) + 2;
 }
 
-/** Runs seeds [from, from + count) for n replicas; `onProgress` is called after each seed. */
+/** Options of a batch. */
+export interface BatchOptions {
+  /** Called after each scenario. */
+  readonly onProgress?: (done: number, r: SimResult) => void;
+  /** Stop at the first failing scenario. */
+  readonly stopOnFailure?: boolean;
+  /** Phases of a twins scenario. */
+  readonly phases?: number;
+}
+
+/** Runs scenarios [from, from + count) of `mode` for n replicas. */
 export function runSeeds(
   n: number,
   from: number,
   count: number,
-  onProgress?: (done: number, r: SimResult) => void,
+  mode: ScenarioMode = 'random',
+  options: BatchOptions = {},
 ): SeedReport {
   let safety = 0;
   let liveness = 0;
   let bound = 0;
   let maxVc = 0;
+  let seeds = 0;
   const failures: { seed: number; reason: string; replay: string }[] = [];
   for (let seed = from; seed < from + count; seed++) {
-    const r = runScenario(scenarioFor(seed, n));
+    const r = runScenario(scenarioFor(mode, seed, n, options.phases ?? TWINS_PHASES));
+    seeds++;
     maxVc = Math.max(maxVc, r.viewChangesAfterHeal);
     const reasons: string[] = [];
     if (r.safetyViolations.length > 0) {
@@ -49,18 +65,14 @@ export function runSeeds(
       bound++;
       reasons.push(`${r.viewChangesAfterHeal} view changes after the heal (bound ${viewChangeBound(n)})`);
     }
-    if (reasons.length > 0) {
-      failures.push({
-        seed,
-        reason: reasons.join(' | '),
-        replay: `npm run sim:long -- --n ${n} --seed ${seed}`,
-      });
-    }
-    onProgress?.(seed - from + 1, r);
+    if (reasons.length > 0) failures.push({ seed, reason: reasons.join(' | '), replay: r.scenario.replay });
+    options.onProgress?.(seed - from + 1, r);
+    if (options.stopOnFailure && reasons.length > 0) break;
   }
   return {
+    mode,
     n,
-    seeds: count,
+    seeds,
     safetyViolations: safety,
     livenessFailures: liveness,
     boundExceeded: bound,

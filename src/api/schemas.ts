@@ -89,6 +89,9 @@ export const StatusView = z.object({
   inViewChange: z.boolean(),
   mempool: z.number().int(),
   peers: z.array(z.number().int()),
+  silentUntilHeight: U64Out.nullable().describe(
+    'after `dpp node restore`: the height until which this validator follows the chain without voting; null when it votes',
+  ),
 });
 
 /** GET /v1/network: every validator's status as this node reaches it. */

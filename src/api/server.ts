@@ -40,6 +40,7 @@ import { eventRoutes } from './routes/events.ts';
 import { marketRoutes } from './routes/market.ts';
 import { operationRoutes } from './routes/operations.ts';
 import { regulatorRoutes } from './routes/regulator.ts';
+import { snapshotRoutes } from './routes/snapshot.ts';
 import { transactionRoutes } from './routes/transactions.ts';
 import { SessionStore } from './sessions.ts';
 
@@ -55,6 +56,7 @@ export const ROUTE_MODULES: readonly RouteModule[] = [
   marketRoutes,
   authRoutes,
   regulatorRoutes,
+  snapshotRoutes,
   dashboardRoutes,
 ];
 

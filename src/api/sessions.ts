@@ -66,8 +66,12 @@ export class SessionStore {
     return { challenge, expiresAtMs };
   }
 
-  /** Exchanges a signed challenge for a session; consumes the challenge whatever the outcome. */
-  open(member: string, challengeHex: string, signatureHex: string): Session & { token: string } {
+  /**
+   * Consumes a challenge this store issued (right or wrong, it is gone); throws
+   * API_AUTH_CHALLENGE_UNKNOWN or API_AUTH_CHALLENGE_EXPIRED. Returns its bytes, for the caller to
+   * check a signature over (a session here; a snapshot in routes/snapshot.ts).
+   */
+  take(challengeHex: string): Uint8Array {
     const challenge = challengeHex.toLowerCase();
     const expiresAt = this.challenges.get(challenge);
     this.challenges.delete(challenge);
@@ -78,9 +82,15 @@ export class SessionStore {
       );
     if (this.now() > expiresAt)
       throw new ApiError('API_AUTH_CHALLENGE_EXPIRED', 'the challenge expired: ask for a new one');
+    return fromHex(challenge);
+  }
+
+  /** Exchanges a signed challenge for a session; consumes the challenge whatever the outcome. */
+  open(member: string, challengeHex: string, signatureHex: string): Session & { token: string } {
+    const challenge = this.take(challengeHex);
     const record = this.memberOf(member);
     if (record === undefined) throw new ApiError('API_AUTH_NOT_MEMBER', `${member} is not a member`);
-    const message = sessionChallengeBytes(this.chainId, fromHex(challenge), member);
+    const message = sessionChallengeBytes(this.chainId, challenge, member);
     if (!orgVerify(record.orgKey, message, fromHex(signatureHex)))
       throw new ApiError('API_AUTH_BAD_SIGNATURE', `not signed with ${member}'s organisation key`);
     const token = toHex(this.random(32));

@@ -12,7 +12,7 @@ type Hint = (dir: string) => string;
 
 const CONTRACT_REFUSED: Hint = () =>
   'the contract refused it: nothing changed on chain (docs/protocol.md lists the rules)';
-const KEY_STORES: Hint = () => 'key stores are made by `dpp init`';
+const KEY_STORES: Hint = () => 'key stores are made by `dpp init` (or, for one organisation, `dpp keys new`)';
 const VALIDATOR_DOWN: Hint = (dir) =>
   `is a validator down? \`dpp network status${dir}\` shows which; \`dpp network up${dir}\` starts those that are down`;
 
@@ -24,6 +24,16 @@ export const HINTS: Readonly<Record<string, Hint>> = {
     'that error is the cause: a port in use needs another --base-port; a folder of another network another --dir',
   P2P_LISTEN_FAILED: () =>
     'another process listens on that port (another network?): stop it, or use other ports',
+  NODE_RUNNING: () =>
+    'stop the validator first (`dpp network down`, or SIGTERM to its `dpp node` process): a backup is taken while it runs, a restore only while it is stopped',
+  NODE_DATA_NOT_EMPTY: () =>
+    'add --force to replace what the data folder holds (it is deleted once the backup is in place), or check that --config names the validator you mean',
+  NODE_SNAPSHOT_WRONG_CHAIN: () =>
+    'use a backup of this validator’s chain: manifest.json in the backup folder names its chainId and genesisHash',
+  NODE_SNAPSHOT_CORRUPT: () =>
+    'nothing was changed: the backup is damaged or incomplete; restore an older one, or ask another organisation for a backup of its validator (a backup holds no key and no vote)',
+  NODE_RESTORE_NO_QUORUM: () =>
+    'start the other validators first (the restore asks their APIs how far the chain is), or give --silent-until <height>: a height the chain is known to have passed (docs/deploy.md "Backup and restore")',
   LEDGER_STORE_UNAVAILABLE: () =>
     'another process (a validator still running?) holds the lock of this data folder',
   LEDGER_WRONG_CHAIN: () =>
@@ -46,6 +56,17 @@ export const HINTS: Readonly<Record<string, Hint>> = {
   ...Object.fromEntries(CONTRACT_ERROR_CODES.map((code) => [code, CONTRACT_REFUSED])),
   CONTRACT_TOO_LATE: () => 'its deadline had passed when it was committed: nothing changed on chain',
   CONTRACT_TOO_EARLY: () => 'it came before the chain’s time allowed it: nothing changed on chain',
+  LEDGER_BAD_CARD: () =>
+    'the card is malformed (the field is named): its organisation makes a new one with `dpp keys new`; nothing was written',
+  LEDGER_BAD_CARD_SIGNATURE: () =>
+    'the card was altered after its organisation signed it, or is not the one it sent: ask for it again over a channel you trust; nothing was written',
+  LEDGER_CARD_WRONG_CHAIN: () =>
+    'every organisation makes its card with the --chain-id the consortium agreed on; nothing was written',
+  LEDGER_CARD_CONFLICT: () =>
+    'settle it with the organisations named (one card each, unique ids, names, keys and endpoints), then assemble again; nothing was written',
+  LEDGER_BAD_GENESIS: () =>
+    'the file is not a valid genesis (the field is named): use the one the consortium was created with (`dpp init` or `dpp genesis assemble`), unaltered',
+  LEDGER_BAD_PEERS: () => 'use the peers.json the trading centre assembled with the genesis, unaltered',
   CLIENT_BAD_KEY_STORE: KEY_STORES,
   CLIENT_KEYSTORE_UNSUPPORTED: KEY_STORES,
   CLIENT_KEYSTORE_INSECURE: KEY_STORES,

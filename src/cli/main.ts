@@ -11,7 +11,9 @@ import * as bill from './commands/bill.ts';
 import * as chainShow from './commands/chainShow.ts';
 import * as experimentCost from './commands/experimentCost.ts';
 import * as experiments from './commands/experiments.ts';
+import * as genesis from './commands/genesis.ts';
 import * as init from './commands/init.ts';
+import * as keys from './commands/keys.ts';
 import * as marketScenarios from './commands/marketScenarios.ts';
 import * as members from './commands/members.ts';
 import * as meter from './commands/meter.ts';
@@ -50,6 +52,8 @@ for (const command of [
   node,
   network,
   init,
+  keys,
+  genesis,
   members,
   round,
   meter,

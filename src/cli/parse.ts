@@ -80,3 +80,26 @@ export function txId(
 export function ifGiven<T>(text: string | undefined, parse: (text: string) => T): T | undefined {
   return text === undefined ? undefined : parse(text);
 }
+
+/**
+ * A moment as milliseconds since the Unix epoch: an ISO 8601 UTC date-time (`2026-12-01T08:00:00Z`,
+ * seconds and milliseconds optional; a day or hour that does not exist is refused) or a whole
+ * number of milliseconds.
+ */
+export function instant(text: string, name: string): bigint {
+  let ms = Number.NaN;
+  if (/^\d{1,15}$/.test(text)) ms = Number(text);
+  else if (/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(?::\d{2}(?:\.\d{1,3})?)?Z$/.test(text)) {
+    const parsed = Date.parse(text);
+    // V8 rolls 2026-02-30 over to March: only a date-time that reads back the same is one
+    if (Number.isFinite(parsed) && new Date(parsed).toISOString().slice(0, 16) === text.slice(0, 16))
+      ms = parsed;
+  }
+  if (!Number.isSafeInteger(ms) || ms < 0)
+    throw new CliError(
+      'CLI_BAD_TIME',
+      `${name} must be a UTC date-time like 2026-12-01T08:00:00Z or milliseconds since 1970, got "${text}"`,
+      `e.g. ${name} 2026-12-01T08:00:00Z`,
+    );
+  return BigInt(ms);
+}

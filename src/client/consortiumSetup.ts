@@ -11,14 +11,13 @@
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { libsodiumGroup } from '../crypto/groupLibsodium.ts';
-import { randomScalar, systemRandom } from '../crypto/scalars.ts';
 import { generateGenesis, writeNetworkFiles } from '../ledger/networkKeys.ts';
 import { scenarioToJson } from '../market/scenarioJson.ts';
 import type { Scenario } from '../market/types.ts';
 import { type ConsortiumFile, consortiumFileText } from './consortiumFile.ts';
 import { consortiumLayout, defaultValidators } from './consortiumLayout.ts';
 import { type KeyStoreProtection, writeKeyStore } from './keyStore.ts';
-import { orgSeedEntry, receivingEntry, regulatorEntries } from './memberSecrets.ts';
+import { newMemberEntries } from './memberSecrets.ts';
 
 /** What to create. */
 export interface ConsortiumSetup {
@@ -56,9 +55,7 @@ export async function createConsortium(opts: ConsortiumSetup): Promise<Consortiu
   const group = await libsodiumGroup();
   net.memberKeys.forEach((m, k) => {
     p.update(`key store ${k + 1}/${net.memberKeys.length}: ${m.id}`);
-    const entries = [orgSeedEntry(m.seed)];
-    if (m.role === 'trading-centre') entries.push(...regulatorEntries(randomScalar(group), systemRandom(32)));
-    if (m.role === 'generator') entries.push(receivingEntry(randomScalar(group)));
+    const entries = newMemberEntries(group, m.role, m.seed);
     writeKeyStore(
       join(dir, 'keys', `${m.id}.json`),
       { metadata: { memberId: m.id, role: m.role, chainId: opts.chainId }, entries },

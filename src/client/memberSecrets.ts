@@ -3,7 +3,8 @@
  * (./consortiumSetup.ts), the local demo's stores (./demoKeyStores.ts), the `dpp` command, the
  * trading centre's validator and the dashboard's sign-in read alike: every member's organisation
  * seed (`org`); the trading centre's regulator master secret and certificate-key seed
- * (`regulator-master`, `regulator-cert`); a generator's receiving key (`receiving`); a consumer's
+ * (`regulator-master`, `regulator-cert`); a generator's receiving key (`receiving`); the seed of the
+ * validator key an organisation made with `dpp keys new --validator` (`validator`); a consumer's
  * one-time pseudonym of each round (`pseudonym-r<round>`) and each bill response it sent
  * (`response-r<round>-b<bill>`: the response's id and the trace secret that later proves it sent
  * it, docs/privacy.md §5).
@@ -11,6 +12,8 @@
 import { concatBytes, fromHex, toHex } from '../codec/bytes.ts';
 import { type OrgKeyPair, orgKeyPair } from '../crypto/ed25519.ts';
 import { decodeScalar, type Group, type Scalar } from '../crypto/group.ts';
+import { randomScalar, systemRandom } from '../crypto/scalars.ts';
+import type { MemberRole } from '../ledger/memberRecord.ts';
 import type { KeyPair } from '../privacy/keyPair.ts';
 import type { RegulatorKeys } from '../privacy/regulator.ts';
 import type { KeyStoreEntry, OpenedKeyStore } from './keyStore.ts';
@@ -23,6 +26,31 @@ export function orgSeedEntry(seed: Uint8Array): KeyStoreEntry {
 /** The organisation key kept in `store`. */
 export function keptOrgKey(store: Pick<OpenedKeyStore, 'entry'>): OrgKeyPair {
   return orgKeyPair(store.entry('org').bytes);
+}
+
+/**
+ * The secrets a new member of `role` keeps from the start: its organisation seed; for the trading
+ * centre also the regulator's master secret and certificate-key seed; for a generator its
+ * receiving key (`dpp init` and `dpp keys new` make the same).
+ */
+export function newMemberEntries(group: Group, role: MemberRole, orgSeed: Uint8Array): KeyStoreEntry[] {
+  const entries = [orgSeedEntry(orgSeed)];
+  if (role === 'trading-centre') entries.push(...regulatorEntries(randomScalar(group), systemRandom(32)));
+  if (role === 'generator') entries.push(receivingEntry(randomScalar(group)));
+  return entries;
+}
+
+/** The entry of the seed of the member's validator key. */
+const VALIDATOR_ENTRY = 'validator';
+
+/** The seed of the validator key a member runs, as kept. */
+export function validatorSeedEntry(seed: Uint8Array): KeyStoreEntry {
+  return { name: VALIDATOR_ENTRY, type: 'validator-seed', bytes: seed };
+}
+
+/** The seed of the validator key kept in `store`, or undefined when it keeps none. */
+export function keptValidatorSeed(store: Pick<OpenedKeyStore, 'entries'>): Uint8Array | undefined {
+  return store.entries.find((e) => e.name === VALIDATOR_ENTRY && e.type === 'validator-seed')?.bytes;
 }
 
 /** The regulator's master secret and certificate-key seed, as the trading centre keeps them. */

@@ -11,7 +11,9 @@ export type DecodeErrorCode =
   | 'DECODE_OUT_OF_RANGE'
   | 'DECODE_NON_CANONICAL'
   | 'DECODE_INVALID_POINT'
-  | 'DECODE_INVALID_SCALAR';
+  | 'DECODE_INVALID_SCALAR'
+  /** A checksum over decoded content (e.g. a snapshot's end record) does not match it. */
+  | 'DECODE_BAD_CHECKSUM';
 
 /** A decoder refused its input; nothing was changed. */
 export class DecodeError extends DppError {

@@ -3,9 +3,9 @@
  * that feeds a signature, a proof or a key derivation names its purpose with a tag such as
  * `dpp/rsc/v1/challenge`, and frames each input with its length so that no two input lists collide.
  */
-import { sha256, sha512 } from './digest.ts';
+import { sha256, sha256Hasher, sha512 } from './digest.ts';
 
-export { sha256, sha512 };
+export { sha256, sha256Hasher, sha512 };
 
 /**
  * The unambiguous framing hashed by taggedSha512/taggedSha256, the same bytes as the canonical

@@ -93,8 +93,7 @@ export function writeNetworkFiles(dir: string, net: GeneratedNetwork): { genesis
   const chainId = net.genesis.chainId;
   for (const v of net.validatorKeys) {
     const path = join(dir, `validator-${v.index}.key.json`);
-    const doc = { type: 'dpp-validator-key', chainId, index: v.index, name: v.name, ...keyFields(v) };
-    writeSecret(path, doc);
+    writeValidatorKeyFile(path, chainId, v);
     keys.push(path);
   }
   for (const m of net.memberKeys) {
@@ -104,6 +103,15 @@ export function writeNetworkFiles(dir: string, net: GeneratedNetwork): { genesis
     keys.push(path);
   }
   return { genesis: genesisPath, keys };
+}
+
+/** Writes validator `v`'s key file of chain `chainId` to `path` (mode 0600, replacing any file there). */
+export function writeValidatorKeyFile(
+  path: string,
+  chainId: string,
+  v: Pick<ValidatorKey, 'index' | 'name' | 'key' | 'seed'>,
+): void {
+  writeSecret(path, { type: 'dpp-validator-key', chainId, index: v.index, name: v.name, ...keyFields(v) });
 }
 
 /** A validator key file's content; throws LEDGER_BAD_KEY_FILE. */

@@ -14,6 +14,10 @@
  * the promise resolves). LevelDB applies a batch atomically on recovery, so after a kill at any
  * moment the store holds either the whole block or none of it, and every block whose commit had
  * resolved. `putMeta` is a synced write of its own, so a vote persisted before it is sent survives.
+ *
+ * Snapshots (docs/ledger.md §5.1): `snapshotEntries` reads the chain — everything but the metadata —
+ * through one iterator, a consistent copy while commits go on; `createStoreFrom` writes such a copy
+ * into a new store.
  */
 import { ClassicLevel } from 'classic-level';
 import { bytesEqual, concatBytes, toHex, utf8 } from '../codec/bytes.ts';
@@ -49,7 +53,8 @@ export interface MetaWrite {
 type Db = ClassicLevel<Uint8Array, Uint8Array>;
 type BatchOp = { type: 'put'; key: Uint8Array; value: Uint8Array } | { type: 'del'; key: Uint8Array };
 
-const HEAD_KEY = utf8('H');
+/** The store key of the head record. */
+export const HEAD_KEY = utf8('H');
 const BLOCK = utf8('b');
 const HASH = utf8('h');
 const TX = utf8('t');
@@ -79,6 +84,57 @@ export async function openStore(dir: string): Promise<LedgerStore> {
     await db.close();
     throw e;
   }
+}
+
+/**
+ * Writes a snapshot's entries (in `LedgerStore.snapshotEntries` order) into a NEW store in `dir` —
+ * refusing a directory that already holds one — then opens it with `openStore`'s checks. An entry
+ * outside the chain's prefixes (H, b, h, t, s) is LEDGER_STORE_CORRUPT: metadata never comes from a
+ * snapshot. Batches of about 4 MiB; the last is synced, so the store is durable once this resolves.
+ * On any error the directory is left for the caller to delete.
+ */
+export async function createStoreFrom(
+  dir: string,
+  entries: AsyncIterable<readonly [Uint8Array, Uint8Array]>,
+): Promise<LedgerStore> {
+  const db: Db = new ClassicLevel<Uint8Array, Uint8Array>(dir, {
+    keyEncoding: 'view',
+    valueEncoding: 'view',
+    errorIfExists: true,
+  });
+  try {
+    await db.open();
+  } catch (cause) {
+    throw new LedgerError(
+      'LEDGER_STORE_UNAVAILABLE',
+      `cannot create a new store in ${dir}`,
+      { dir },
+      { cause },
+    );
+  }
+  try {
+    const chain = new Set([HEAD_KEY[0], BLOCK[0], HASH[0], TX[0], STATE[0]]);
+    let batch: BatchOp[] = [];
+    let bytes = 0;
+    for await (const [key, value] of entries) {
+      // [REFUSE] an entry that is not chain data: metadata is each validator's own
+      if (!chain.has(key[0]))
+        throw new LedgerError('LEDGER_STORE_CORRUPT', 'a snapshot entry outside the chain’s keys', {
+          prefix: key[0] ?? null,
+        });
+      if (bytes >= 4 << 20) {
+        await db.batch(batch);
+        batch = [];
+        bytes = 0;
+      }
+      batch.push({ type: 'put', key, value });
+      bytes += key.length + value.length;
+    }
+    if (batch.length > 0) await db.batch(batch, SYNC);
+  } finally {
+    await db.close();
+  }
+  return openStore(dir);
 }
 
 /** Commits the genesis block into an empty store, or checks that the store holds this chain. */
@@ -171,6 +227,27 @@ export class LedgerStore implements StateReader {
     const end = Uint8Array.of(STATE[0]! + 1);
     for await (const [k, v] of this.db.iterator({ gte: STATE, lt: end })) {
       yield [view(k)!.subarray(1), view(v)!];
+    }
+  }
+
+  /**
+   * The chain's entries — head record, blocks, hash and transaction index, state — as raw LevelDB
+   * key/value pairs in key order (the head record first), for a snapshot (./snapshot.ts). They are
+   * read through ONE iterator, created at the first `next()`: LevelDB iterators read from an
+   * implicit snapshot taken when they are created, so the entries are the store as of that instant
+   * — each block whole or not at all, the head record agreeing with the blocks — while commits go
+   * on. Metadata (`m…`, e.g. this validator's consensus votes) is left out: it is never copied.
+   */
+  async *snapshotEntries(): AsyncGenerator<[Uint8Array, Uint8Array]> {
+    this.assertOpen();
+    const iterator = this.db.iterator();
+    try {
+      for await (const [k, v] of iterator) {
+        if (k[0] === META[0]) continue;
+        yield [view(k)!, view(v)!];
+      }
+    } finally {
+      await iterator.close();
     }
   }
 
@@ -333,7 +410,8 @@ function encodeHeadRecord(height: bigint, hash: Uint8Array): Uint8Array {
   return new Writer().u8(HEAD_VERSION).u64(height).fixed(hash, HASH_BYTES).finish();
 }
 
-function decodeHeadRecord(bytes: Uint8Array): { height: bigint; hash: Uint8Array } {
+/** The head record's height and hash (the value of the store's `H` entry). */
+export function decodeHeadRecord(bytes: Uint8Array): { height: bigint; hash: Uint8Array } {
   const r = new Reader(bytes, 'head record');
   if (r.u8() !== HEAD_VERSION) throw new DecodeError('DECODE_BAD_VERSION', 'head record version');
   const out = { height: r.u64(), hash: r.fixed(HASH_BYTES) };
@@ -360,7 +438,8 @@ function u64(v: bigint): Uint8Array {
   return new Writer().u64(v).finish();
 }
 
-function blockKey(height: bigint): Uint8Array {
+/** The store key of the block at `height` (`b ‖ u64 height`). */
+export function blockKey(height: bigint): Uint8Array {
   return concatBytes(BLOCK, u64(height));
 }
 

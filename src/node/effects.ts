@@ -3,6 +3,7 @@
  * written (synced) before the messages after it are sent, a `commit` is executed and stored, and the
  * commit listeners told, before anything after it. Nothing is carried out once the node stops.
  * The fail points between these steps (./failPoints.ts) are where a crash test kills the process.
+ * During a restored validator's silent period (./silentPeriod.ts) only block transfer leaves.
  */
 import type { Message, Signed } from '../consensus/messages.ts';
 import type { Effect } from '../consensus/replica.ts';
@@ -14,6 +15,7 @@ import type { ConsensusOutbox } from './consensusOutbox.ts';
 import { CONSENSUS_STATE_KEY, encodeConsensusState } from './consensusState.ts';
 import { failPoint } from './failPoints.ts';
 import type { Logger } from './logger.ts';
+import type { SilentPeriod } from './silentPeriod.ts';
 
 /** Called after each block is durably committed, in height order (see `ValidatorNode.onCommit`). */
 export type CommitListener = (block: Block, receipts: readonly Receipt[]) => void;
@@ -29,6 +31,8 @@ export interface EffectPorts {
   requestProposal(view: bigint, height: bigint): void;
   /** True once the node is stopping. */
   stopped(): boolean;
+  /** After a restore: which messages may leave yet (./silentPeriod.ts). */
+  readonly silent: SilentPeriod;
   readonly log: Logger;
 }
 
@@ -57,6 +61,8 @@ export class EffectInterpreter {
           failPoint('persist.after-write');
           break;
         case 'send':
+          // [SILENT] a restored validator casts no vote until its head passes the restore's height
+          if (!this.ports.silent.publishes(e.signed.message)) break;
           outbox.send(e.to, e.signed);
           failPoint('send.after');
           break;
@@ -72,6 +78,7 @@ export class EffectInterpreter {
             },
             'committed',
           );
+          this.ports.silent.committed(e.block.height);
           this.notify(committed.block, committed.receipts);
           break;
         }

@@ -1,6 +1,6 @@
 /**
  * What a validator reports about itself and about a transaction: its status snapshot (chain, height,
- * view, primary, mempool, connected peers) for the status endpoint and the dashboard, and where a
+ * view, primary, mempool, connected peers, a restored validator's silent period) for the status endpoint and the dashboard, and where a
  * transaction stands (pending in the mempool, committed with its location and receipt, or unknown).
  */
 import { toHex } from '../codec/bytes.ts';
@@ -9,6 +9,7 @@ import type { LedgerStore } from '../ledger/store.ts';
 import type { Transport } from '../p2p/transport.ts';
 import type { Mempool } from './mempool.ts';
 import { NodeError } from './nodeError.ts';
+import type { SilentPeriod } from './silentPeriod.ts';
 
 /** A snapshot for the status endpoint and the dashboard. */
 export interface NodeStatus {
@@ -21,6 +22,8 @@ export interface NodeStatus {
   readonly inViewChange: boolean;
   readonly mempool: number;
   readonly peers: number[];
+  /** After a restore: the height until which this validator follows without voting; null when it votes. */
+  readonly silentUntilHeight: string | null;
 }
 
 /** Where a transaction stands. */
@@ -40,6 +43,7 @@ export function nodeStatus(
     readonly store: LedgerStore;
     readonly mempool: Mempool;
     readonly transport: Transport;
+    readonly silent: SilentPeriod;
   },
 ): NodeStatus {
   const s = parts.replica.status();
@@ -54,6 +58,7 @@ export function nodeStatus(
     inViewChange: s.inViewChange,
     mempool: parts.mempool.size,
     peers: parts.transport.connectedPeers(),
+    silentUntilHeight: parts.silent.untilHeight?.toString() ?? null,
   };
 }
 

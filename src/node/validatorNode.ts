@@ -12,6 +12,7 @@ import { DEFAULT_LIMITS, decodeSigned, type Signed, signingBytes } from '../cons
 import { Replica } from '../consensus/replica.ts';
 import { type Genesis, genesisState } from '../ledger/genesis.ts';
 import type { BlockContext } from '../ledger/handler.ts';
+import { encodeSnapshot } from '../ledger/snapshot.ts';
 import { ensureGenesis, type LedgerStore, openStore } from '../ledger/store.ts';
 import { CONSENSUS_CHANNEL, openFrame, TXS_CHANNEL } from '../p2p/channels.ts';
 import { startTransport, type Transport } from '../p2p/transport.ts';
@@ -26,6 +27,7 @@ import type { Logger } from './logger.ts';
 import { Mempool } from './mempool.ts';
 import { type NodeStatus, nodeStatus, type TxStatus, txStatus } from './nodeStatus.ts';
 import { Proposer } from './proposer.ts';
+import { SilentPeriod } from './silentPeriod.ts';
 import { Traffic, type TrafficByKind } from './traffic.ts';
 import { TxGossip } from './txGossip.ts';
 
@@ -56,6 +58,7 @@ export class ValidatorNode {
     private readonly transport: Transport,
     sign: (bytes: Uint8Array) => Uint8Array,
     private readonly log: Logger,
+    private readonly silent: SilentPeriod,
   ) {
     const peers = config.peers.map((p) => p.index);
     this.trafficCounts = new Traffic(transport);
@@ -81,6 +84,7 @@ export class ValidatorNode {
       }),
       requestProposal: (view, height) => this.proposer.request(view, height),
       stopped: () => this.stopped,
+      silent,
       log,
     });
     this.gossip = new TxGossip({
@@ -115,6 +119,7 @@ export class ValidatorNode {
     const app = new ChainApp(env, store, mempool, n);
     const crypto = validatorCrypto(identity, (payload) => app.digest(payload));
     const replica = new Replica(replicaConfig(config, n), crypto, app, await replicaRestore(store));
+    const silent = SilentPeriod.of(store, log);
     const transport = await startTransport({
       chainId: genesis.chainId,
       self: config.validatorIndex,
@@ -140,6 +145,7 @@ export class ValidatorNode {
       transport,
       crypto.sign,
       log,
+      silent,
     );
     node.begin();
     log.info({ height: store.head()!.height.toString(), validators: n }, 'validator started');
@@ -186,13 +192,23 @@ export class ValidatorNode {
 
   /** The replica's and the store's view of things. */
   status(): NodeStatus {
-    const { replica, store, mempool, transport } = this;
+    const { replica, store, mempool, transport, silent } = this;
     return nodeStatus(this.genesis.chainId, this.config.validatorIndex, {
       replica,
       store,
       mempool,
       transport,
+      silent,
     });
+  }
+
+  /**
+   * A consistent snapshot of the chain as this validator holds it now (../ledger/snapshot.ts
+   * stream), taken while it keeps running: the store is read through one LevelDB iterator, so the
+   * bytes are the store as of the first chunk's read. Never this validator's votes.
+   */
+  snapshot(): AsyncGenerator<Uint8Array> {
+    return encodeSnapshot(this.store.snapshotEntries());
   }
 
   /** The p2p transport's counters: frames and bytes in and out, drops, reconnects (docs/p2p.md §5). */
@@ -252,7 +268,10 @@ export class ValidatorNode {
         else this.log.warn({ from, err: String(e) }, 'consensus message refused');
         return;
       }
-      this.enqueue(() => this.effects.apply(this.replica.receive(signed)));
+      // [SILENT] a restored validator takes in no proposal, vote or view change yet (./silentPeriod.ts)
+      this.enqueue(async () => {
+        if (this.silent.admits(signed.message)) await this.effects.apply(this.replica.receive(signed));
+      });
     } else if (opened?.channel === TXS_CHANNEL) {
       this.gossip.receive(from, opened.body);
     }

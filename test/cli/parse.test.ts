@@ -12,7 +12,15 @@ import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { HINTS, hintFor } from '../../src/cli/hints.ts';
 import { CliError } from '../../src/cli/output.ts';
-import { duration, ifGiven, roundId, scaledDecimal, txId, wholeNumber } from '../../src/cli/parse.ts';
+import {
+  duration,
+  ifGiven,
+  instant,
+  roundId,
+  scaledDecimal,
+  txId,
+  wholeNumber,
+} from '../../src/cli/parse.ts';
 import { ClientError } from '../../src/client/clientError.ts';
 import { CONTRACT_ERROR_CODES } from '../../src/contracts/contractError.ts';
 import { DppError } from '../../src/errors.ts';
@@ -53,6 +61,27 @@ describe('cli/parse: strict values', () => {
     assert.throws(() => txId('ab'), /64 hex characters/);
     assert.equal(ifGiven(undefined, roundId), undefined);
     assert.equal(ifGiven('3', roundId), 3n);
+  });
+
+  it('a moment is a UTC date-time that exists, or whole milliseconds', () => {
+    assert.equal(instant('2026-12-01T08:00:00Z', '--genesis-time'), BigInt(Date.UTC(2026, 11, 1, 8)));
+    assert.equal(instant('2026-12-01T08:00Z', '--genesis-time'), BigInt(Date.UTC(2026, 11, 1, 8)));
+    assert.equal(
+      instant('2026-12-01T08:00:00.250Z', '--genesis-time'),
+      BigInt(Date.UTC(2026, 11, 1, 8) + 250),
+    );
+    assert.equal(instant('1800000000000', '--genesis-time'), 1_800_000_000_000n);
+    for (const bad of [
+      '2026-02-30T00:00:00Z',
+      '2026-02-28T24:00:00Z',
+      '2026-12-01T08:00:00',
+      '2026-12-01T08:00:00+01:00',
+      '2026-12-01',
+      '1e12',
+      '-1',
+      'tomorrow',
+    ])
+      assert.throws(() => instant(bad, '--genesis-time'), /--genesis-time must be a UTC date-time/, bad);
   });
 });
 

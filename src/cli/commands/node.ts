@@ -2,7 +2,8 @@
  * `dpp node --config <file>`: runs one validator in the foreground — store, consensus, p2p and the
  * HTTP + WebSocket API (src/api/, docs/api.md) — until SIGTERM or SIGINT, then shuts down cleanly (no committed data is lost on
  * a kill either: every block is one synced batch), or until the validator fails (exit code 1). The validator and its API are loaded when the
- * command runs, so that every other `dpp` command starts without them.
+ * command runs, so that every other `dpp` command starts without them. `dpp node backup | restore`
+ * are in ./nodeBackup.ts.
  */
 
 import { existsSync } from 'node:fs';
@@ -14,14 +15,28 @@ import { libsodiumGroup } from '../../crypto/groupLibsodium.ts';
 import type { NodeConfig } from '../../node/config.ts';
 import { DASHBOARD_OUT } from '../dashboardBuild.ts';
 import { CliError } from '../output.ts';
+import { registerBackupCommands } from './nodeBackup.ts';
 
-/** Adds `dpp node`. */
+/** Adds `dpp node`, and its `backup` and `restore` (./nodeBackup.ts). */
 export function register(program: Command): void {
-  program
+  // `dpp node backup --config …` takes its own --config: an option belongs to the command it follows
+  // (commander wants this on the program as well as on `node`; the program has no options of its own)
+  program.enablePositionalOptions();
+  const node = program
     .command('node')
     .description('run one validator (store, PBFT consensus, p2p, client endpoint) until SIGTERM')
-    .requiredOption('-c, --config <file>', 'validator configuration file (written by `dpp network up`)')
-    .action((o: { config: string }) => runNode(o));
+    .option('-c, --config <file>', 'validator configuration file (written by `dpp network up`)')
+    .enablePositionalOptions()
+    .action((o: { config?: string }) => {
+      if (o.config === undefined)
+        throw new CliError(
+          'CLI_USAGE',
+          "required option '-c, --config <file>' not specified",
+          'dpp node --config validator-0.config.json (or dpp node backup | restore --help)',
+        );
+      return runNode({ config: o.config });
+    });
+  registerBackupCommands(node);
 }
 
 /** Starts the validator described by `config` and resolves when it has stopped. */

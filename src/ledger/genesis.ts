@@ -2,8 +2,8 @@
  * The genesis file and what it determines (docs/ledger.md §8): the chain id, the genesis time, the
  * validator set (names and Ed25519 keys, index = position) and the initial members (id, role, org
  * key, a consumer's aggregator). Parsing is strict: unknown fields, wrong types, invalid or
- * duplicate keys and names, a missing or second trading centre, a consumer naming a non-aggregator
- * are refused with LEDGER_BAD_GENESIS and the path of the offending field.
+ * duplicate keys and names, a key that is both a validator's and a member's, a missing or second
+ * trading centre, a consumer naming a non-aggregator are refused with LEDGER_BAD_GENESIS and the path of the offending field.
  *
  * Genesis state (sorted write set): `member/‖id` → member record, `orgkey/‖key` → id,
  * `validator/‖u16 index` → validator record (./memberRecord.ts, ./stateKeys.ts). Genesis block:
@@ -108,6 +108,12 @@ export function validateGenesis(value: unknown): Genesis {
     'members',
     'orgKey',
   );
+  // [REJECT] one key as both a validator's consensus key and a member's organisation key: each is
+  // rotated and revoked on its own (the assembled genesis refuses it too, ./genesisAssembly.ts)
+  const validatorKeys = new Set(validators.map((v) => toHex(v.publicKey)));
+  members.forEach((m, i) => {
+    if (validatorKeys.has(toHex(m.orgKey))) bad(`members[${i}].orgKey`, 'is also a validator key');
+  });
   const centres = members.filter((m) => m.role === 'trading-centre').length;
   if (centres !== 1) bad('members', `must contain exactly one trading-centre, found ${centres}`);
   const roleOf = new Map(members.map((m) => [m.id, m.role]));

@@ -115,6 +115,10 @@ describe('genesis file', () => {
       'members[1].orgKey',
     );
     refuses(
+      with_((o) => (o.members[0]!.orgKey = o.validators[1]!.publicKey)),
+      'members[0].orgKey is also a validator key',
+    );
+    refuses(
       with_((o) => (o.members[0]!.role = 'generator')),
       'exactly one trading-centre',
     );

@@ -1,6 +1,6 @@
 /**
  * The one parser of the `dpp` command's values: whole numbers, round ids, decimal amounts scaled to
- * the chain's integer units, durations and ids. Anything else — `1e3`, `0x10`, `1.0`, ` 7`, a
+ * the chain's integer units, durations, ids and choices from a list. Anything else — `1e3`, `0x10`, `1.0`, ` 7`, a
  * number out of range — is refused with a CliError that names the option and shows a valid
  * example; nothing is rounded or guessed.
  */
@@ -16,6 +16,19 @@ export function wholeNumber(text: string, name: string, min: number, max: number
       example === undefined ? 'see --help' : `e.g. ${example}`,
     );
   return n;
+}
+
+/** One of `values`, exactly as written; CliError (`code`) naming the option and the choices otherwise. */
+export function oneOf<T extends string>(
+  text: string,
+  values: readonly T[],
+  name: string,
+  example: string,
+  code: `CLI_${string}` = 'CLI_BAD_ARGUMENT',
+): T {
+  if (!(values as readonly string[]).includes(text))
+    throw new CliError(code, `${name} must be one of ${values.join(', ')}, got "${text}"`, `e.g. ${example}`);
+  return text as T;
 }
 
 /** A round id (≥ 1). */

@@ -39,7 +39,6 @@ import {
 import {
   BILL_STATUSES,
   type BillRecord,
-  type BillStatus,
   MAX_ROUND_DEMANDS,
   type ResponseRecord,
   type Verdict,
@@ -57,7 +56,7 @@ import {
   windowText,
 } from '../listPage.ts';
 import { CliError, emit, plural, progress, receiptLine, short, type TxReceipt, time } from '../output.ts';
-import { ifGiven, roundId, txId, wholeNumber } from '../parse.ts';
+import { ifGiven, oneOf, roundId, txId, wholeNumber } from '../parse.ts';
 import { pickRound } from './round.ts';
 
 /** Adds `dpp bill …`. */
@@ -120,17 +119,6 @@ export function register(program: Command): void {
     .action((responses: string[], opts: AsOptions & { limit?: string }) =>
       billAcknowledge({ ...opts, responses }),
     );
-}
-
-/** The status `--status` names; CliError otherwise. */
-function billStatus(text: string): BillStatus {
-  if (!(BILL_STATUSES as readonly string[]).includes(text))
-    throw new CliError(
-      'CLI_BAD_ARGUMENT',
-      `--status must be one of ${BILL_STATUSES.join(', ')}, got "${text}"`,
-      'e.g. --status disputed',
-    );
-  return text as BillStatus;
 }
 
 /** The member `id` given to `option`, which must have `role`; CliError otherwise. */
@@ -221,7 +209,7 @@ interface BillShowOptions extends AsOptions, ListOptions {
 async function billShow(o: BillShowOptions): Promise<void> {
   const rid = ifGiven(o.round, roundId);
   const window = listWindow(o);
-  const status = ifGiven(o.status, billStatus);
+  const status = ifGiven(o.status, (t) => oneOf(t, BILL_STATUSES, '--status', '--status disputed'));
   const c = await Consortium.load(o);
   const who = o.as === undefined ? undefined : c.member(o.as);
   if (who !== undefined && who.role !== 'consumer')

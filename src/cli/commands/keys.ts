@@ -16,10 +16,11 @@ import { toHex } from '../../codec/bytes.ts';
 import { libsodiumGroup } from '../../crypto/groupLibsodium.ts';
 import { parseApiAddress, parseHostPort } from '../../ledger/endpoint.ts';
 import { memberCardToJson } from '../../ledger/memberCard.ts';
-import { isValidName, MEMBER_ROLES, type MemberRole } from '../../ledger/memberRecord.ts';
+import { isValidName, MEMBER_ROLES } from '../../ledger/memberRecord.ts';
 import { isValidChainId } from '../../ledger/transaction.ts';
 import { roleWords } from '../genesisView.ts';
 import { CliError, emit, progress } from '../output.ts';
+import { oneOf } from '../parse.ts';
 import { askPassphrase } from '../passphrase.ts';
 
 /** Adds `dpp keys new`. */
@@ -68,7 +69,7 @@ interface KeysNewArguments {
 
 /** `dpp keys new`: checks every option, then the folder, then writes the key store and the card. */
 async function keysNew(a: KeysNewArguments): Promise<void> {
-  const role = checkRole(a.role);
+  const role = oneOf(a.role, MEMBER_ROLES, '--role', '--role generator', 'CLI_BAD_ROLE');
   const id = checkId(a.id, '--id');
   if (!isValidChainId(a.chainId))
     throw new CliError(
@@ -158,16 +159,6 @@ async function keysNew(a: KeysNewArguments): Promise<void> {
       );
     },
   );
-}
-
-function checkRole(text: string): MemberRole {
-  if (!(MEMBER_ROLES as readonly string[]).includes(text))
-    throw new CliError(
-      'CLI_BAD_ROLE',
-      `--role must be one of ${MEMBER_ROLES.join(', ')}, got "${text}"`,
-      'e.g. --role generator',
-    );
-  return text as MemberRole;
 }
 
 function checkId(text: string, option: string): string {

@@ -29,7 +29,7 @@ import {
 } from '../../privacy/traceCommitment.ts';
 import { type AsOptions, Consortium, participantCommand } from '../consortium.ts';
 import { CliError, emit, progress, receiptLine, short } from '../output.ts';
-import { roundId, txId, wholeNumber } from '../parse.ts';
+import { oneOf, roundId, txId, wholeNumber } from '../parse.ts';
 import { responseOrFail } from './bill.ts';
 import { pickRound } from './round.ts';
 
@@ -255,12 +255,7 @@ async function disputeResolve(
   );
   const c = await Consortium.load(o);
   const member = c.memberAs(o.as, ['trading-centre'], 'resolve a dispute');
-  if (!(RESOLUTIONS as readonly string[]).includes(outcome))
-    throw new CliError(
-      'CLI_BAD_ARGUMENT',
-      `--outcome must be one of ${RESOLUTIONS.join(', ')}, got "${outcome}"`,
-      'e.g. --outcome waive-penalties',
-    );
+  oneOf(outcome, RESOLUTIONS, '--outcome', '--outcome waive-penalties');
   if (Buffer.byteLength(note) > 200)
     throw new CliError('CLI_BAD_ARGUMENT', 'the note is at most 200 bytes', 'shorten --note');
   await pickRound(c, member, round);

@@ -273,18 +273,21 @@ export const billsPage: Page = async (root, app) => {
   await showRoundFilters();
   const group = app.group;
 
+  /** The addressee the lists are filtered by: a generator's own with "only mine", else the one selected. */
+  const generatorFilter = (): string | undefined =>
+    onlyMine.checked && role === 'generator'
+      ? viewer!.member
+      : generatorSelect.value === ''
+        ? undefined
+        : generatorSelect.value;
+
   const show = async () => {
     const shownRound = round;
     const only = onlyMine.checked;
     const status = statusSelect.value === '' ? undefined : statusSelect.value;
     // "only mine" is a filter the node applies: a generator's bills are those addressed to it, an
     // aggregator's its consumers', a consumer's the one under its pseudonym of the round.
-    const generator =
-      only && role === 'generator'
-        ? viewer!.member
-        : generatorSelect.value === ''
-          ? undefined
-          : generatorSelect.value;
+    const generator = generatorFilter();
     const own = role === 'consumer' ? await ownBill(app, round) : undefined;
     const billFilter = {
       status,
@@ -415,12 +418,7 @@ export const billsPage: Page = async (root, app) => {
       );
       listed = fetched.flatMap(([id, r]) => (r === undefined ? [] : [summaryOf(id, r)]));
     } else {
-      const generator =
-        only && role === 'generator'
-          ? viewer!.member
-          : generatorSelect.value === ''
-            ? undefined
-            : generatorSelect.value;
+      const generator = generatorFilter();
       const page = await get<ResponsesView>(
         pageUrl(`/v1/rounds/${shownRound}/responses`, responsesOffset, PAGE_SIZE, { generator }),
       );

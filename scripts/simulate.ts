@@ -1,5 +1,5 @@
 /**
- * `npm run sim:long -- [--mode random|twins|crash|all] [--seeds 20000] [--from 1] [--n 4,7]
+ * `npm run sim:long -- [--mode random|twins|crash|reconfig|reconfig-crash|all] [--seeds 20000] [--from 1] [--n 4,7]
  * [--phases 3] [--seed S] [--stop-on-failure]`: runs the deterministic PBFT simulator over many
  * scenarios (or replays one with --seed) and prints safety and liveness results. Exits 1 if any
  * scenario fails.
@@ -7,7 +7,10 @@
  *   - twins: for n = 4 every scenario of --phases phases is enumerated (4 · 16^phases; 3 phases by
  *     default here, 2 in `npm test`); for other n, --seeds sampled scenarios.
  *   - crash: the crash-point sweep, every point of every victim (n = 4).
- *   - all: the three in turn.
+ *   - reconfig: the validator set grows n → n + 1 and shrinks back under random faults; --seeds
+ *     split between the sizes in --n.
+ *   - reconfig-crash: the crash-point sweep across both reconfigurations (n = 4).
+ *   - all: every mode in turn.
  */
 import { runSeeds, viewChangeBound } from '../src/consensus/sim/runSeeds.ts';
 import { type ScenarioMode, scenarioCount, scenarioFor } from '../src/consensus/sim/scenarios.ts';
@@ -19,9 +22,9 @@ const opt = (name: string, fallback: string): string => {
   return i >= 0 && args[i + 1] !== undefined ? args[i + 1]! : fallback;
 };
 const modeArg = opt('mode', 'random');
-const MODES: readonly ScenarioMode[] = ['random', 'twins', 'crash'];
+const MODES: readonly ScenarioMode[] = ['random', 'twins', 'crash', 'reconfig', 'reconfig-crash'];
 if (modeArg !== 'all' && !MODES.includes(modeArg as ScenarioMode)) {
-  console.error(`unknown --mode ${modeArg}: use random, twins, crash or all`);
+  console.error(`unknown --mode ${modeArg}: use ${MODES.join(', ')} or all`);
   process.exit(2);
 }
 const modes = modeArg === 'all' ? MODES : [modeArg as ScenarioMode];
@@ -60,7 +63,7 @@ if (single !== '') {
   const from = Number(opt('from', '1'));
   let failed = false;
   for (const mode of modes) {
-    for (const n of mode === 'crash' ? [4] : sizes) {
+    for (const n of mode === 'crash' || mode === 'reconfig-crash' ? [4] : sizes) {
       const enumerated = scenarioCount(mode, n, phases);
       const count = Number.isFinite(enumerated) ? enumerated : Math.ceil(total / sizes.length);
       const started = Date.now();

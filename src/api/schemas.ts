@@ -53,6 +53,12 @@ export const BlockView = z.object({
   txIds: z.array(HexOut),
   receipts: z.array(ReceiptView).optional().describe('with ?receipts=true'),
   certificate: z.object({ view: U64Out, signers: z.array(z.number().int()) }),
+  canonical: z
+    .object({ header: HexOut, certificate: HexOut })
+    .optional()
+    .describe(
+      'GET /v1/blocks/:height only: the canonical header and commit certificate (docs/ledger.md §3), for a client to check the block without trusting the node',
+    ),
 });
 
 /** RFC 6962 inclusion proof of a transaction id in a block's txRoot. */

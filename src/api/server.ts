@@ -18,7 +18,12 @@
  *   `server.events.addDeriver(name, fn)`; WS /v1/events streams them.
  * - Every request first takes a token from its client IP's bucket (./rateLimit.ts); bodies are
  *   size-limited per route before they are read.
+ * - HTTPS: `startApiServer` given `tls: {certPath, keyPath}` (the node config's `api.tls`) serves
+ *   HTTPS only (fastify's `https`), and WS /v1/events becomes wss (docs/deploy.md "Encrypted links
+ *   and HTTPS").
  */
+import { readFileSync } from 'node:fs';
+import { createSecureContext } from 'node:tls';
 import swagger from '@fastify/swagger';
 import websocket from '@fastify/websocket';
 import Fastify, { type FastifyError, type FastifyInstance, LogController } from 'fastify';
@@ -26,7 +31,9 @@ import { contractEventDeriver } from '../contracts/events.ts';
 import { ContractQueries } from '../contracts/queries.ts';
 import { libsodiumGroup } from '../crypto/groupLibsodium.ts';
 import { DppError } from '../errors.ts';
+import type { ApiTlsFiles } from '../node/config.ts';
 import type { Logger } from '../node/logger.ts';
+import { NodeError } from '../node/nodeError.ts';
 import type { ValidatorNode } from '../node/validatorNode.ts';
 import type { ApiContext, ApiLimits, RegulatorService } from './apiContext.ts';
 import { ApiError, httpStatusOf } from './apiError.ts';
@@ -42,6 +49,7 @@ import { operationRoutes } from './routes/operations.ts';
 import { regulatorRoutes } from './routes/regulator.ts';
 import { snapshotRoutes } from './routes/snapshot.ts';
 import { transactionRoutes } from './routes/transactions.ts';
+import { validatorRoutes } from './routes/validators.ts';
 import { SessionStore } from './sessions.ts';
 
 /** A route module: registers its routes with `defineRoute`. */
@@ -56,6 +64,7 @@ export const ROUTE_MODULES: readonly RouteModule[] = [
   marketRoutes,
   authRoutes,
   regulatorRoutes,
+  validatorRoutes,
   snapshotRoutes,
   dashboardRoutes,
 ];
@@ -81,6 +90,14 @@ export interface ApiServerOptions {
   readonly dashboardDir?: string;
   /** The other validators' API base URLs, for GET /v1/network (default: from the node's config). */
   readonly peerApis?: readonly { readonly index: number; readonly url: string | null }[];
+  /** Serve HTTPS only, with this certificate (chain) and key, PEM (default: plain HTTP). */
+  readonly https?: HttpsCredentials;
+}
+
+/** A PEM certificate (chain) and its private key. */
+export interface HttpsCredentials {
+  readonly cert: string;
+  readonly key: string;
 }
 
 /** Default rate limit: generous for one client's polling, tight for a flood. */
@@ -115,6 +132,7 @@ export async function buildApiServer(
 ): Promise<ApiServer> {
   const log = options.logger;
   const app = Fastify({
+    ...(options.https === undefined ? {} : { https: { cert: options.https.cert, key: options.https.key } }),
     ...(log === undefined ? { logger: false } : { loggerInstance: log }),
     logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: options.bodyLimit ?? 64 << 10,
@@ -155,7 +173,7 @@ export async function buildApiServer(
         url:
           p.api === undefined
             ? null
-            : `http://${p.api.host.includes(':') ? `[${p.api.host}]` : p.api.host}:${p.api.port}`,
+            : `${p.api.https === true ? 'https' : 'http'}://${p.api.host.includes(':') ? `[${p.api.host}]` : p.api.host}:${p.api.port}`,
       })),
   };
 
@@ -224,13 +242,18 @@ export async function buildApiServer(
   };
 }
 
-/** Builds the API of `node` and listens on `host:port` (0 = any free port). */
+/**
+ * Builds the API of `node` and listens on `host:port` (0 = any free port); with `tls` (the node
+ * config's `api.tls`), HTTPS only with that certificate — files that cannot be read or do not make a
+ * certificate and its key are refused with NODE_BAD_CONFIG before anything listens.
+ */
 export async function startApiServer(
   node: ValidatorNode,
-  listen: { readonly host: string; readonly port: number },
+  listen: { readonly host: string; readonly port: number; readonly tls?: ApiTlsFiles },
   options: ApiServerOptions = {},
 ): Promise<RunningApiServer> {
-  const server = await buildApiServer(node, options);
+  const https = listen.tls === undefined ? options.https : readHttpsCredentials(listen.tls);
+  const server = await buildApiServer(node, { ...options, ...(https === undefined ? {} : { https }) });
   try {
     await server.app.listen({ host: listen.host, port: listen.port });
   } catch (err) {
@@ -240,7 +263,34 @@ export async function startApiServer(
   const address = server.app.server.address();
   const port = typeof address === 'object' && address !== null ? address.port : listen.port;
   const host = listen.host.includes(':') ? `[${listen.host}]` : listen.host;
-  return { ...server, url: `http://${host}:${port}` };
+  return { ...server, url: `${https === undefined ? 'http' : 'https'}://${host}:${port}` };
+}
+
+/** Reads and checks the API's certificate and key; throws NODE_BAD_CONFIG naming the file and why. */
+export function readHttpsCredentials(files: ApiTlsFiles): HttpsCredentials {
+  const read = (path: string, field: string): string => {
+    try {
+      return readFileSync(path, 'utf8');
+    } catch (cause) {
+      const why = (cause as NodeJS.ErrnoException).code ?? (cause as Error).message;
+      throw new NodeError('NODE_BAD_CONFIG', `config: api.tls.${field} ${path} cannot be read (${why})`, {
+        field: `api.tls.${field}`,
+        path,
+      });
+    }
+  };
+  const credentials = { cert: read(files.certPath, 'certPath'), key: read(files.keyPath, 'keyPath') };
+  try {
+    // [REFUSE] PEM that is not a certificate and its own private key (OpenSSL checks they match)
+    createSecureContext(credentials);
+  } catch (cause) {
+    throw new NodeError(
+      'NODE_BAD_CONFIG',
+      `config: api.tls: ${files.certPath} and ${files.keyPath} are not a PEM certificate and its private key (${(cause as Error).message})`,
+      { field: 'api.tls', certPath: files.certPath, keyPath: files.keyPath },
+    );
+  }
+  return credentials;
 }
 
 /** Any error as the API answers it (`bodyLimit`: the route's, named by a body-too-large refusal). */

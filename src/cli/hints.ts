@@ -39,6 +39,8 @@ export const HINTS: Readonly<Record<string, Hint>> = {
   LEDGER_WRONG_CHAIN: () =>
     'this data folder holds the chain of another genesis: an older network in the same folder',
   CLIENT_TX_DROPPED: () => 'the validator’s log (logs/ in the consortium folder) says why',
+  CLIENT_PROOF_INVALID: () =>
+    'the node’s answer does not check out against the validator sets this client can prove from genesis (docs/api.md "Validators"): ask another validator, and tell its operator',
   CLIENT_NOT_CERTIFIED: () =>
     'nothing was sent: the validators refuse prices that are not an ε-equilibrium (docs/market-model.md §4); run `dpp round close` again from the round’s delivery start to cancel it, so the next round can open',
   NODE_MEMPOOL_FULL: () =>

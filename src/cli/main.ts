@@ -14,7 +14,9 @@ import * as experiments from './commands/experiments.ts';
 import * as genesis from './commands/genesis.ts';
 import * as init from './commands/init.ts';
 import * as keys from './commands/keys.ts';
+import * as keysRotate from './commands/keysRotate.ts';
 import * as marketScenarios from './commands/marketScenarios.ts';
+import * as memberAdmin from './commands/memberAdmin.ts';
 import * as members from './commands/members.ts';
 import * as meter from './commands/meter.ts';
 import * as network from './commands/network.ts';
@@ -23,6 +25,7 @@ import * as privacyDemo from './commands/privacyDemo.ts';
 import * as regulator from './commands/regulator.ts';
 import * as round from './commands/round.ts';
 import * as start from './commands/start.ts';
+import * as validator from './commands/validator.ts';
 import { hintFor } from './hints.ts';
 import { CliError } from './output.ts';
 
@@ -53,13 +56,16 @@ for (const command of [
   network,
   init,
   keys,
+  keysRotate,
   genesis,
   members,
+  memberAdmin,
   round,
   meter,
   bill,
   regulator,
   chainShow,
+  validator,
 ])
   command.register(program);
 

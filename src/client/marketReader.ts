@@ -24,6 +24,7 @@ import {
   BalanceView,
   BillSplitView,
   BillsView,
+  CertKeysView,
   Decimal,
   DemandsView,
   type DemandView,
@@ -206,6 +207,16 @@ export class MarketReader {
       for (const r of await this.responses(round, generator)) if (r.status === 'pending') out.push(r);
     }
     return out;
+  }
+
+  /** Every member as the state holds it (genesis, then joined since), with when it joined and its key changes. */
+  async members(): Promise<MembersView['members']> {
+    return (await this.get('/v1/members', MembersView))!.members;
+  }
+
+  /** The regulator's certification key now (null before setup) and its rotations, oldest first. */
+  async certKeys(): Promise<CertKeysView> {
+    return (await this.get('/v1/regulator/cert-keys', CertKeysView))!;
   }
 
   /** The ids of the members the trading centre has suspended. */

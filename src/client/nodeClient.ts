@@ -4,8 +4,11 @@
  * stream (WebSocket, the `ws` package). Every answer is parsed strictly (zod) before it is
  * returned, and a committed transaction's proof is checked here, not taken on trust: the header
  * must hash to the stated block hash and its txRoot must include the id (RFC 6962); given the
- * genesis validator keys, the header's commit certificate is verified too. A node's refusal
- * becomes a ClientError with the node's code and the HTTP status in `details.status`.
+ * genesis validator keys, the header's commit certificate is verified too — against the validator
+ * set of the block's epoch, which the client learns as the chain reconfigures (`EpochFollower`
+ * below: each later set accepted only once the previous set has certified the block that ended its
+ * epoch). A node's refusal becomes a ClientError with the node's code and the HTTP status in
+ * `details.status`.
  *
  * Volume (docs/api.md "Limits", "Backpressure"): `submitMany` sends any number of transactions in
  * batches cut to the route's limits, in order; a node that answers 429 (its mempool full, or this
@@ -17,13 +20,28 @@
  */
 import WebSocket from 'ws';
 import { z } from 'zod';
-import { fromHex, toHex } from '../codec/bytes.ts';
+import { bytesEqual, fromHex, toHex } from '../codec/bytes.ts';
 import { Writer } from '../codec/writer.ts';
 import { isDppError } from '../errors.ts';
-import { blockHash, decodeHeader } from '../ledger/blockHeader.ts';
-import { decodeCommitCertificate, quorumSize, verifyCommitCertificate } from '../ledger/certificate.ts';
+import { type BlockHeader, blockHash, decodeHeader } from '../ledger/blockHeader.ts';
+import {
+  type CommitCertificate,
+  decodeCommitCertificate,
+  quorumSize,
+  verifyCommitCertificate,
+} from '../ledger/certificate.ts';
 import { verifyInclusion } from '../ledger/merkle.ts';
 import { transactionId } from '../ledger/transaction.ts';
+import {
+  activationHeight,
+  consensusDomain,
+  type Epoch,
+  type EpochValidator,
+  epochOfHeight,
+  type PendingChange,
+  RECONFIGURATION_INTERVAL,
+  type ValidatorChange,
+} from '../ledger/validatorSet.ts';
 import { ClientError, SAFE_TO_RESEND } from './clientError.ts';
 
 const Hex = z.string().regex(/^([0-9a-f]{2})*$/);
@@ -44,6 +62,8 @@ const Block = z.object({
   txIds: z.array(Hex),
   receipts: z.array(Receipt).optional(),
   certificate: z.object({ view: U64, signers: z.array(z.number().int()) }),
+  /** The canonical header and commit certificate, hex, where the node serves them (see `certifiedHeader`). */
+  canonical: z.object({ header: Hex, certificate: Hex }).optional(),
 });
 const TxStatusBody = z.object({
   id: Hex,
@@ -83,6 +103,35 @@ const Health = z.object({
   peers: z.number().int(),
   quorum: z.number().int(),
 });
+const Key = z.string().regex(/^[0-9a-f]{64}$/);
+const ValidatorSetsBody = z.object({
+  epochs: z
+    .array(
+      z.object({
+        number: z.number().int().nonnegative(),
+        base: U64,
+        validators: z.array(
+          z.object({
+            slot: z.number().int().min(0).max(0xffff),
+            name: z.string(),
+            publicKey: Key,
+            p2p: z.string(),
+          }),
+        ),
+      }),
+    )
+    .min(1),
+  pending: z
+    .object({
+      activation: U64,
+      type: z.enum(['add', 'remove', 'rekey']),
+      slot: z.number().int().min(0).max(0xffff),
+      name: z.string(),
+      publicKey: Key.nullable(),
+      p2p: z.string(),
+    })
+    .nullable(),
+});
 const ErrorBody = z.object({
   code: z.string(),
   message: z.string(),
@@ -100,6 +149,12 @@ export type BlockPage = z.output<typeof Page>;
 /** Health. */
 export type HealthInfo = z.output<typeof Health>;
 
+/** The validator sets a node reports (GET /v1/validators): every epoch so far, oldest first, and the pending change. */
+export interface ValidatorSets {
+  readonly epochs: readonly Epoch[];
+  readonly pending: PendingChange | null;
+}
+
 /** Where a transaction stands; `committed` ones were checked against their block header. */
 export type TxStatus =
   | { readonly id: string; readonly status: 'pending' | 'unknown' }
@@ -110,12 +165,18 @@ export type TxStatus =
       readonly index: number;
       readonly receipt: z.output<typeof Receipt>;
       readonly blockHash: string;
-      /** True when the commit certificate was verified against the given validator keys. */
+      /** True when the commit certificate was verified: against the genesis keys, or the proven set of the block's epoch. */
       readonly certified: boolean;
     };
 
 /** A committed transaction. */
 export type CommittedTx = Extract<TxStatus, { status: 'committed' }>;
+
+/** A committed answer whose inclusion proof verified, with its header and (unverified) certificate. */
+type Included = Omit<CommittedTx, 'id' | 'status' | 'certified'> & {
+  readonly header: BlockHeader;
+  readonly certificate: CommitCertificate;
+};
 
 /** An event from WS /v1/events. */
 export interface NodeEvent {
@@ -160,7 +221,10 @@ export interface NodeClientOptions {
    * rate limit), backing off from its Retry-After hint (default 60 s; 0: not at all).
    */
   readonly busyTimeoutMs?: number;
-  /** The chain's id and genesis validator public keys: when given, commit certificates are verified too. */
+  /**
+   * The chain's id and genesis validator public keys (by index: slot): when given, commit
+   * certificates are verified too, each against the validator set of its block's epoch.
+   */
   readonly genesis?: { readonly chainId: string; readonly validatorKeys: readonly Uint8Array[] };
 }
 
@@ -186,11 +250,9 @@ export class NodeClient {
   private readonly timeoutMs: number;
   private readonly busyTimeoutMs: number;
   private readonly watcher = new CommitWatcher(this);
+  private readonly follower: EpochFollower | undefined;
 
-  constructor(
-    baseUrl: string,
-    private readonly options: NodeClientOptions = {},
-  ) {
+  constructor(baseUrl: string, options: NodeClientOptions = {}) {
     let url: URL;
     try {
       url = new URL(baseUrl);
@@ -202,6 +264,8 @@ export class NodeClient {
     this.base = url.origin;
     this.timeoutMs = options.timeoutMs ?? 10_000;
     this.busyTimeoutMs = options.busyTimeoutMs ?? 60_000;
+    const g = options.genesis;
+    this.follower = g === undefined ? undefined : new EpochFollower(this, g.chainId, g.validatorKeys);
   }
 
   /** Submits one encoded transaction; returns its id. */
@@ -350,7 +414,19 @@ export class NodeClient {
     if (b.id !== id.toLowerCase())
       throw new ClientError('CLIENT_BAD_RESPONSE', 'the node answered another id');
     if (b.status !== 'committed') return { id: b.id, status: b.status };
-    return { id: b.id, status: 'committed', ...this.checkInclusion(b) };
+    const { header, certificate, ...included } = this.checkInclusion(b);
+    let certified = false;
+    if (this.follower !== undefined) {
+      // [REJECT] a certificate that is not a quorum's of the block's epoch, as far as the client can prove it
+      if (!(await this.follower.verify(header, certificate)))
+        throw new ClientError(
+          'CLIENT_PROOF_INVALID',
+          `transaction ${b.id}: the commit certificate does not verify against the chain’s validator keys${this.follower.describe(header.height)}`,
+          { id: b.id },
+        );
+      certified = true;
+    }
+    return { id: b.id, status: 'committed', ...included, certified };
   }
 
   /** Block `height`, optionally with its receipts. */
@@ -370,6 +446,92 @@ export class NodeClient {
     if (page.limit !== undefined) q.set('limit', String(page.limit));
     const qs = q.size > 0 ? `?${q}` : '';
     return this.request('GET', `/v1/blocks${qs}`, undefined, Page);
+  }
+
+  /**
+   * The validator sets as the node says (GET /v1/validators): every epoch with its base height and
+   * validators by slot, and the change waiting for its activation block. Nothing here is checked
+   * beyond its shape — `certifiedEpochs` proves them.
+   */
+  async validatorSets(): Promise<ValidatorSets> {
+    const b = await this.request('GET', '/v1/validators', undefined, ValidatorSetsBody);
+    const epochs = b.epochs.map(
+      (e): Epoch => ({
+        number: e.number,
+        base: BigInt(e.base),
+        validators: e.validators.map((v) => ({ ...v, publicKey: fromHex(v.publicKey) })),
+      }),
+    );
+    const p = b.pending;
+    if (p === null) return { epochs, pending: null };
+    let change: ValidatorChange;
+    if (p.type === 'remove') change = { type: 'remove', name: p.name };
+    else if (p.publicKey === null)
+      throw new ClientError('CLIENT_BAD_RESPONSE', `GET /v1/validators: a pending ${p.type} without its key`);
+    else if (p.type === 'rekey') change = { type: 'rekey', name: p.name, publicKey: fromHex(p.publicKey) };
+    else change = { type: 'add', name: p.name, publicKey: fromHex(p.publicKey), p2p: p.p2p };
+    return { epochs, pending: { activation: BigInt(p.activation), slot: p.slot, change } };
+  }
+
+  /**
+   * The chain's epochs up to the node's current one, each proven from the genesis keys (given in the
+   * options) by the previous set's certificate of the block that ended its epoch — see EpochFollower
+   * for what that proves and what it does not. CLIENT_PROOF_INVALID when the node's sets do not
+   * follow from the genesis so.
+   */
+  async certifiedEpochs(): Promise<readonly Epoch[]> {
+    if (this.follower === undefined)
+      throw new ClientError(
+        'CLIENT_BAD_ARGUMENT',
+        'proving the validator sets needs the genesis validator keys',
+      );
+    return this.follower.followAll(BigInt((await this.status()).height));
+  }
+
+  /**
+   * Block `height`'s canonical header and commit certificate, as the node serves them: from the
+   * block's answer when it carries them (`canonical`), else from GET /v1/tx/:id of one of its
+   * transactions (which carries its block's header and certificate). CLIENT_PROOF_INVALID when the
+   * header is not the block's; CLIENT_NOT_FOUND for a block without transactions on a node that does
+   * not serve `canonical` — nothing is verified here beyond header and hash: the caller checks the
+   * certificate against the validators it expects.
+   */
+  async certifiedHeader(height: bigint): Promise<{ header: BlockHeader; certificate: CommitCertificate }> {
+    const block = await this.block(height);
+    let headerHex: string;
+    let certificateHex: string;
+    if (block.canonical !== undefined) {
+      headerHex = block.canonical.header;
+      certificateHex = block.canonical.certificate;
+    } else if (block.txIds.length > 0) {
+      const id = block.txIds[0]!;
+      const t = await this.request('GET', `/v1/tx/${id}`, undefined, TxStatusBody);
+      if (t.status !== 'committed' || t.header === undefined || t.certificate === undefined)
+        throw new ClientError(
+          'CLIENT_PROOF_INVALID',
+          `block ${height}: its transaction ${id} is not committed`,
+        );
+      headerHex = t.header;
+      certificateHex = t.certificate;
+    } else {
+      throw new ClientError(
+        'CLIENT_NOT_FOUND',
+        `block ${height} holds no transaction and the node does not serve its header and certificate (GET /v1/blocks/:height without \`canonical\`)`,
+        { height: height.toString() },
+      );
+    }
+    let header: BlockHeader;
+    let certificate: CommitCertificate;
+    try {
+      header = decodeHeader(fromHex(headerHex));
+      certificate = decodeCommitCertificate(fromHex(certificateHex));
+    } catch {
+      throw new ClientError('CLIENT_PROOF_INVALID', `block ${height}: undecodable header or certificate`);
+    }
+    // [REJECT] a header of another block than the one asked for
+    if (header.height !== height || toHex(blockHash(header)) !== block.hash)
+      throw new ClientError('CLIENT_PROOF_INVALID', `block ${height}: the header is not that block's`);
+    return { header, certificate };
   }
 
   /** The node's status. */
@@ -434,7 +596,8 @@ export class NodeClient {
     };
   }
 
-  private checkInclusion(b: z.output<typeof TxStatusBody>): Omit<CommittedTx, 'id' | 'status'> {
+  /** Checks a committed answer's header and inclusion proof; returns them with the certificate, not yet verified. */
+  private checkInclusion(b: z.output<typeof TxStatusBody>): Included {
     const bad = (why: string): never => {
       throw new ClientError('CLIENT_PROOF_INVALID', `transaction ${b.id}: ${why}`, { id: b.id });
     };
@@ -448,7 +611,7 @@ export class NodeClient {
       b.certificate === undefined
     )
       return bad('a committed answer without its proof');
-    let header: ReturnType<typeof decodeHeader>;
+    let header: BlockHeader;
     try {
       header = decodeHeader(fromHex(b.header));
     } catch {
@@ -459,21 +622,20 @@ export class NodeClient {
     const proof = { ...b.proof, path: b.proof.path.map(fromHex) };
     if (proof.leafIndex !== b.index || !verifyInclusion(header.txRoot, fromHex(b.id), proof))
       bad('the inclusion proof does not verify against the header’s txRoot');
-    let certified = false;
-    const genesis = this.options.genesis;
-    if (genesis !== undefined) {
-      const keys = genesis.validatorKeys;
-      let certificate: ReturnType<typeof decodeCommitCertificate>;
-      try {
-        certificate = decodeCommitCertificate(fromHex(b.certificate));
-      } catch {
-        return bad('undecodable commit certificate');
-      }
-      if (!verifyCommitCertificate({ header, certificate }, genesis.chainId, keys, quorumSize(keys.length)))
-        bad('the commit certificate does not verify against the chain’s validator keys');
-      certified = true;
+    let certificate: CommitCertificate;
+    try {
+      certificate = decodeCommitCertificate(fromHex(b.certificate));
+    } catch {
+      return bad('undecodable commit certificate');
     }
-    return { height: header.height, index: b.index, receipt: b.receipt, blockHash: b.blockHash, certified };
+    return {
+      height: header.height,
+      index: b.index,
+      receipt: b.receipt,
+      blockHash: b.blockHash,
+      header,
+      certificate,
+    };
   }
 
   /**
@@ -623,6 +785,235 @@ class CommitWatcher {
       this.next = undefined;
     }
   }
+}
+
+/** Errors of a node that did not answer (the request may succeed again). */
+const UNANSWERED = new Set(['CLIENT_NETWORK', 'CLIENT_TIMEOUT']);
+
+/**
+ * The validator sets a client trusts, learnt as the chain reconfigures (../ledger/validatorSet.ts,
+ * docs/api.md "Validators"). It starts from the genesis keys: epoch 0. A block above an epoch's
+ * base is certified by that epoch's set, its votes signed in that epoch's own domain
+ * (`consensusDomain`). When a certificate does not verify against the sets it knows, or its block
+ * is above the heights its newest set is known to certify (up to the pending change's activation,
+ * or the checkpoint after the last height the node answered for, where a change could take
+ * effect soonest), it asks the node for its sets (GET /v1/validators) and accepts each later epoch
+ * k only when
+ *   - the epochs it knew are exactly as the node reports them (epoch 0: the genesis keys);
+ *   - epoch k's base is above epoch k − 1's and on a multiple of RECONFIGURATION_INTERVAL, and its
+ *     set is epoch k − 1's with the one change a `validator.change` makes: one validator added
+ *     under a new slot with a key no set used, one removed, or one key replaced by an unused one;
+ *   - block `base` — the last block of epoch k − 1, whose execution applied the change — carries
+ *     the certificate of a quorum of epoch k − 1, in epoch k − 1's domain (fetched from the node,
+ *     `certifiedHeader`).
+ *
+ * What that proves: a quorum of the previous validators committed a block at the height the node
+ * says ended their epoch; a node cannot make the client accept a set out of nothing, nor end an
+ * epoch at a height the previous set did not certify.
+ * What it does not prove: that the new set is the one that block's state holds. The client sees
+ * headers, not state, and does not re-execute the `validator.change`; the epoch record — which
+ * validator was added, removed or re-keyed, with which key — is the node's word, bound only by the
+ * previous set's certificate of the activation block and by the one-change rule. So the set it
+ * accepts differs from the true one in at most the validator that changed, and certifying a block
+ * under it still takes votes of the true set's validators; but a lying node could, say, show a
+ * removed validator's slot re-keyed instead, keeping it in the set. Nor does it notice a node that
+ * withholds a later epoch: blocks are then checked against the last set it knows, whose quorum
+ * would have to have signed heights past its own epoch in its own domain — what only the keys of a
+ * past quorum, no longer guarded, could do (a long-range attack); ask more than one node when that
+ * matters.
+ */
+class EpochFollower {
+  /** Epoch 0 (the genesis keys), then each later epoch once proven. */
+  private readonly known: Epoch[];
+  /** The height up to which the newest known epoch is known to certify. */
+  private certainUpTo = 0n;
+  /** Why the last follow could not prove the node's newer sets (for the error message). */
+  private problem: string | undefined;
+  private generation = 0;
+  private lock: Promise<unknown> = Promise.resolve();
+
+  constructor(
+    private readonly client: NodeClient,
+    private readonly chainId: string,
+    genesisKeys: readonly Uint8Array[],
+  ) {
+    this.known = [
+      {
+        number: 0,
+        base: 0n,
+        validators: genesisKeys.map((publicKey, slot) => ({ slot, name: '', publicKey, p2p: '' })),
+      },
+    ];
+  }
+
+  /** True when `certificate` is a quorum's of the epoch certifying `header`'s height, learning the node's newer sets first if need be. */
+  async verify(header: BlockHeader, certificate: CommitCertificate): Promise<boolean> {
+    const known = this.check(header, certificate);
+    if (known && header.height <= this.certainUpTo) return true;
+    try {
+      await this.follow(header.height);
+    } catch (err) {
+      if (!(err instanceof ClientError)) throw err;
+      // [REJECT] a node that lies about its sets
+      if (err.code === 'CLIENT_PROOF_INVALID') throw err;
+      // [FOLLOW] no answer, when the sets known do not verify the block: try again later
+      if (!known && UNANSWERED.has(err.code)) throw err;
+      // else (an older API, an answer of another shape, an unprovable later set): the sets known decide
+      this.problem = err.message;
+    }
+    return this.check(header, certificate);
+  }
+
+  /** Every epoch of the node's chain, proven (any error thrown); `head` is a height the node has committed. */
+  async followAll(head: bigint): Promise<readonly Epoch[]> {
+    await this.follow(head + 1n, true);
+    return [...this.known];
+  }
+
+  /** What the client knows, for an error message about a block at `height`. */
+  describe(height: bigint): string {
+    const last = this.known.at(-1)!;
+    const sets =
+      last.number === 0
+        ? 'the genesis set'
+        : `epochs 0–${last.number}, the last from height ${last.base + 1n}`;
+    return ` (block ${height}; sets proven: ${sets}${this.problem === undefined ? '' : `; ${this.problem}`})`;
+  }
+
+  private check(header: BlockHeader, certificate: CommitCertificate): boolean {
+    const e = epochOfHeight(this.known, header.height);
+    return verifyCommitCertificate(
+      { header, certificate },
+      this.chainId,
+      e.validators.map((v) => v.publicKey),
+      quorumSize(e.validators.length),
+      consensusDomain(this.chainId, e.number),
+    );
+  }
+
+  /** One follow at a time; one that waited while another covered `seen` is not repeated (unless `always`). */
+  private follow(seen: bigint, always = false): Promise<void> {
+    const generation = this.generation;
+    const run = this.lock.then(async () => {
+      if (!always && this.generation !== generation && seen <= this.certainUpTo) return;
+      await this.followNow(seen);
+      this.generation++;
+    });
+    this.lock = run.catch(() => {});
+    return run;
+  }
+
+  /** Reads the node's sets and proves the newer ones that certify heights below `seen`, a height the node has. */
+  private async followNow(seen: bigint): Promise<void> {
+    const { epochs, pending } = await this.client.validatorSets();
+    const lie = (why: string): never => {
+      throw new ClientError(
+        'CLIENT_PROOF_INVALID',
+        `the node’s validator sets do not follow from the genesis: ${why}`,
+      );
+    };
+    this.problem = undefined;
+    for (let i = 0; i < epochs.length; i++) {
+      const e = epochs[i]!;
+      // [REJECT] epochs not numbered 0, 1, 2, … oldest first
+      if (e.number !== i) lie(`epoch ${e.number} listed ${i}th`);
+      const had = this.known[i];
+      if (had !== undefined) {
+        // [REJECT] a set other than the one known (epoch 0: the genesis keys)
+        if (!sameSet(had, e))
+          lie(`epoch ${i} is not the set ${i === 0 ? 'of the genesis' : 'proven before'}`);
+        continue;
+      }
+      if (e.base >= seen) {
+        // not needed yet: the newest known set certifies up to its base
+        if (e.base > this.certainUpTo) this.certainUpTo = e.base;
+        return;
+      }
+      const prev = this.known[i - 1]!;
+      // [REJECT] a base not above the previous one, or off the heights where a change takes effect
+      if (e.base <= prev.base || e.base % RECONFIGURATION_INTERVAL !== 0n)
+        lie(
+          `epoch ${i} starts after height ${e.base}, not a checkpoint after epoch ${i - 1}'s base ${prev.base}`,
+        );
+      // [REJECT] a set that is not the previous one with one change
+      const why = notOneChange(prev, e, this.known);
+      if (why !== null) lie(`epoch ${i}: ${why}`);
+      let block: Awaited<ReturnType<NodeClient['certifiedHeader']>>;
+      try {
+        block = await this.client.certifiedHeader(e.base);
+      } catch (err) {
+        if (isDppError(err, 'CLIENT_NOT_FOUND') || isDppError(err, 'API_NOT_FOUND'))
+          throw new ClientError(
+            'CLIENT_NOT_FOUND',
+            `epoch ${i} cannot be checked: ${(err as Error).message}`,
+            {},
+            { cause: err },
+          );
+        throw err;
+      }
+      // [REJECT] an activation block the previous set did not certify, in its own epoch's domain
+      if (
+        !verifyCommitCertificate(
+          block,
+          this.chainId,
+          prev.validators.map((v) => v.publicKey),
+          quorumSize(prev.validators.length),
+          consensusDomain(this.chainId, prev.number),
+        )
+      )
+        lie(
+          `block ${e.base}, which ends epoch ${prev.number}, is not certified by a quorum of epoch ${prev.number}`,
+        );
+      this.known.push(e);
+    }
+    // the node's state is at `seen` or later: a change not pending there takes effect at the earliest
+    // after the checkpoint following `seen`
+    const bound = pending === null ? activationHeight(seen) : pending.activation;
+    if (bound > this.certainUpTo) this.certainUpTo = bound;
+  }
+}
+
+/** The same validators (slots and keys) from the same base. */
+function sameSet(a: Epoch, b: Epoch): boolean {
+  return (
+    a.base === b.base &&
+    a.validators.length === b.validators.length &&
+    a.validators.every((v, i) => {
+      const w = b.validators[i]!;
+      return v.slot === w.slot && bytesEqual(v.publicKey, w.publicKey);
+    })
+  );
+}
+
+/** Why `next` is not `prev` with the one change of a `validator.change` (null when it is); `all`: every set so far. */
+function notOneChange(prev: Epoch, next: Epoch, all: readonly Epoch[]): string | null {
+  const a = prev.validators;
+  const b = next.validators;
+  if (b.length === 0) return 'no validators';
+  if (b.some((v, i) => i > 0 && v.slot <= b[i - 1]!.slot)) return 'slots not ascending';
+  const used = (key: Uint8Array) => all.some((e) => e.validators.some((v) => bytesEqual(v.publicKey, key)));
+  const kept = (v: EpochValidator) =>
+    a.some((w) => w.slot === v.slot && bytesEqual(w.publicKey, v.publicKey));
+  if (b.length === a.length + 1) {
+    const added = b.filter((v) => !kept(v));
+    const topSlot = Math.max(...all.flatMap((e) => e.validators.map((v) => v.slot)));
+    if (added.length !== 1 || added[0]!.slot <= topSlot || used(added[0]!.publicKey))
+      return 'not one validator added under a new slot with a new key';
+    return null;
+  }
+  if (b.length === a.length - 1) return b.every(kept) ? null : 'not one validator removed';
+  if (b.length === a.length) {
+    const changed = b.filter((v) => !kept(v));
+    if (
+      changed.length !== 1 ||
+      !a.some((w) => w.slot === changed[0]!.slot) ||
+      used(changed[0]!.publicKey) ||
+      b.some((v, i) => v.slot !== a[i]!.slot)
+    )
+      return 'not one validator re-keyed with a new key';
+    return null;
+  }
+  return `${a.length} validators became ${b.length}`;
 }
 
 function sleep(ms: number): Promise<void> {

@@ -18,7 +18,7 @@ export interface TxReceipt {
   readonly txId: string;
   readonly height: bigint;
   readonly blockHash: string;
-  /** True when the commit certificate was checked against the genesis validator keys. */
+  /** True when the commit certificate was checked against its block's validator set (the genesis keys, or a set proven from them). */
   readonly certified: boolean;
 }
 

@@ -46,7 +46,11 @@ export async function downloadSnapshot(r: SnapshotRequest): Promise<AsyncIterabl
       {
         method: 'POST',
         headers: { 'content-type': 'application/json' },
-        body: JSON.stringify({ challenge: c.data.challenge, signature: toHex(signature) }),
+        body: JSON.stringify({
+          challenge: c.data.challenge,
+          signature: toHex(signature),
+          validator: r.validator,
+        }),
         signal: controller.signal,
       },
       timeoutMs,

@@ -12,8 +12,11 @@ import { primaryOf } from './primary.ts';
 
 /** The validator set as a replica sees it. */
 export interface ValidatorSet {
+  /** The domain its votes are signed in (the chain id, or an epoch's domain). */
   readonly chainId: string;
   readonly n: number;
+  /** The height the set starts after (absent: 0, the genesis set). */
+  readonly base?: bigint;
 }
 
 /** True when `votes` holds at least `needed` valid signatures of distinct validators (other than `exclude`). */

@@ -45,7 +45,14 @@ import { checkNewView, checkViewChange, decideNewView, type NewViewDecision } fr
 
 /** Static configuration of one replica. */
 export interface ReplicaConfig {
+  /** The domain votes are signed in: the chain id, or its epoch's domain after a reconfiguration (../ledger/validatorSet.ts). */
   readonly chainId: string;
+  /**
+   * The height this validator set starts after (0 at genesis; the last height of the previous
+   * epoch after a reconfiguration): heights up to it are certified by earlier sets, so a view change
+   * at the base carries no commit certificate.
+   */
+  readonly base?: bigint;
   /** Number of validators. */
   readonly n: number;
   /** This replica's validator index. */
@@ -126,7 +133,7 @@ export interface ReplicaRestore {
 }
 
 /** A replica's timing and window: its configuration apart from who it is. */
-export type ReplicaTiming = Omit<ReplicaConfig, 'chainId' | 'n' | 'self'>;
+export type ReplicaTiming = Omit<ReplicaConfig, 'chainId' | 'n' | 'self' | 'base'>;
 
 /**
  * The timing of a validator on a LAN or loopback: the one definition the node starts from (its
@@ -200,12 +207,18 @@ export class Replica {
     private readonly app: ReplicaApp,
     restore: ReplicaRestore = { persisted: null, committedHeight: 0n, lastCommit: null },
   ) {
-    this.set = { chainId: config.chainId, n: config.n };
+    const base = config.base ?? 0n;
+    this.set = { chainId: config.chainId, n: config.n, base };
     this.voters = votersOf(crypto, this.set);
     this.f = faultTolerance(config.n);
     this.q = quorumSize(config.n);
+    if (restore.committedHeight < base)
+      throw new RangeError(
+        `a replica of the set based at ${base} cannot resume at ${restore.committedHeight}`,
+      );
     this.committedHeight = restore.committedHeight;
-    this.lastCommit = restore.lastCommit;
+    // the base block was certified by the previous set: this set's view changes carry no certificate for it
+    this.lastCommit = restore.committedHeight === base ? null : restore.lastCommit;
     this.votes = { view: 0n, height: 0n, prePrepare: null, prepare: null, commit: null };
     const p = restore.persisted;
     if (p !== null) {
@@ -269,6 +282,15 @@ export class Replica {
     if (!this.recordVote('prePrepare', height, digest)) return this.flush();
     const signed = this.sign<PrePrepare>({ type: 'pre-prepare', view: this.view, height, digest, payload });
     this.acceptPrePrepare(signed);
+    return this.flush();
+  }
+
+  /**
+   * The node learnt that validator `peer` is past this replica's validator set (it speaks for a
+   * later one): the blocks up to this set's end are to be fetched from it.
+   */
+  fetchFrom(peer: number): Effect[] {
+    this.requestBlocks(peer);
     return this.flush();
   }
 
@@ -510,6 +532,23 @@ export class Replica {
     }
   }
 
+  /**
+   * [CATCH UP] a view change carries the commit certificate of our next height (checked with the view
+   * change) and we hold the payload it names: the block is final, commit it — without waiting for
+   * blocks from a validator that may withhold them.
+   */
+  private commitCertified(cert: CertifiedDigest | null): void {
+    if (cert === null || cert.height !== this.committedHeight + 1n) return;
+    const known = this.payloads.get(hex(cert.digest));
+    if (known === undefined || known.height !== cert.height) return;
+    this.commit({
+      payload: known.payload,
+      height: cert.height,
+      digest: cert.digest,
+      certificate: cert.certificate,
+    });
+  }
+
   // ─── checkpoints ────────────────────────────────────────────────────────────────────────────
 
   private onCheckpoint(signed: Signed<Checkpoint>): void {
@@ -575,6 +614,7 @@ export class Replica {
       return;
     const vc = checkViewChange(this.crypto, this.set, signed);
     if (vc === null) return;
+    this.commitCertified(vc.message.committed);
     this.storeViewChange(vc);
     if (vc.message.committedHeight > this.committedHeight) this.requestBlocks(signed.sender);
     // [JOIN] f + 1 validators ask for views above ours: one of them is honest, so follow them
@@ -647,6 +687,7 @@ export class Replica {
     if (nv.view < this.view || (nv.view === this.view && !this.inViewChange)) return;
     const decision = checkNewView(this.crypto, this.set, signed);
     if (decision === null) return;
+    for (const vc of nv.viewChanges) this.commitCertified(vc.message.committed);
     this.enterView(nv.view, floorOf(decision));
     this.adoptNewView(decision.committedHeight, nv.prePrepare);
   }
@@ -756,6 +797,9 @@ export class Replica {
       this.requestBlocks(signed.sender);
       return;
     }
+    // [CATCH UP] a proposal or vote beyond our next height: its sender has committed blocks we have
+    // not — fetch them now rather than wait for their commits (missed) or a view change
+    if (m.height !== undefined && m.height > this.committedHeight + 1n) this.requestBlocks(signed.sender);
     if (m.view !== undefined && m.view > this.view + MAX_VIEWS_AHEAD) return;
     const quota = 8 * Number(this.config.window);
     if (this.buffered.filter((s) => s.sender === signed.sender).length >= quota) return;

@@ -33,8 +33,11 @@ export function checkViewChange(
   if (signed.sender >= set.n || vc.newView === 0n) return null;
   if (!crypto.verify(signed.sender, signingBytes(set.chainId, signed.sender, vc), signed.signature))
     return null;
-  // [REJECT] a claimed commit height without a certificate for exactly that height
-  if (vc.committedHeight === 0n ? vc.committed !== null : vc.committed === null) return null;
+  // [REJECT] a claimed commit height without a certificate for exactly that height (none at the set's
+  // base, certified by the set before), or below the base
+  const base = set.base ?? 0n;
+  if (vc.committedHeight < base) return null;
+  if (vc.committedHeight === base ? vc.committed !== null : vc.committed === null) return null;
   if (vc.committed !== null) {
     const voters = votersOf(crypto, set);
     if (

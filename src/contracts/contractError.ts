@@ -29,6 +29,7 @@ export const CONTRACT_ERROR_CODES = [
   'CONTRACT_CLEARING_FAILED',
   'CONTRACT_NOT_EQUILIBRIUM',
   'CONTRACT_LIMIT',
+  'CONTRACT_WRONG_CHAIN',
 ] as const;
 
 /** Why a contract refused a transaction. */

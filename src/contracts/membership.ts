@@ -3,18 +3,20 @@
  * authority and regulator; it publishes the regulator's public keys once, registers generators,
  * aggregators and large consumers, and suspends or reinstates them. A generator publishes the
  * receiving key to which consumers signcrypt their bill responses, proving that it holds it.
+ * Joining from a signed card is ./memberAdmission.ts; organisation keys over time ./orgKeys.ts;
+ * the certification key's rotation ./certKeyRotation.ts; what the chain remembers of them
+ * ./memberHistory.ts.
  */
-import { utf8 } from '../codec/bytes.ts';
 import { Writer } from '../codec/writer.ts';
 import { isValidEd25519PublicKey } from '../crypto/ed25519Strict.ts';
-import { encodeMemberRecord, type MemberRole } from '../ledger/memberRecord.ts';
-import { memberKey, orgKeyKey } from '../ledger/stateKeys.ts';
-import { newcomer } from '../market/reputation.ts';
+import type { MemberRole } from '../ledger/memberRecord.ts';
 import { schnorrVerify } from '../privacy/schnorr.ts';
 import { ContractError } from './contractError.ts';
-import { REGULATOR_KEY, receivingKey, reputationKey, suspendedKey } from './keys.ts';
+import { REGULATOR_KEY, receivingKey, suspendedKey } from './keys.ts';
 import { memberById, notFound, orgKind } from './kinds.ts';
-import { memberId, regulatorRecord, reputationRecord } from './records.ts';
+import { admit } from './memberAdmission.ts';
+import { assertFreshOrgKey } from './memberHistory.ts';
+import { memberId, regulatorRecord } from './records.ts';
 import { bool, fixed, oneOf, optional, point, record, scalar, struct } from './schema.ts';
 
 /** `regulator.setup`: the trading centre publishes P and its certificate key, once. */
@@ -44,20 +46,20 @@ export const memberRegisterPayload = record('member.register', 1, {
   aggregator: optional(memberId),
 });
 
-/** `member.register`: the trading centre admits a generator, aggregator or large consumer. */
+/**
+ * `member.register`: the trading centre admits a generator, aggregator or large consumer on its own
+ * word (the organisation's card, with its signature checked on chain, goes through `member.admit`,
+ * ./memberAdmission.ts).
+ */
 export const memberRegister = orgKind({
   kind: 'member.register',
   roles: ['trading-centre'],
   payload: memberRegisterPayload,
   execute({ ctx, payload: p, draft }) {
-    // [FAIL] an id or organisation key already in use
+    // [FAIL] an id already in use, or a key that is invalid, in use, used before or a validator's
     if (memberById(ctx, p.id) !== undefined)
       throw new ContractError('CONTRACT_EXISTS', `member ${p.id} exists`);
-    if (!isValidEd25519PublicKey(p.orgKey))
-      throw new ContractError('CONTRACT_BAD_PROOF', 'invalid organisation key');
-    if (draft.get(orgKeyKey(p.orgKey)) !== undefined) {
-      throw new ContractError('CONTRACT_EXISTS', 'organisation key already registered');
-    }
+    assertFreshOrgKey(draft, p.orgKey);
     // [FAIL] only a consumer names an aggregator, and it must be one
     if ((p.role === 'consumer') !== (p.aggregator !== null)) {
       throw new ContractError('CONTRACT_WRONG_ROLE', 'a consumer, and only a consumer, names its aggregator');
@@ -65,14 +67,14 @@ export const memberRegister = orgKind({
     if (p.aggregator !== null && memberById(ctx, p.aggregator)?.role !== 'aggregator') {
       throw new ContractError('CONTRACT_WRONG_ROLE', `${p.aggregator} is not an aggregator`);
     }
-    const rec =
+    admit(
+      ctx,
+      draft,
       p.aggregator === null
         ? { id: p.id, role: p.role, orgKey: p.orgKey }
-        : { id: p.id, role: p.role, orgKey: p.orgKey, aggregator: p.aggregator };
-    draft.putBytes(memberKey(p.id), encodeMemberRecord(rec));
-    draft.putBytes(orgKeyKey(p.orgKey), utf8(p.id));
-    const fresh = newcomer();
-    draft.put(reputationKey(p.id), reputationRecord, { ...fresh, lastRound: 0n });
+        : { id: p.id, role: p.role, orgKey: p.orgKey, aggregator: p.aggregator },
+      'register',
+    );
   },
 });
 

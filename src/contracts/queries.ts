@@ -50,6 +50,7 @@ import {
   traceKey,
 } from './keys.ts';
 import { isSuspended, memberById } from './kinds.ts';
+import { certKeyChanges, joinedMembers, keyChanges, memberInfo } from './memberHistory.ts';
 import { receivingKeyRecord } from './membership.ts';
 import {
   type BillRecord,
@@ -427,6 +428,39 @@ export class ContractQueries {
       round = step.previousRound;
     }
     return toJson(out.reverse());
+  }
+
+  /**
+   * The member `id` as the members view shows it (./views.ts MemberView): its record, suspension,
+   * when and how it joined and its key changes; undefined when it is no member.
+   */
+  memberDetails(id: string) {
+    const m = this.member(id);
+    if (m === undefined) return undefined;
+    const info = memberInfo(this.state, this.group, id);
+    return {
+      id: m.id,
+      role: m.role,
+      aggregator: m.aggregator ?? null,
+      orgKey: toHex(m.orgKey),
+      suspended: this.suspended(id),
+      joinedHeight: info.joinedHeight.toString(),
+      joinedVia: info.via,
+      keyChanges: toJson(keyChanges(this.state, this.group, id)),
+    };
+  }
+
+  /** The ids of the members joined after genesis (`member.register`, `member.admit`), in order. */
+  joinedMemberIds(): string[] {
+    return joinedMembers(this.state, this.group);
+  }
+
+  /** The regulator's certification key now (null before setup) and its rotations, oldest first. */
+  certKeys() {
+    return {
+      current: this.regulator()?.certPublicKey ?? null,
+      changes: toJson(certKeyChanges(this.state, this.group)),
+    };
   }
 
   /** Every trace audit event, oldest first. */

@@ -6,13 +6,17 @@
 import type { TxHandler } from '../ledger/handler.ts';
 import { memoHandler } from '../ledger/memo.ts';
 import { billAcknowledge, billEscalate, billRespond } from './billResponses.ts';
+import { regulatorRotateCertKey } from './certKeyRotation.ts';
 import { disputeResolve, traceRecordKind } from './disputes.ts';
 import { roundFinalize } from './finalize.ts';
 import { membersOnly } from './kinds.ts';
+import { memberAdmit } from './memberAdmission.ts';
 import { memberReceivingKey, memberRegister, memberSuspend, regulatorSetup } from './membership.ts';
 import { meterGeneration, meterSubmit } from './metering.ts';
+import { memberRecoverKey, memberRotateKey } from './orgKeys.ts';
 import { pseudonymRegister, pseudonymRevoke } from './pseudonyms.ts';
 import { marketDemand, marketOffer, roundClose, roundOpen } from './rounds.ts';
+import { validatorChange } from './validators.ts';
 
 /** The contract handlers, in protocol order. */
 export const CONTRACT_HANDLERS: readonly TxHandler[] = [
@@ -20,6 +24,10 @@ export const CONTRACT_HANDLERS: readonly TxHandler[] = [
   memberRegister,
   memberSuspend,
   memberReceivingKey,
+  memberAdmit,
+  memberRotateKey,
+  memberRecoverKey,
+  regulatorRotateCertKey,
   pseudonymRegister,
   pseudonymRevoke,
   roundOpen,
@@ -34,5 +42,6 @@ export const CONTRACT_HANDLERS: readonly TxHandler[] = [
   disputeResolve,
   traceRecordKind,
   roundFinalize,
+  validatorChange,
   membersOnly(memoHandler),
 ] as readonly TxHandler[];

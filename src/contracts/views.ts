@@ -11,6 +11,7 @@
  */
 import { z } from 'zod';
 import { MEMBER_ROLES } from '../ledger/memberRecord.ts';
+import { JOIN_WAYS, KEY_CHANGE_WAYS } from './memberHistory.ts';
 import { BILL_STATUSES, MEMBER_ID, RESPONSE_STATUSES, ROUND_PHASES, VERDICTS } from './records.ts';
 
 /** A record as JSON: bigint → decimal string, bytes → hex, recursively (the type of `toJson`). */
@@ -49,6 +50,22 @@ export const RegulatorView = z.object({
 });
 export type RegulatorView = z.output<typeof RegulatorView>;
 
+/** One change of a member's organisation key, as audited on chain (`keychange/`, docs/protocol.md §4.2). */
+export const KeyChangeView = z.object({
+  n: Count.describe('its number among the member’s key changes, from 1'),
+  how: z
+    .enum(KEY_CHANGE_WAYS)
+    .describe('rotate: the member, signing with its old key; recover: the trading centre'),
+  by: MemberId.describe('who sent it'),
+  height: Decimal,
+  atMs: Decimal.describe('the block’s time'),
+  oldKey: Hex32,
+  newKey: Hex32,
+  reason: z.string().describe('a recovery’s reason ("" for a rotation)'),
+  possessionProven: z.boolean().describe('the new key’s holder proved possession of it on chain'),
+});
+export type KeyChangeView = z.output<typeof KeyChangeView>;
+
 /** One member as the state holds it. */
 export const MemberView = z.object({
   id: MemberId,
@@ -56,12 +73,32 @@ export const MemberView = z.object({
   aggregator: MemberId.nullable().describe('a consumer’s aggregator'),
   orgKey: Hex32,
   suspended: z.boolean(),
+  joinedHeight: Decimal.describe('the height of the block that admitted it (0: genesis)'),
+  joinedVia: z.enum(JOIN_WAYS).describe('genesis, member.register, or member.admit from its signed card'),
+  keyChanges: z.array(KeyChangeView).describe('its organisation-key changes, oldest first'),
 });
 export type MemberView = z.output<typeof MemberView>;
 
-/** GET /v1/members: the genesis members as the state holds them. */
+/** GET /v1/members: the genesis members, then those joined after genesis in order, as the state holds them. */
 export const MembersView = z.object({ members: z.array(MemberView) });
 export type MembersView = z.output<typeof MembersView>;
+
+/** One rotation of the regulator's certification key (`certkey/`, docs/protocol.md §4.3). */
+export const CertKeyChangeView = z.object({
+  seq: Decimal,
+  oldKey: Hex32,
+  newKey: Hex32,
+  height: Decimal,
+  atMs: Decimal,
+});
+
+/**
+ * GET /v1/regulator/cert-keys: the regulator's certification key now (null before setup) and its
+ * rotations, oldest first — a certificate registered before a rotation is checked against the key
+ * of its time.
+ */
+export const CertKeysView = z.object({ current: Hex32.nullable(), changes: z.array(CertKeyChangeView) });
+export type CertKeysView = z.output<typeof CertKeysView>;
 
 /** GET /v1/members/:id/receiving-key: a generator's receiving key. */
 export const ReceivingKeyView = z.object({ key: Hex32 });

@@ -1,7 +1,7 @@
 /**
  * The dashboard (docs/dashboard.md): a single page served by every node at /dashboard/, reading the
  * node's API and following WS /v1/events. Pages by hash: #/network, #/market, #/bills,
- * #/reputation, #/regulator. A participant signs in by loading its key store (it stays in this
+ * #/reputation, #/regulator, #/members. A participant signs in by loading its key store (it stays in this
  * page's memory) and proving its key with a signed challenge.
  */
 import { nobleGroup } from '../crypto/groupNoble.ts';
@@ -11,6 +11,7 @@ import { clock, fill, h } from './dom.ts';
 import { openKeyStoreText } from './keyStoreReader.ts';
 import { billsPage } from './pages/bills.ts';
 import { marketPage } from './pages/market.ts';
+import { membersPage } from './pages/members.ts';
 import { networkPage } from './pages/network.ts';
 import { regulatorPage } from './pages/regulator.ts';
 import { reputationPage } from './pages/reputation.ts';
@@ -23,6 +24,7 @@ const PAGES: readonly { readonly path: string; readonly title: string; readonly 
   { path: 'bills', title: 'Bills & privacy', page: billsPage },
   { path: 'reputation', title: 'Reputation', page: reputationPage },
   { path: 'regulator', title: 'Regulator', page: regulatorPage },
+  { path: 'members', title: 'Members', page: membersPage },
 ];
 
 const group = await nobleGroup();

@@ -105,13 +105,16 @@ export function certifiedDigestOf(block: CertifiedBlock): CertifiedDigest {
  * least `quorum` distinct validators. `certified` is a block (then it must be of chain `chainId`, and
  * the votes cast in a view no earlier than its header's) or a block's digest as consensus knows it.
  * `validators` are the Ed25519 public keys by index, or `Voters` with their own signature check.
- * Every vote must be valid: one bad signature rejects the certificate.
+ * Every vote must be valid: one bad signature rejects the certificate. The votes are signed in
+ * `domain`: the chain id in epoch 0, the epoch's consensus domain after a reconfiguration
+ * (./validatorSet.ts `consensusDomain`).
  */
 export function verifyCommitCertificate(
   certified: CertifiedBlock | CertifiedDigest,
   chainId: string,
   validators: readonly Uint8Array[] | Voters,
   quorum: number,
+  domain: string = chainId,
 ): boolean {
   const voters = 'count' in validators ? validators : ed25519Voters(validators);
   if (!Number.isInteger(quorum) || quorum < 1 || quorum > voters.count) {
@@ -136,7 +139,7 @@ export function verifyCommitCertificate(
   }
   // [REJECT] fewer votes than a quorum
   if (certificate.votes.length < quorum || certificate.votes.length > voters.count) return false;
-  const message = commitVoteBytes(chainId, certificate.view, height, hash);
+  const message = commitVoteBytes(domain, certificate.view, height, hash);
   const seen = new Set<number>();
   for (const { validatorIndex, signature } of certificate.votes) {
     // [REJECT] an unknown validator, or one counted twice

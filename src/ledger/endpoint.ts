@@ -2,12 +2,12 @@
  * The network addresses member cards and peers files carry (docs/ledger.md §8.4), in one canonical
  * text form each, so that two files naming the same endpoint name it with the same string:
  *
- *   p2p  `host:port`                 a validator's transport (../p2p/), dialled as ws://host:port/
+ *   p2p  `host:port`                 a validator's transport (../p2p/), dialled as wss://host:port/ (TLS, docs/p2p.md)
  *   api  `http://host:port` | `https://host:port`    a validator's HTTP API, no path
  *
  * host: a lower-case DNS name (RFC 1123 labels of [a-z0-9-], 1..253 characters) or a dotted IPv4
  * address without leading zeros; port: 1..65535 in decimal without leading zeros. IPv6 literals
- * are refused: the transport dials `ws://host:port/`, which cannot carry one today.
+ * are refused: the transport dials `wss://host:port/`, which cannot carry one today.
  */
 
 /** A host and port, as a validator is reached. */

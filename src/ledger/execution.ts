@@ -28,6 +28,7 @@ import type { BlockContext, TxContext } from './handler.ts';
 import { LedgerError, type LedgerErrorCode } from './ledgerError.ts';
 import { isReceiptCode, OK_RECEIPT, type Receipt } from './receipt.ts';
 import { isReservedKey } from './stateKeys.ts';
+import { endOfBlockWrites } from './validatorSet.ts';
 import {
   type LedgerEnv,
   type Verdicts,
@@ -291,6 +292,8 @@ export function executeTransactions(
     included.push(vt);
     includedBytes += vt.bytes.length;
   }
+  // [EPOCH] the activation block of a pending validator change ends by applying it (./validatorSet.ts)
+  bs.overlay.writeAll(endOfBlockWrites(bs.reader, block.height));
   return { included, rejected, writes: bs.overlay.writes(), receipts };
 }
 

@@ -55,7 +55,8 @@ export class ChainApp implements ReplicaApp {
     private readonly env: LedgerEnv,
     private readonly store: LedgerStore,
     private readonly mempool: Mempool,
-    private readonly validators: number,
+    /** The number of validators certifying the next block. */
+    private readonly validators: () => number,
     private readonly clock: () => number = Date.now,
   ) {}
 
@@ -97,7 +98,7 @@ export class ChainApp implements ReplicaApp {
     // [REJECT] a header not proposed by its view's primary, or stamped with a view after the one it
     // is proposed in (its commit certificate, cast in the proposal's view, would then never verify);
     // a block re-proposed after a view change keeps its earlier view
-    if (h.proposer !== primaryOf(h.view, this.validators)) return false;
+    if (h.proposer !== primaryOf(h.view, this.validators())) return false;
     if (h.view > view) return false;
     if (h.timestampMs > BigInt(this.clock()) + MAX_CLOCK_DRIFT_MS) return false;
     let result: ExecutionResult;

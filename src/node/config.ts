@@ -2,8 +2,10 @@
  * A validator's configuration file (JSON): which chain, which validator it is, where its keys,
  * genesis and data live, where it listens for validators and clients, and where the other
  * validators are, and optionally the mempool's bounds (`mempool: {maxTxs, maxBytes,
- * clientSharePercent}`). `dpp network up` writes one per validator; every field is checked with a
- * clear message naming it.
+ * clientSharePercent}`) and the certificate the API serves HTTPS with (`api.tls: {certPath,
+ * keyPath}`; a peer's `api.https: true` when its API does). `dpp network up` writes one per
+ * validator; every field is checked with a clear message naming it. The validator links are always
+ * TLS (docs/p2p.md): no field turns that off.
  */
 import { readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
@@ -17,6 +19,17 @@ export interface Endpoint {
   readonly port: number;
 }
 
+/**
+ * The certificate the API serves HTTPS with (PEM files; absolute paths, resolved against the config
+ * file's folder); docs/deploy.md "Encrypted links and HTTPS".
+ */
+export interface ApiTlsFiles {
+  /** The certificate, followed by its intermediates. */
+  readonly certPath: string;
+  /** Its private key (unencrypted PEM). */
+  readonly keyPath: string;
+}
+
 /** A validator's configuration. */
 export interface NodeConfig {
   readonly chainId: string;
@@ -26,8 +39,13 @@ export interface NodeConfig {
   readonly keyPath: string;
   readonly dataDir: string;
   readonly p2p: Endpoint;
-  readonly api: Endpoint;
-  readonly peers: readonly (Endpoint & { readonly index: number; readonly api?: Endpoint })[];
+  /** The API's endpoint; with `tls` it serves HTTPS only. */
+  readonly api: Endpoint & { readonly tls?: ApiTlsFiles };
+  /** The other validators; `api.https` says a peer's API is served over HTTPS (for GET /v1/network). */
+  readonly peers: readonly (Endpoint & {
+    readonly index: number;
+    readonly api?: Endpoint & { readonly https?: boolean };
+  })[];
   readonly timing: NodeTiming;
   /** Bounds of the mempool (./mempool.ts; each defaults to `DEFAULT_MEMPOOL_LIMITS`). */
   readonly mempool: Partial<Pick<MempoolLimits, 'maxTxs' | 'maxBytes' | 'clientShare'>>;
@@ -142,13 +160,33 @@ export function parseNodeConfig(raw: unknown, baseDir: string): NodeConfig {
     keyPath: resolve(baseDir, str(o.keyPath, 'keyPath')),
     dataDir: resolve(baseDir, str(o.dataDir, 'dataDir')),
     p2p: endpoint(o.p2p, 'p2p'),
-    api: endpoint(o.api, 'api'),
+    api: {
+      ...endpoint(o.api, 'api'),
+      ...(object(o.api, 'api').tls === undefined
+        ? {}
+        : {
+            tls: (() => {
+              const t = object(object(o.api, 'api').tls, 'api.tls');
+              for (const k of Object.keys(t))
+                if (k !== 'certPath' && k !== 'keyPath') bad(`api.tls.${k} is not an option`);
+              return {
+                certPath: resolve(baseDir, str(t.certPath, 'api.tls.certPath')),
+                keyPath: resolve(baseDir, str(t.keyPath, 'api.tls.keyPath')),
+              };
+            })(),
+          }),
+    },
     peers: (o.peers as unknown[]).map((p, i) => {
       const api = object(p, `peers[${i}]`).api;
+      const https = api === undefined ? undefined : object(api, `peers[${i}].api`).https;
+      if (https !== undefined && typeof https !== 'boolean')
+        bad(`peers[${i}].api.https must be true or false`);
       return {
         ...endpoint(p, `peers[${i}]`),
         index: num(object(p, `peers[${i}]`).index, `peers[${i}].index`, 0, 1023),
-        ...(api === undefined ? {} : { api: endpoint(api, `peers[${i}].api`) }),
+        ...(api === undefined
+          ? {}
+          : { api: { ...endpoint(api, `peers[${i}].api`), ...(https === undefined ? {} : { https }) } }),
       };
     }),
     ...(o.regulatorKeyStore === undefined

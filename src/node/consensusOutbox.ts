@@ -1,10 +1,13 @@
 /**
  * Consensus messages on their way to the other validators: each goes as a consensus-channel frame
- * (../p2p/channels.ts), counted by message type. The replica re-sends its unanswered messages every
+ * (../p2p/channels.ts) whose body is `u32 epoch ‖ signed message` — the epoch of the validator set
+ * it was signed in (../consensus/epochReplica.ts) — counted by message type. The replica re-sends its unanswered messages every
  * retransmission period; a pre-prepare, view change or new view goes again over a link that already
  * took it only once the resend filter says it is due (./resendFilter.ts, docs/consensus.md §3).
  */
-import { toHex } from '../codec/bytes.ts';
+import { concatBytes, toHex } from '../codec/bytes.ts';
+import { DecodeError } from '../codec/decodeError.ts';
+import { Writer } from '../codec/writer.ts';
 import { encodeSigned, type Message, type Signed } from '../consensus/messages.ts';
 import { consensusFrame } from '../p2p/channels.ts';
 import type { Transport } from '../p2p/transport.ts';
@@ -29,7 +32,8 @@ export class ConsensusOutbox {
   constructor(
     private readonly traffic: Traffic,
     transport: Pick<Transport, 'linkEpoch'>,
-    private readonly peers: readonly number[],
+    /** The other validators the transport knows now, by slot. */
+    private readonly peers: () => readonly number[],
     timing: Pick<NodeTiming, 'viewTimeoutMs' | 'retransmitMs'>,
   ) {
     // A copy goes again over an unchanged link only after half the view timeout (at least four
@@ -41,14 +45,16 @@ export class ConsensusOutbox {
     );
   }
 
-  /** Sends a message to peer `to` or every peer; one of RESENT_SPARINGLY only over links that are due. */
-  send(to: number | 'all', signed: Signed): void {
-    const frame = consensusFrame(encodeSigned(signed));
+  /** Sends a message signed in `epoch` to peer `to` or every peer; one of RESENT_SPARINGLY only over links that are due. */
+  send(to: number | 'all', epoch: number, signed: Signed): void {
+    const frame = consensusFrame(concatBytes(new Writer().u32(epoch).finish(), encodeSigned(signed)));
     const kind = signed.message.type;
     const filtered = RESENT_SPARINGLY.has(kind);
     // The signature names the message: Ed25519 signs deterministically, so equal bytes, equal key.
     const key = filtered ? toHex(signed.signature) : '';
-    for (const peer of to === 'all' ? this.peers : [to]) {
+    const peers = this.peers();
+    // [SKIP] a validator the transport does not know (not in the current set, or without an address)
+    for (const peer of to === 'all' ? peers : peers.includes(to) ? [to] : []) {
       if (filtered && !this.resends.due(key, peer)) {
         this.traffic.skipResend();
         continue;
@@ -56,4 +62,11 @@ export class ConsensusOutbox {
       if (this.traffic.send(kind, peer, frame) && filtered) this.resends.record(key, peer);
     }
   }
+}
+
+/** A consensus frame's body split into its epoch and the signed message's bytes; throws DecodeError when shorter than the tag. */
+export function splitEpochTag(body: Uint8Array): { epoch: number; message: Uint8Array } {
+  if (body.length < 4) throw new DecodeError('DECODE_TRUNCATED', 'consensus frame without its epoch');
+  const epoch = new DataView(body.buffer, body.byteOffset, 4).getUint32(0);
+  return { epoch, message: body.subarray(4) };
 }

@@ -5,14 +5,15 @@
  * The fail points between these steps (./failPoints.ts) are where a crash test kills the process.
  * During a restored validator's silent period (./silentPeriod.ts) only block transfer leaves.
  */
+import type { EpochEffect, EpochMembers } from '../consensus/epochReplica.ts';
 import type { Message, Signed } from '../consensus/messages.ts';
-import type { Effect } from '../consensus/replica.ts';
 import type { Block } from '../ledger/block.ts';
 import type { Receipt } from '../ledger/receipt.ts';
 import type { LedgerStore } from '../ledger/store.ts';
 import type { ChainApp } from './chainApp.ts';
 import type { ConsensusOutbox } from './consensusOutbox.ts';
-import { CONSENSUS_STATE_KEY, encodeConsensusState } from './consensusState.ts';
+import { encodeConsensusState } from './consensusState.ts';
+import { consensusStateKey } from './epochs.ts';
 import { failPoint } from './failPoints.ts';
 import type { Logger } from './logger.ts';
 import type { SilentPeriod } from './silentPeriod.ts';
@@ -25,8 +26,15 @@ export interface EffectPorts {
   readonly store: LedgerStore;
   readonly app: ChainApp;
   readonly outbox: ConsensusOutbox;
-  /** Signs a message as this validator (for the blocks it serves). */
-  sign(message: Message): Signed;
+  /** Signs a message as this validator in epoch `epoch` (for the blocks it serves). */
+  sign(message: Message, epoch: number): Signed;
+  /**
+   * A block was committed (and stored): the replica's effects if that block ended its validator set
+   * (../consensus/epochReplica.ts `committed`), carried out after the rest of this batch.
+   */
+  committed(height: bigint): EpochEffect[];
+  /** The validator set changed; `member`: whether this validator is in the new one. */
+  epochChanged(epoch: EpochMembers, member: boolean): void;
   /** The replica asks for the block at `height` in `view` (./proposer.ts). */
   requestProposal(view: bigint, height: bigint): void;
   /** True once the node is stopping. */
@@ -49,21 +57,22 @@ export class EffectInterpreter {
   }
 
   /** Carries out `effects` in order. */
-  async apply(effects: Effect[]): Promise<void> {
+  async apply(effects: EpochEffect[]): Promise<void> {
     const { store, app, outbox, log } = this.ports;
+    const next: EpochEffect[] = [];
     for (const e of effects) {
       if (this.ports.stopped()) return;
       switch (e.type) {
         case 'persist':
           failPoint('persist.before-write');
           // [PERSIST] votes reach disk before the messages that cast them leave
-          await store.putMeta(CONSENSUS_STATE_KEY, encodeConsensusState(e.state));
+          await store.putMeta(consensusStateKey(e.epoch), encodeConsensusState(e.state));
           failPoint('persist.after-write');
           break;
         case 'send':
           // [SILENT] a restored validator casts no vote until its head passes the restore's height
           if (!this.ports.silent.publishes(e.signed.message)) break;
-          outbox.send(e.to, e.signed);
+          outbox.send(e.to, e.epoch, e.signed);
           failPoint('send.after');
           break;
         case 'commit': {
@@ -80,6 +89,7 @@ export class EffectInterpreter {
           );
           this.ports.silent.committed(e.block.height);
           this.notify(committed.block, committed.receipts);
+          next.push(...this.ports.committed(e.block.height));
           break;
         }
         case 'propose':
@@ -87,7 +97,8 @@ export class EffectInterpreter {
           break;
         case 'serve-blocks': {
           const blocks = await app.blocksFrom(e.fromHeight, e.count);
-          if (blocks.length > 0) outbox.send(e.to, this.ports.sign({ type: 'blocks', blocks }));
+          if (blocks.length > 0)
+            outbox.send(e.to, e.epoch, this.ports.sign({ type: 'blocks', blocks }, e.epoch));
           break;
         }
         case 'view-changed':
@@ -96,8 +107,12 @@ export class EffectInterpreter {
         case 'alarm':
           log.error({ culprit: e.culprit, reason: e.reason }, 'consensus alarm');
           break;
+        case 'epoch':
+          this.ports.epochChanged(e.epoch, e.member);
+          break;
       }
     }
+    if (next.length > 0) await this.apply(next);
   }
 
   /** Tells every listener; a throwing listener is logged, never fatal. */

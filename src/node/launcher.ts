@@ -66,6 +66,11 @@ export interface LocalNetwork {
    * variables to this process's environment only (e.g. DPP_FAIL_POINT, ./failPoints.ts).
    */
   restart(index: number, env?: Readonly<Record<string, string>>): void;
+  /**
+   * Starts one more validator from its own configuration (one added to the set after genesis, its
+   * data folder already restored): it becomes `validators[index]`.
+   */
+  add(index: number, configPath: string, apiUrl: string): LaunchedValidator;
   /** Sends SIGTERM to every validator and waits for them to exit. */
   stop(): Promise<void>;
 }
@@ -125,6 +130,13 @@ export function launchNetwork(opts: LaunchOptions): LocalNetwork {
       const v = validators[index]!;
       v.process = spawnValidator(v, opts, env);
       writeNetworkFile(dir, validators);
+    },
+    add(index, configPath, apiUrl) {
+      const v = { index, apiUrl, configPath, firstError: undefined, exited: false } as LaunchedValidator;
+      v.process = spawnValidator(v, opts);
+      validators[index] = v;
+      writeNetworkFile(dir, validators);
+      return v;
     },
     async stop() {
       await Promise.all(validators.map((v) => stopProcess(v.process)));

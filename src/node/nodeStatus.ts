@@ -4,7 +4,7 @@
  * transaction stands (pending in the mempool, committed with its location and receipt, or unknown).
  */
 import { toHex } from '../codec/bytes.ts';
-import type { Replica } from '../consensus/replica.ts';
+import type { EpochReplica } from '../consensus/epochReplica.ts';
 import type { LedgerStore } from '../ledger/store.ts';
 import type { Transport } from '../p2p/transport.ts';
 import type { Mempool } from './mempool.ts';
@@ -39,7 +39,7 @@ export function nodeStatus(
   chainId: string,
   validator: number,
   parts: {
-    readonly replica: Replica;
+    readonly replica: EpochReplica;
     readonly store: LedgerStore;
     readonly mempool: Mempool;
     readonly transport: Transport;

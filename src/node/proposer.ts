@@ -4,7 +4,7 @@
  * at the next tick — or after `emptyBlockMs` without any (an empty block keeps the view alive), and
  * only while the replica still awaits it (same view, next height, no view change).
  */
-import type { Effect, Replica } from '../consensus/replica.ts';
+import type { EpochEffect, EpochReplica } from '../consensus/epochReplica.ts';
 import type { ChainApp } from './chainApp.ts';
 import type { NodeTiming } from './config.ts';
 import type { Logger } from './logger.ts';
@@ -12,17 +12,16 @@ import type { Mempool } from './mempool.ts';
 
 /** What the proposer needs from the node around it. */
 export interface ProposerPorts {
-  readonly replica: Replica;
+  readonly replica: EpochReplica;
   readonly app: ChainApp;
   readonly mempool: Mempool;
-  /** This validator's index. */
-  readonly self: number;
+
   readonly timing: NodeTiming;
   readonly log: Logger;
   /** Runs a task on the node's queue (one event at a time). */
   enqueue(task: () => Promise<void>): void;
   /** Carries out the replica's effects. */
-  apply(effects: Effect[]): Promise<void>;
+  apply(effects: EpochEffect[]): Promise<void>;
 }
 
 /** Builds the primary's blocks when it is time. */
@@ -61,7 +60,8 @@ export class Proposer {
     const waited = Date.now() - p.since;
     if (mempool.size === 0 ? waited < timing.emptyBlockMs : waited < timing.batchMs) return;
     this.pending = null;
-    const { payload, rejected } = app.propose(p.view, this.ports.self, timing.maxBlockTxs);
+    // the header names the proposer by its index in the current validator set
+    const { payload, rejected } = app.propose(p.view, replica.index(), timing.maxBlockTxs);
     for (const r of rejected)
       this.ports.log.warn({ txId: r.id, code: r.code }, 'transaction dropped from the mempool');
     await this.ports.apply(replica.propose(payload));

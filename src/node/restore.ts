@@ -16,7 +16,8 @@
  *   bound where it was then. A quorum of the others must answer: then at least one honest member of
  *   the quorum that certified the chain's head is among them (2q − n = f + 1 of them are), whatever
  *   f faulty ones report — and a quorum of the others is what the chain needs to commit while this
- *   validator is silent anyway.
+ *   validator is silent anyway. "The others" and "a quorum" are those of the validator set the
+ *   restored chain is in (docs/consensus.md §9): answers of validators outside it do not count.
  */
 import { existsSync, readdirSync } from 'node:fs';
 import { mkdir, open, rename, rm } from 'node:fs/promises';
@@ -26,12 +27,14 @@ import type { PersistedState } from '../consensus/replica.ts';
 import { isDppError } from '../errors.ts';
 import { faultTolerance, quorumSize } from '../ledger/certificate.ts';
 import { auditChain } from '../ledger/chainAudit.ts';
-import { genesisState, validatorSet } from '../ledger/genesis.ts';
+import { genesisState } from '../ledger/genesis.ts';
 import { createStoreFrom, type LedgerStore, openStore } from '../ledger/store.ts';
+import { currentEpoch } from '../ledger/validatorSet.ts';
 import { type BackupManifest, openBackup, type SnapshotProgress } from './backupFolder.ts';
 import { loadIdentity } from './bootstrap.ts';
 import type { NodeConfig } from './config.ts';
-import { CONSENSUS_STATE_KEY, encodeConsensusState } from './consensusState.ts';
+import { encodeConsensusState } from './consensusState.ts';
+import { consensusStateKey } from './epochs.ts';
 import { NodeError } from './nodeError.ts';
 import { encodeRestoreRecord, RESTORE_KEY } from './silentPeriod.ts';
 
@@ -142,7 +145,7 @@ export async function restoreValidator(o: RestoreOptions): Promise<RestoreResult
       { backupChain: manifest.chainId, backupGenesis: manifest.genesisHash },
     );
   }
-  const quorum = quorumSize(identity.keys.length);
+  const genesisKeys = identity.genesis.validators.map((v) => v.publicKey);
   const held = await holdDataFolder(config.dataDir);
   try {
     // [REFUSE] a data folder that holds anything, unless told to replace it
@@ -155,23 +158,36 @@ export async function restoreValidator(o: RestoreOptions): Promise<RestoreResult
       );
     }
     // the validator is not running (its store is held, or there is none): its heights are bounded now
-    const peers = await o.askPeers();
-    const silentUntil = silentUntilHeight(peers, o.silentUntil, quorum);
+    const asked = await o.askPeers();
     const temp = join(dirname(config.dataDir), `.${basename(config.dataDir)}.restoring`);
     await rm(temp, { recursive: true, force: true });
     await mkdir(dirname(temp), { recursive: true });
-    const view = restoredView(peers, BigInt(manifest.view), identity.keys.length);
+    let counted: { peers: readonly PeerReport[]; quorum: number; silentUntil: bigint; view: bigint };
     try {
       const store = await fill(temp, backup.entries(o.onProgress));
       try {
-        await check(store, manifest, identity.genesis.chainId, genesis.hash, validatorSet(identity.genesis));
-        await store.putMeta(CONSENSUS_STATE_KEY, encodeConsensusState(freshConsensusState(view)));
+        await check(store, manifest, identity.genesis.chainId, genesis.hash, genesisKeys);
+        // the validator set the restored chain is in counts: its quorum, and only its members' answers
+        const epoch = currentEpoch(store);
+        const slots = new Set(epoch.validators.map((v) => v.slot));
+        const peers = asked.filter((p) => slots.has(p.index) && p.index !== config.validatorIndex);
+        const quorum = quorumSize(epoch.validators.length);
+        counted = {
+          peers,
+          quorum,
+          silentUntil: silentUntilHeight(peers, o.silentUntil, quorum),
+          view: restoredView(peers, BigInt(manifest.view), epoch.validators.length),
+        };
+        await store.putMeta(
+          consensusStateKey(epoch.number),
+          encodeConsensusState(freshConsensusState(counted.view)),
+        );
         await store.putMeta(
           RESTORE_KEY,
           encodeRestoreRecord({
             snapshotHeight: store.head()!.height,
             snapshotHash: store.head()!.hash,
-            silentUntilHeight: silentUntil,
+            silentUntilHeight: counted.silentUntil,
             restoredAtMs: now(),
           }),
         );
@@ -187,10 +203,10 @@ export async function restoreValidator(o: RestoreOptions): Promise<RestoreResult
     return {
       manifest,
       height: BigInt(manifest.height),
-      silentUntilHeight: silentUntil,
-      view,
-      quorum,
-      peers,
+      silentUntilHeight: counted.silentUntil,
+      view: counted.view,
+      quorum: counted.quorum,
+      peers: counted.peers,
       replaced: held.contents === 'empty' ? undefined : held.contents === 'store' ? held.height : null,
       ms: now() - started,
     };
@@ -219,7 +235,7 @@ async function check(
   manifest: BackupManifest,
   chainId: string,
   genesisHash: Uint8Array,
-  validators: { readonly keys: readonly Uint8Array[]; readonly quorum: number },
+  validatorKeys: readonly Uint8Array[],
 ): Promise<void> {
   const head = store.head();
   // [REFUSE] a store whose head is not the one the manifest names
@@ -237,8 +253,7 @@ async function check(
     await auditChain(store, {
       chainId,
       genesisHash,
-      validatorKeys: validators.keys,
-      quorum: validators.quorum,
+      validatorKeys,
     });
   } catch (err) {
     if (isDppError(err, 'LEDGER_WRONG_CHAIN'))

@@ -26,8 +26,8 @@ const MAX_INBOX_BYTES = 256 << 20;
 /** What gossip needs from the node around it. */
 export interface GossipPorts {
   readonly traffic: Traffic;
-  /** The other validators' indices. */
-  readonly peers: readonly number[];
+  /** The other validators of the current set, by slot. */
+  peers(): readonly number[];
   /** The transactions waiting in the mempool, in arrival order. */
   pending(): Iterable<{ readonly bytes: Uint8Array }>;
   /** Admits a transaction a peer sent; throws when the mempool refuses it. */
@@ -134,6 +134,6 @@ export class TxGossip {
     this.batchBytes = 0;
     if (this.stopped || txs.length === 0) return;
     for (const frame of txBatchFrames(txs))
-      for (const to of this.ports.peers) this.ports.traffic.send('txs', to, frame);
+      for (const to of this.ports.peers()) this.ports.traffic.send('txs', to, frame);
   }
 }

@@ -7,21 +7,41 @@
  * spread by ./txGossip.ts, and ./traffic.ts counts what the transport took. Frames carry a channel
  * byte (../p2p/channels.ts).
  */
+import { bytesEqual } from '../codec/bytes.ts';
 import { DecodeError } from '../codec/decodeError.ts';
-import { DEFAULT_LIMITS, decodeSigned, type Signed, signingBytes } from '../consensus/messages.ts';
+import { type EpochHost, EpochReplica } from '../consensus/epochReplica.ts';
+import {
+  DEFAULT_LIMITS,
+  decodeSigned,
+  type FetchBlocks,
+  type Message,
+  type Signed,
+  signingBytes,
+} from '../consensus/messages.ts';
 import { Replica } from '../consensus/replica.ts';
 import { type Genesis, genesisState } from '../ledger/genesis.ts';
 import type { BlockContext } from '../ledger/handler.ts';
 import { encodeSnapshot } from '../ledger/snapshot.ts';
 import { ensureGenesis, type LedgerStore, openStore } from '../ledger/store.ts';
+import { type Epoch, type PendingChange, pendingChange } from '../ledger/validatorSet.ts';
 import { CONSENSUS_CHANNEL, openFrame, TXS_CHANNEL } from '../p2p/channels.ts';
 import { startTransport, type Transport } from '../p2p/transport.ts';
 import type { TransportStats } from '../p2p/transportStats.ts';
-import { contractEnv, loadIdentity, replicaConfig, replicaRestore, validatorCrypto } from './bootstrap.ts';
+import {
+  adoptNextKey,
+  checkMembership,
+  contractEnv,
+  loadIdentity,
+  nextKeyPath,
+  replicaConfig,
+  replicaRestore,
+  type ValidatorIdentity,
+} from './bootstrap.ts';
 import { ChainApp } from './chainApp.ts';
 import type { NodeConfig } from './config.ts';
-import { ConsensusOutbox } from './consensusOutbox.ts';
+import { ConsensusOutbox, splitEpochTag } from './consensusOutbox.ts';
 import { type CommitListener, EffectInterpreter } from './effects.ts';
+import { NodeEpochs } from './epochs.ts';
 import { armedFailPoint } from './failPoints.ts';
 import type { Logger } from './logger.ts';
 import { Mempool } from './mempool.ts';
@@ -53,21 +73,21 @@ export class ValidatorNode {
     readonly genesis: Genesis,
     readonly store: LedgerStore,
     readonly mempool: Mempool,
-    app: ChainApp,
-    private readonly replica: Replica,
+    private readonly app: ChainApp,
+    private readonly replica: EpochReplica,
+    private readonly epochs: NodeEpochs,
+    private readonly identity: ValidatorIdentity,
     private readonly transport: Transport,
-    sign: (bytes: Uint8Array) => Uint8Array,
     private readonly log: Logger,
     private readonly silent: SilentPeriod,
   ) {
-    const peers = config.peers.map((p) => p.index);
+    // the validators the transport knows: the current set's, with an address (./epochs.ts)
+    const peers = (): number[] => transport.peerIndices();
     this.trafficCounts = new Traffic(transport);
-    const self = config.validatorIndex;
     this.proposer = new Proposer({
       replica,
       app,
       mempool,
-      self,
       timing: config.timing,
       log,
       enqueue: (task) => this.enqueue(task),
@@ -77,12 +97,40 @@ export class ValidatorNode {
       store,
       app,
       outbox: new ConsensusOutbox(this.trafficCounts, transport, peers, config.timing),
-      sign: (message): Signed => ({
-        sender: self,
-        message,
-        signature: sign(signingBytes(genesis.chainId, self, message)),
-      }),
+      sign: (message, epoch) => this.signIn(epoch, message)!,
       requestProposal: (view, height) => this.proposer.request(view, height),
+      committed: (height) => {
+        const next = replica.committed(height, Date.now());
+        if (next.some((e) => e.type === 'epoch')) {
+          // the new set's links before any of its messages leave
+          epochs.refresh();
+          transport.setPeers(epochs.peers(epochs.current(), config));
+        }
+        return next;
+      },
+      epochChanged: (epoch, member) => {
+        log.info(
+          { epoch: epoch.number, after: epoch.base.toString(), validators: epoch.slots.length, member },
+          'validator set changed',
+        );
+        const mine = epochs.current().validators.find((v) => v.slot === config.validatorIndex);
+        if (!member) {
+          // [REMOVED] a validator outside the set takes no further part: it stops
+          log.warn(
+            { after: epoch.base.toString() },
+            'this validator was removed from the validator set: stopping',
+          );
+          void this.stop();
+        } else if (mine !== undefined && !bytesEqual(mine.publicKey, identity.key.publicKey)) {
+          // [REKEY] its links and votes need the new key: it stops (exit code 75) to start again with it
+          log.warn(
+            { after: epoch.base.toString(), nextKey: nextKeyPath(config) },
+            'this validator’s consensus key was replaced: stopping, to start again with the new key file',
+          );
+          process.exitCode = 75;
+          void this.stop();
+        }
+      },
       stopped: () => this.stopped,
       silent,
       log,
@@ -109,28 +157,46 @@ export class ValidatorNode {
         'fail point armed: this process will kill itself there',
       );
     }
-    const identity = loadIdentity(config);
-    const { genesis, keys } = identity;
+    let identity = loadIdentity(config);
+    const { genesis } = identity;
     const env = await contractEnv(genesis);
     const store = await openStore(config.dataDir);
-    await ensureGenesis(store, genesisState(genesis));
+    let epochs: NodeEpochs;
+    try {
+      await ensureGenesis(store, genesisState(genesis));
+      identity = adoptNextKey(config, identity, store);
+      checkMembership(config, identity, store, store.head()!.height);
+      epochs = new NodeEpochs(genesis.chainId, store);
+    } catch (err) {
+      await store.close();
+      throw err;
+    }
     const mempool = new Mempool(env, config.mempool);
-    const n = keys.length;
-    const app = new ChainApp(env, store, mempool, n);
-    const crypto = validatorCrypto(identity, (payload) => app.digest(payload));
-    const replica = new Replica(replicaConfig(config, n), crypto, app, await replicaRestore(store));
+    const app = new ChainApp(env, store, mempool, () => epochs.current().validators.length);
+    const host: EpochHost = {
+      // called at the store's head only (start, and after each commit)
+      epochAfter: () => {
+        epochs.refresh();
+        return epochs.members(epochs.current());
+      },
+      replica: (members, self, restore) => {
+        const e = epochs.byNumber(members.number)!;
+        const crypto = epochs.crypto(e, identity.key, (payload) => app.digest(payload));
+        return new Replica(replicaConfig(config, epochs.domain(e), members, self), crypto, app, restore);
+      },
+    };
+    const replica = new EpochReplica(
+      host,
+      config.validatorIndex,
+      await replicaRestore(store, epochs.current().number),
+    );
     const silent = SilentPeriod.of(store, log);
     const transport = await startTransport({
       chainId: genesis.chainId,
       self: config.validatorIndex,
       keyPair: identity.key,
       listen: config.p2p,
-      peers: config.peers.map((p) => ({
-        index: p.index,
-        host: p.host,
-        port: p.port,
-        publicKey: keys[p.index]!,
-      })),
+      peers: epochs.peers(epochs.current(), config),
       // room for the channel byte before every consensus message (../p2p/channels.ts)
       maxFrameBytes: DEFAULT_LIMITS.maxMessageBytes + 16,
       logger: log,
@@ -142,13 +208,18 @@ export class ValidatorNode {
       mempool,
       app,
       replica,
+      epochs,
+      identity,
       transport,
-      crypto.sign,
       log,
       silent,
     );
     node.begin();
-    log.info({ height: store.head()!.height.toString(), validators: n }, 'validator started');
+    const e = epochs.current();
+    log.info(
+      { height: store.head()!.height.toString(), epoch: e.number, validators: e.validators.length },
+      'validator started',
+    );
     return node;
   }
 
@@ -211,6 +282,16 @@ export class ValidatorNode {
     return encodeSnapshot(this.store.snapshotEntries());
   }
 
+  /** The validator sets so far (oldest first), and the change waiting for its activation block. */
+  validatorSets(): { readonly epochs: readonly Epoch[]; readonly pending: PendingChange | null } {
+    this.epochs.refresh();
+    const epochs = this.epochs.current().number + 1;
+    return {
+      epochs: Array.from({ length: epochs }, (_, n) => this.epochs.byNumber(n)!),
+      pending: pendingChange(this.store),
+    };
+  }
+
   /** The p2p transport's counters: frames and bytes in and out, drops, reconnects (docs/p2p.md §5). */
   transportStats(): TransportStats {
     return this.transport.stats();
@@ -261,8 +342,11 @@ export class ValidatorNode {
     const opened = openFrame(frame);
     if (opened?.channel === CONSENSUS_CHANNEL) {
       let signed: Signed;
+      let epoch: number;
       try {
-        signed = decodeSigned(opened.body);
+        const tagged = splitEpochTag(opened.body);
+        epoch = tagged.epoch;
+        signed = decodeSigned(tagged.message);
       } catch (e) {
         if (e instanceof DecodeError) this.log.debug({ from, code: e.code }, 'undecodable consensus message');
         else this.log.warn({ from, err: String(e) }, 'consensus message refused');
@@ -270,11 +354,59 @@ export class ValidatorNode {
       }
       // [SILENT] a restored validator takes in no proposal, vote or view change yet (./silentPeriod.ts)
       this.enqueue(async () => {
-        if (this.silent.admits(signed.message)) await this.effects.apply(this.replica.receive(signed));
+        if (epoch < this.replica.current().number) {
+          if (signed.message.type === 'fetch-blocks')
+            await this.serveOlderEpoch(epoch, from, signed as Signed<FetchBlocks>);
+          return;
+        }
+        if (this.silent.admits(signed.message))
+          await this.effects.apply(this.replica.receive(epoch, from, signed));
       });
     } else if (opened?.channel === TXS_CHANNEL) {
       this.gossip.receive(from, opened.body);
     }
+  }
+
+  /**
+   * A validator still in an older epoch asks for blocks: they are served, signed in that epoch as
+   * this validator was then (if it was one of them), up to that epoch's last block — the later ones
+   * it can only check once it has moved on.
+   */
+  private async serveOlderEpoch(epoch: number, from: number, signed: Signed<FetchBlocks>): Promise<void> {
+    const e = this.epochs.byNumber(epoch);
+    const end = this.epochs.endOf(epoch);
+    if (e === undefined || end === null) return;
+    const sender = e.validators[signed.sender];
+    // [IGNORE] a request not signed by the validator at the other end of the link, in that epoch
+    if (sender === undefined || sender.slot !== from) return;
+    const crypto = this.epochs.crypto(e, this.identity.key, (p) => this.app.digest(p));
+    if (
+      !crypto.verify(
+        signed.sender,
+        signingBytes(this.epochs.domain(e), signed.sender, signed.message),
+        signed.signature,
+      )
+    )
+      return;
+    const { fromHeight, count } = signed.message;
+    if (fromHeight < 1n || fromHeight > end) return;
+    const blocks = await this.app.blocksFrom(fromHeight, Math.min(count, Number(end - fromHeight + 1n)));
+    const reply = this.signIn(epoch, { type: 'blocks', blocks });
+    if (blocks.length > 0 && reply !== null)
+      this.effects.apply([{ type: 'send', epoch, to: from, signed: reply }]);
+  }
+
+  /** `message` signed as this validator in epoch `epoch` (null if it was not one of that epoch's validators). */
+  private signIn(epoch: number, message: Message): Signed | null {
+    const e = this.epochs.byNumber(epoch);
+    const index = e?.validators.findIndex((v) => v.slot === this.config.validatorIndex) ?? -1;
+    if (e === undefined || index < 0) return null;
+    const crypto = this.epochs.crypto(e, this.identity.key, (p) => this.app.digest(p));
+    return {
+      sender: index,
+      message,
+      signature: crypto.sign(signingBytes(this.epochs.domain(e), index, message)),
+    };
   }
 
   private enqueue(task: () => Promise<void>): void {

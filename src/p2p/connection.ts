@@ -1,11 +1,12 @@
 /**
- * One WebSocket to one peer, through its life (docs/p2p.md §1–§5): handshake (HELLO, AUTH, checked
- * against genesis), then opaque binary frames both ways with a bounded send queue, pings to notice a
+ * One WebSocket over TLS 1.3 to one peer, through its life (docs/p2p.md §1–§5): handshake (HELLO,
+ * AUTH bound to the TLS channel, checked against the peer set), then opaque binary frames both ways with a bounded send queue, pings to notice a
  * dead peer, and a close that tells the peer why. Nothing the peer sends is delivered before its
  * AUTH is verified; any refusal closes the connection with a P2pError code and never throws out.
  */
 import type { Socket } from 'node:net';
 import type { RawData, WebSocket } from 'ws';
+import { channelBinding } from './channelBinding.ts';
 import {
   decodeAuth,
   decodeHello,
@@ -29,6 +30,8 @@ import type { PeerCounters } from './transportStats.ts';
 /** What a connection reports to the transport that owns it. */
 export interface ConnectionHost {
   readonly config: TransportConfig;
+  /** The current peer set's public keys, by index (a HELLO is judged against the set of its arrival). */
+  readonly peerKeys: ReadonlyMap<number, Uint8Array>;
   /** The peer's AUTH was verified: the connection is open. */
   established(conn: Connection): void;
   /** A frame from an open connection. */
@@ -56,6 +59,8 @@ export class Connection {
   private state: State = 'connecting';
   private readonly mine: HandshakeSide;
   private theirs: HandshakeSide | undefined;
+  /** The TLS exporter of this connection, once the WebSocket is open. */
+  private binding: Uint8Array | undefined;
   private readonly queue: SendQueue;
   private socket: Socket | undefined;
   /** Queue threshold: the configured mark, at least the socket's own (so a 'drain' always follows). */
@@ -108,11 +113,20 @@ export class Connection {
     return { frames: this.queue.length, bytes: this.queue.bytes };
   }
 
-  /** Starts the handshake on an open WebSocket; `socket` is its TCP socket (volume, liveness, drain). */
+  /**
+   * Starts the handshake on an open WebSocket; `socket` is its TLS socket (channel binding, volume,
+   * liveness, drain).
+   */
   begin(socket: Socket | undefined): void {
     if (this.state !== 'connecting') return;
     if (socket === undefined) {
       this.finish(CLOSE_CODES.P2P_SOCKET_ERROR, 'P2P_SOCKET_ERROR', true);
+      return;
+    }
+    try {
+      this.binding = channelBinding(socket);
+    } catch (err) {
+      this.refuse(err as P2pError, true);
       return;
     }
     this.state = 'hello';
@@ -239,7 +253,7 @@ export class Connection {
     const publicKey = checkHello(hello, {
       chainId: c.chainId,
       self: c.self,
-      peerKeys: c.peerKeys,
+      peerKeys: this.host.peerKeys,
       role: this.role,
       ...(this.peer === undefined ? {} : { expected: this.peer }),
     });
@@ -251,7 +265,7 @@ export class Connection {
 
   private onAuth(bytes: Uint8Array): void {
     const signature = decodeAuth(bytes);
-    // [REJECT] an AUTH that is not the peer's genesis key signing this connection's transcript
+    // [REJECT] an AUTH that is not the peer's key signing this connection's transcript, TLS binding included
     if (!verifyTranscript(this.theirs!.publicKey, this.transcript(), otherRole(this.role), signature)) {
       throw new P2pError('P2P_BAD_SIGNATURE', `validator ${this.peer} did not prove its key`, {
         peer: this.peer ?? null,
@@ -268,7 +282,7 @@ export class Connection {
 
   private transcript(): Transcript {
     const [dialer, listener] = this.role === 'dialer' ? [this.mine, this.theirs!] : [this.theirs!, this.mine];
-    return { chainId: this.host.config.chainId, dialer, listener };
+    return { chainId: this.host.config.chainId, dialer, listener, channelBinding: this.binding! };
   }
 
   private readonly onPingTick = (): void => {

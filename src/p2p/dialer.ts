@@ -5,6 +5,7 @@
  */
 import { WebSocket } from 'ws';
 import { backoffDelay } from './backoff.ts';
+import { TLS_VERSIONS } from './channelBinding.ts';
 import type { Connection, ConnectionHost } from './connection.ts';
 import type { PeerAddress } from './transportOptions.ts';
 
@@ -69,7 +70,11 @@ export class Dialer {
     const c = this.host.config;
     const host = this.peer.host.includes(':') ? `[${this.peer.host}]` : this.peer.host;
     try {
-      const ws = new WebSocket(`ws://${host}:${this.peer.port}/`, {
+      const ws = new WebSocket(`wss://${host}:${this.peer.port}/`, {
+        ...TLS_VERSIONS,
+        // The listener's certificate is a throwaway (./tlsCertificate.ts): it proves its validator key
+        // in the handshake, signing this connection's TLS channel binding (./channelBinding.ts).
+        rejectUnauthorized: false,
         maxPayload: c.maxFrameBytes,
         perMessageDeflate: false,
         handshakeTimeout: c.handshakeTimeoutMs,

@@ -1,14 +1,17 @@
 /**
- * The validator handshake (docs/p2p.md §1): each side sends a HELLO (protocol version, chain id,
- * its validator index, its Ed25519 public key, a fresh 32-byte nonce), then an AUTH: its Ed25519
- * signature (RFC 8032) over the transcript
+ * The p2p handshake (docs/p2p.md §1), run inside a TLS 1.3 connection: each side sends a HELLO
+ * (protocol version, chain id, its validator index, its Ed25519 public key, a fresh 32-byte nonce),
+ * then an AUTH: its Ed25519 signature (RFC 8032) over the transcript
  *
- *   frame("dpp/p2p/handshake/v1", chainId, u16 dialer, u16 listener, dialerKey, listenerKey,
- *         dialerNonce, listenerNonce, u8 role)
+ *   frame("dpp/p2p/handshake/v2", chainId, u16 dialer, u16 listener, dialerKey, listenerKey,
+ *         dialerNonce, listenerNonce, channelBinding, u8 role)
  *
- * where role is the signer's (1 dialer, 2 listener). Both nonces make a signature useless on any
- * other connection, the chain id on any other chain, and the role byte stops a signature being
- * reflected back to its sender. Encodings are canonical (codec/) and decoded strictly.
+ * where role is the signer's (1 dialer, 2 listener) and channelBinding the TLS exporter of this
+ * connection (./channelBinding.ts, RFC 9266 style). The binding ties the proven identity to this TLS
+ * channel: a relay that terminates TLS on each side sees two different bindings, so it can neither
+ * forward an AUTH nor read what follows. Both nonces make a signature useless on any other
+ * connection, the chain id on any other chain, and the role byte stops a signature being reflected
+ * back to its sender. Encodings are canonical (codec/) and decoded strictly.
  */
 import { DecodeError } from '../codec/decodeError.ts';
 import { Reader } from '../codec/reader.ts';
@@ -18,9 +21,9 @@ import { frame } from '../crypto/hash.ts';
 import { P2pError } from './p2pError.ts';
 
 /** Domain-separation tag of the signed transcript. */
-export const HANDSHAKE_TAG = 'dpp/p2p/handshake/v1';
-/** Version carried in HELLO; a peer with another version is refused. */
-export const PROTOCOL_VERSION = 1;
+export const HANDSHAKE_TAG = 'dpp/p2p/handshake/v2';
+/** Version carried in HELLO; a peer with another version is refused (v1: plaintext, no binding). */
+export const PROTOCOL_VERSION = 2;
 /** Length of each side's fresh nonce. */
 export const NONCE_BYTES = 32;
 /** Longest chain id accepted in a HELLO (bytes of UTF-8). */
@@ -49,11 +52,13 @@ export interface HandshakeSide {
   readonly nonce: Uint8Array;
 }
 
-/** Everything both sides sign: the chain and both sides' HELLOs, by role. */
+/** Everything both sides sign: the chain, both sides' HELLOs by role, and the TLS channel binding. */
 export interface Transcript {
   readonly chainId: string;
   readonly dialer: HandshakeSide;
   readonly listener: HandshakeSide;
+  /** The TLS exporter of the connection (32 bytes, ./channelBinding.ts). */
+  readonly channelBinding: Uint8Array;
 }
 
 /** HELLO: u8 1 ‖ u8 version ‖ string chainId ‖ u16 index ‖ key[32] ‖ nonce[32]. */
@@ -104,6 +109,7 @@ export function transcriptBytes(t: Transcript, role: Role): Uint8Array {
     t.listener.publicKey,
     t.dialer.nonce,
     t.listener.nonce,
+    t.channelBinding,
     Uint8Array.of(ROLE_BYTE[role]),
   ]);
 }

@@ -1,7 +1,7 @@
 /**
- * Who may connect to whom (docs/p2p.md §1): the peer's HELLO must name this chain and protocol
- * version, an index of the genesis validator set other than ours, and exactly the public key genesis
- * gives that index. One connection per pair: the lower index dials the higher, so a listener only
+ * Who may connect to whom (docs/p2p.md §1, §7): the peer's HELLO must name this chain and protocol
+ * version, an index of the current peer set (genesis, or the last `setPeers`) other than ours, and
+ * exactly the public key the set gives that index. One connection per pair: the lower index dials the higher, so a listener only
  * accepts lower indices and a dialer only the index it dialed.
  */
 import { bytesEqual, toHex } from '../codec/bytes.ts';
@@ -12,7 +12,7 @@ import { P2pError } from './p2pError.ts';
 export interface HelloPolicy {
   readonly chainId: string;
   readonly self: number;
-  /** Genesis public key of every other validator, by index. */
+  /** Public key of every peer of the current set, by index. */
   readonly peerKeys: ReadonlyMap<number, Uint8Array>;
   readonly role: Role;
   /** For a dialer: the index it dialed. */
@@ -24,7 +24,7 @@ export function dials(self: number, peer: number): boolean {
   return self < peer;
 }
 
-/** Throws the P2pError refusing `hello`, or returns the peer's genesis key. */
+/** Throws the P2pError refusing `hello`, or returns the peer's key from the set. */
 export function checkHello(hello: Hello, p: HelloPolicy): Uint8Array {
   // [REJECT] another protocol version
   if (hello.version !== PROTOCOL_VERSION) {
@@ -42,18 +42,18 @@ export function checkHello(hello: Hello, p: HelloPolicy): Uint8Array {
       peerChainId: hello.chainId,
     });
   }
-  // [REJECT] an index outside the validator set, or our own
+  // [REJECT] an index outside the peer set, or our own
   const key = p.peerKeys.get(hello.index);
   if (key === undefined || hello.index === p.self) {
     throw new P2pError('P2P_UNKNOWN_PEER', `validator index ${hello.index} is not a peer`, {
       peer: hello.index,
     });
   }
-  // [REJECT] a key other than the one genesis gives that index
+  // [REJECT] a key other than the one the peer set gives that index
   if (!bytesEqual(key, hello.publicKey)) {
     throw new P2pError(
       'P2P_UNKNOWN_KEY',
-      `validator ${hello.index} presented a key genesis does not give it`,
+      `validator ${hello.index} presented a key the peer set does not give it`,
       {
         peer: hello.index,
         presentedKey: toHex(hello.publicKey),

@@ -1,13 +1,18 @@
 /**
- * The accepting side (docs/p2p.md §2): an HTTP server that only upgrades to WebSocket, with tight
- * header timeouts, a cap on connections still in their handshake, and `maxPayload` = the frame
- * limit. Garbage that is not HTTP is dropped by the HTTP parser; every socket error is contained.
+ * The accepting side (docs/p2p.md §1–§2): an HTTPS server, TLS 1.3 only with the transport's
+ * throwaway certificate, that only upgrades to WebSocket, with tight TLS and header timeouts, a cap
+ * on connections still in their handshake, and `maxPayload` = the frame limit. A client that does not
+ * speak TLS 1.3 is dropped by the TLS layer, garbage inside TLS that is not HTTP by the HTTP parser;
+ * every socket error is contained.
  */
-import { createServer, type IncomingMessage } from 'node:http';
+import type { IncomingMessage } from 'node:http';
+import { createServer } from 'node:https';
 import type { AddressInfo, Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { type WebSocket, WebSocketServer } from 'ws';
+import { TLS_VERSIONS } from './channelBinding.ts';
 import { P2pError } from './p2pError.ts';
+import type { TlsCredentials } from './tlsCertificate.ts';
 import type { TransportConfig } from './transportOptions.ts';
 
 /** What the listener needs from its transport. */
@@ -30,10 +35,16 @@ export interface Listener {
 }
 
 /** Binds `config.listen`; throws P2P_LISTEN_FAILED when the address cannot be bound. */
-export async function startListener(host: ListenerHost): Promise<Listener> {
+export async function startListener(host: ListenerHost, tls: TlsCredentials): Promise<Listener> {
   const c = host.config;
   const server = createServer(
     {
+      ...TLS_VERSIONS,
+      cert: tls.cert,
+      key: tls.key,
+      // No client certificate: the dialer proves its validator key in the handshake (./handshake.ts).
+      requestCert: false,
+      handshakeTimeout: c.handshakeTimeoutMs,
       headersTimeout: c.handshakeTimeoutMs,
       requestTimeout: c.handshakeTimeoutMs,
       connectionsCheckingInterval: Math.min(1_000, c.handshakeTimeoutMs),
@@ -52,6 +63,9 @@ export async function startListener(host: ListenerHost): Promise<Listener> {
     clientTracking: false,
     allowSynchronousEvents: true,
     skipUTF8Validation: true,
+  });
+  server.on('tlsClientError', (err) => {
+    c.logger.debug({ self: c.self, error: err.message }, 'dropped a connection that is not TLS 1.3');
   });
   server.on('clientError', (err, socket) => {
     c.logger.debug({ self: c.self, error: err.message }, 'dropped a connection that is not HTTP');

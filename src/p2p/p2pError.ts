@@ -24,7 +24,10 @@ export type P2pErrorCode =
   | 'P2P_FRAME_TOO_LARGE'
   | 'P2P_MALFORMED_FRAME'
   | 'P2P_PEER_TIMEOUT'
-  | 'P2P_SOCKET_ERROR';
+  | 'P2P_SOCKET_ERROR'
+  | 'P2P_PEER_REMOVED'
+  | 'P2P_PEER_CHANGED'
+  | 'P2P_NOT_ENCRYPTED';
 
 /** A transport refusal: the connection (or the call) was refused, nothing was delivered. */
 export class P2pError extends DppError {
@@ -61,4 +64,7 @@ export const CLOSE_CODES: Readonly<Record<P2pErrorCode, number>> = {
   P2P_MALFORMED_FRAME: 1003,
   P2P_PEER_TIMEOUT: 4013,
   P2P_SOCKET_ERROR: 1011,
+  P2P_PEER_REMOVED: 4014,
+  P2P_PEER_CHANGED: 4015,
+  P2P_NOT_ENCRYPTED: 4016,
 };

@@ -1,19 +1,23 @@
 /**
- * The validator-to-validator transport (docs/p2p.md): a full mesh over WebSocket among the
- * validators of one chain, one authenticated connection per pair (the lower index dials), carrying
- * opaque binary frames in order per peer. A pure transport: it knows validator indices and keys from
- * genesis, nothing of consensus. No global state: every transport owns its server, sockets, timers.
+ * The validator-to-validator transport (docs/p2p.md): a full mesh over WebSocket over TLS 1.3 among
+ * the validators of one chain, one encrypted, mutually authenticated connection per pair (the lower
+ * index dials), carrying opaque binary frames in order per peer. A pure transport: it knows validator
+ * indices and keys (from genesis, then `setPeers`), nothing of consensus. No global state: every
+ * transport owns its server, sockets, timers and certificate.
  */
 import type { Socket } from 'node:net';
 import type { WebSocket } from 'ws';
+import { bytesEqual } from '../codec/bytes.ts';
 import { Connection } from './connection.ts';
 import { Dialer, type DialerHost } from './dialer.ts';
 import { dials } from './helloPolicy.ts';
 import { type Listener, type ListenerHost, startListener } from './listener.ts';
 import { CLOSE_CODES, P2pError } from './p2pError.ts';
+import { ephemeralTlsCredentials } from './tlsCertificate.ts';
 import {
   type PeerAddress,
   resolveOptions,
+  resolvePeers,
   type TransportConfig,
   type TransportOptions,
 } from './transportOptions.ts';
@@ -38,6 +42,17 @@ export interface Transport {
   send(to: number, bytes: Uint8Array): boolean;
   /** Sends `bytes` to every peer; returns how many took it. */
   broadcast(bytes: Uint8Array): number;
+  /**
+   * Replaces the peer set (validator-set reconfiguration; docs/p2p.md §7). Indices are stable
+   * validator slots. A peer no longer listed is disconnected, its queue dropped and its dialing
+   * stopped; a listed peer whose key, host or port changed is disconnected and dialed or accepted
+   * again under its new entry; a new peer is dialed when its index is higher; an unchanged peer's
+   * connection is left as it is. From the call on, handshakes are judged against the new set only.
+   * Throws P2P_BAD_CONFIG (and changes nothing) for a malformed set; does nothing after `close()`.
+   */
+  setPeers(peers: readonly PeerAddress[]): void;
+  /** Indices of the current peer set, ascending. */
+  peerIndices(): number[];
   /** Subscribes to frames; returns the unsubscribe function. */
   onMessage(handler: MessageHandler): () => void;
   /** Subscribes to peer up/down; returns the unsubscribe function. */
@@ -64,10 +79,18 @@ export async function startTransport(options: TransportOptions): Promise<Transpo
 }
 
 class ValidatorTransport implements Transport, DialerHost, ListenerHost {
+  /** The current peer set, by index. */
+  private peers: ReadonlyMap<number, PeerAddress>;
+  /** Their keys, by index: what a HELLO is judged against. */
+  peerKeys: ReadonlyMap<number, Uint8Array>;
   private readonly links = new Map<number, Connection>();
   private readonly live = new Set<Connection>();
   private readonly handshaking = new Set<Connection>();
   private readonly dialers = new Map<number, Dialer>();
+  /**
+   * Counters of every index that was ever a peer (kept when it leaves the set, so totals never go
+   * back and a returning peer's link epoch keeps growing); `stats()` lists the current peers only.
+   */
   private readonly peerCounters = new Map<number, PeerCounters>();
   private messageHandlers: readonly MessageHandler[] = [];
   private peerHandlers: readonly PeerHandler[] = [];
@@ -76,6 +99,8 @@ class ValidatorTransport implements Transport, DialerHost, ListenerHost {
   private closing: Promise<void> | undefined;
 
   constructor(readonly config: TransportConfig) {
+    this.peers = config.peers;
+    this.peerKeys = keysOf(config.peers);
     for (const index of config.peers.keys()) this.peerCounters.set(index, newPeerCounters());
   }
 
@@ -88,22 +113,59 @@ class ValidatorTransport implements Transport, DialerHost, ListenerHost {
   }
 
   async start(): Promise<void> {
-    this.listener = await startListener(this);
+    const tls = await ephemeralTlsCredentials(`dpp validator ${this.self} ${this.config.chainId}`);
+    this.listener = await startListener(this, tls);
     this.config.logger.info(
       { self: this.self, host: this.address.host, port: this.address.port },
       'validator transport listening',
     );
-    for (const peer of this.config.peers.values()) {
-      if (!dials(this.self, peer.index)) continue;
-      const dialer = new Dialer(peer, this);
-      this.dialers.set(peer.index, dialer);
-      dialer.start();
+    for (const peer of this.peers.values()) this.startDialer(peer);
+  }
+
+  setPeers(list: readonly PeerAddress[]): void {
+    const next = resolvePeers(this.self, list);
+    if (this.closing !== undefined) return;
+    const gone = new Map<number, 'P2P_PEER_REMOVED' | 'P2P_PEER_CHANGED'>();
+    for (const [index, old] of this.peers) {
+      const now = next.get(index);
+      if (now === undefined) gone.set(index, 'P2P_PEER_REMOVED');
+      else if (!samePeer(old, now)) gone.set(index, 'P2P_PEER_CHANGED');
     }
+    const added = [...next.values()].filter((p) => !this.peers.has(p.index));
+    // The new set first: a HELLO arriving from here on is judged against it.
+    this.peers = next;
+    this.peerKeys = keysOf(next);
+    for (const index of gone.keys()) {
+      this.dialers.get(index)?.stop();
+      this.dialers.delete(index);
+    }
+    // Every connection of a removed or changed peer, open or still in its handshake (a listener's
+    // connection is tied to an index once that peer's HELLO passed the checks against the old set).
+    for (const conn of [...this.live]) {
+      const reason = conn.peer === undefined ? undefined : gone.get(conn.peer);
+      if (reason !== undefined) conn.close(CLOSE_CODES[reason], reason);
+    }
+    for (const [index, reason] of gone) {
+      this.config.logger.info(
+        { self: this.self, peer: index, code: reason },
+        reason === 'P2P_PEER_REMOVED' ? 'peer removed from the set' : 'peer re-keyed or moved',
+      );
+    }
+    for (const peer of added) {
+      this.peerCounters.set(peer.index, this.peerCounters.get(peer.index) ?? newPeerCounters());
+      this.config.logger.info({ self: this.self, peer: peer.index }, 'peer added to the set');
+    }
+    for (const peer of [...added, ...[...gone.keys()].flatMap((i) => next.get(i) ?? [])])
+      this.startDialer(peer);
+  }
+
+  peerIndices(): number[] {
+    return [...this.peers.keys()].sort((a, b) => a - b);
   }
 
   send(to: number, bytes: Uint8Array): boolean {
     this.checkSize(bytes);
-    if (!this.peerCounters.has(to)) {
+    if (!this.peers.has(to)) {
       throw new P2pError('P2P_UNKNOWN_PEER', `validator ${to} is not a peer`, { peer: to });
     }
     return this.route(to, bytes);
@@ -112,7 +174,7 @@ class ValidatorTransport implements Transport, DialerHost, ListenerHost {
   broadcast(bytes: Uint8Array): number {
     this.checkSize(bytes);
     let taken = 0;
-    for (const to of this.peerCounters.keys()) if (this.route(to, bytes)) taken++;
+    for (const to of this.peers.keys()) if (this.route(to, bytes)) taken++;
     return taken;
   }
 
@@ -136,13 +198,14 @@ class ValidatorTransport implements Transport, DialerHost, ListenerHost {
 
   linkEpoch(to: number): number {
     const c = this.peerCounters.get(to);
-    if (c === undefined)
+    if (c === undefined || !this.peers.has(to))
       throw new P2pError('P2P_UNKNOWN_PEER', `validator ${to} is not a peer`, { peer: to });
     return c.connects + c.drops;
   }
 
   stats(): TransportStats {
     const peers: PeerStats[] = [...this.peerCounters.entries()]
+      .filter(([index]) => this.peers.has(index))
       .sort(([a], [b]) => a - b)
       .map(([index, c]) => {
         const link = this.links.get(index);
@@ -155,7 +218,9 @@ class ValidatorTransport implements Transport, DialerHost, ListenerHost {
           queuedBytes: queued.bytes,
         };
       });
-    const sum = (k: keyof PeerCounters): number => peers.reduce((n, p) => n + p[k], 0);
+    // Totals over every index ever a peer: counters that never go back.
+    const all = [...this.peerCounters.values()];
+    const sum = (k: keyof PeerCounters): number => all.reduce((n, c) => n + c[k], 0);
     return {
       framesIn: sum('framesIn'),
       bytesIn: sum('bytesIn'),
@@ -250,6 +315,13 @@ class ValidatorTransport implements Transport, DialerHost, ListenerHost {
     this.config.logger.warn({ self: this.self, remote, code: err.code }, err.message);
   }
 
+  private startDialer(peer: PeerAddress): void {
+    if (!dials(this.self, peer.index)) return;
+    const dialer = new Dialer(peer, this);
+    this.dialers.set(peer.index, dialer);
+    dialer.start();
+  }
+
   private track(conn: Connection): Connection {
     this.live.add(conn);
     this.handshaking.add(conn);
@@ -260,7 +332,7 @@ class ValidatorTransport implements Transport, DialerHost, ListenerHost {
   private route(to: number, bytes: Uint8Array): boolean {
     const link = this.links.get(to);
     if (link === undefined) {
-      this.peerCounters.get(to)!.unroutable++;
+      this.counters(to).unroutable++;
       return false;
     }
     return link.send(bytes);
@@ -299,4 +371,13 @@ class ValidatorTransport implements Transport, DialerHost, ListenerHost {
     await this.listener?.close();
     this.config.logger.info({ self: this.self }, 'validator transport closed');
   }
+}
+
+/** Same index, key, host and port: the connection may stay. */
+function samePeer(a: PeerAddress, b: PeerAddress): boolean {
+  return a.host === b.host && a.port === b.port && bytesEqual(a.publicKey, b.publicKey);
+}
+
+function keysOf(peers: ReadonlyMap<number, PeerAddress>): ReadonlyMap<number, Uint8Array> {
+  return new Map([...peers].map(([index, p]) => [index, p.publicKey]));
 }

@@ -11,7 +11,10 @@ import { dials } from './helloPolicy.ts';
 import { type P2pLogger, silentLogger } from './logger.ts';
 import { P2pError } from './p2pError.ts';
 
-/** Another validator: its genesis index and key, and where it listens (dialed only if index > self). */
+/**
+ * Another validator: its index (a stable validator slot) and Ed25519 key, and where it listens
+ * (dialed only if index > self).
+ */
 export interface PeerAddress {
   readonly index: number;
   readonly host: string;
@@ -28,7 +31,10 @@ export interface TransportOptions {
   readonly keyPair: OrgKeyPair;
   /** Where to listen; port 0 picks a free port (see `Transport.address`). */
   readonly listen: { readonly host: string; readonly port: number };
-  /** Every other validator of the chain. */
+  /**
+   * The other validators this one links to now (may be empty: a validator that only listens); the
+   * set can be replaced later with `Transport.setPeers`.
+   */
   readonly peers: readonly PeerAddress[];
   /** Largest frame sent or accepted (default 64 MiB). */
   readonly maxFrameBytes?: number;
@@ -55,8 +61,8 @@ export interface TransportConfig {
   readonly self: number;
   readonly keyPair: OrgKeyPair;
   readonly listen: { readonly host: string; readonly port: number };
+  /** The peer set given at start (the transport keeps the current one). */
   readonly peers: ReadonlyMap<number, PeerAddress>;
-  readonly peerKeys: ReadonlyMap<number, Uint8Array>;
   readonly maxFrameBytes: number;
   readonly maxQueueBytes: number;
   readonly highWaterBytes: number;
@@ -91,20 +97,7 @@ export function resolveOptions(o: TransportOptions): TransportConfig {
   index(o.self, 'self');
   if (o.keyPair?.publicKey?.length !== 32) bad('keyPair', 'must be an Ed25519 key pair');
   port(o.listen?.port, 'listen.port');
-  const peers = new Map<number, PeerAddress>();
-  const peerKeys = new Map<number, Uint8Array>();
-  for (const [i, p] of o.peers.entries()) {
-    index(p.index, `peers[${i}].index`);
-    if (p.index === o.self) bad(`peers[${i}].index`, 'is this validator itself');
-    if (peers.has(p.index)) bad(`peers[${i}].index`, `duplicate index ${p.index}`);
-    if (p.publicKey?.length !== 32) bad(`peers[${i}].publicKey`, 'must be 32 bytes');
-    port(p.port, `peers[${i}].port`);
-    if (dials(o.self, p.index) && (p.port === 0 || p.host.length === 0)) {
-      bad(`peers[${i}]`, 'is dialed by this validator (higher index) and needs a host and a non-zero port');
-    }
-    peers.set(p.index, p);
-    peerKeys.set(p.index, p.publicKey);
-  }
+  const peers = resolvePeers(o.self, o.peers);
   const maxFrameBytes = positive(o.maxFrameBytes ?? DEFAULT_MAX_FRAME_BYTES, 'maxFrameBytes');
   const backoff = {
     initialMs: positive(o.backoff?.initialMs ?? DEFAULT_BACKOFF.initialMs, 'backoff.initialMs'),
@@ -117,7 +110,6 @@ export function resolveOptions(o: TransportOptions): TransportConfig {
     keyPair: o.keyPair,
     listen: o.listen,
     peers,
-    peerKeys,
     maxFrameBytes,
     maxQueueBytes: positive(o.maxQueueBytes ?? DEFAULT_MAX_QUEUE_BYTES, 'maxQueueBytes'),
     highWaterBytes: positive(o.highWaterBytes ?? DEFAULT_HIGH_WATER_BYTES, 'highWaterBytes'),
@@ -131,6 +123,35 @@ export function resolveOptions(o: TransportOptions): TransportConfig {
     logger: o.logger ?? silentLogger,
     random: o.random ?? systemRandom,
   };
+}
+
+/**
+ * Checks a peer set (indices in 0..65535, none equal to `self`, no duplicates, 32-byte keys, a host
+ * and a non-zero port for every peer `self` dials); throws P2P_BAD_CONFIG naming the offending entry.
+ */
+export function resolvePeers(self: number, list: readonly PeerAddress[]): Map<number, PeerAddress> {
+  if (!Array.isArray(list)) bad('peers', 'must be an array');
+  const peers = new Map<number, PeerAddress>();
+  for (const [i, p] of list.entries()) {
+    index(p?.index, `peers[${i}].index`);
+    if (p.index === self) bad(`peers[${i}].index`, 'is this validator itself');
+    if (peers.has(p.index)) bad(`peers[${i}].index`, `duplicate index ${p.index}`);
+    if (!(p.publicKey instanceof Uint8Array) || p.publicKey.length !== 32)
+      bad(`peers[${i}].publicKey`, 'must be 32 bytes');
+    port(p.port, `peers[${i}].port`);
+    if (typeof p.host !== 'string') bad(`peers[${i}].host`, 'must be a string');
+    if (dials(self, p.index) && (p.port === 0 || p.host.length === 0)) {
+      bad(`peers[${i}]`, 'is dialed by this validator (higher index) and needs a host and a non-zero port');
+    }
+    // A copy: a caller that later changes its array or key bytes does not change the set.
+    peers.set(p.index, {
+      index: p.index,
+      host: p.host,
+      port: p.port,
+      publicKey: Uint8Array.from(p.publicKey),
+    });
+  }
+  return peers;
 }
 
 function bad(field: string, why: string): never {

@@ -424,4 +424,32 @@ describe('PBFT replica: bugs the consensus harness found (docs/consensus.md §7)
     assert.equal(askedOf.at(-1), 1, 'the next request goes to another validator');
     assert.equal(c.nodes[3]!.chain.length, 0);
   });
+
+  it('regression: a replica one block behind only kept the next proposal, and waited for a view change', () => {
+    // Found by the acceptance test of issue 16: a validator that missed the commits of block h + 1
+    // held the pre-prepare and prepares of h + 2 and fetched nothing; a quorum that needed its vote
+    // stalled until the view changed.
+    const c = new Cluster(4);
+    c.crash(3);
+    c.maxHeight = 1n;
+    c.run(500);
+    const [first] = c.nodes[0]!.chain;
+    assert.ok(first !== undefined);
+    c.restart(3);
+    const askedOf: number[] = [];
+    c.filter = (_from, to, s) => {
+      if (s.message.type === 'fetch-blocks') askedOf.push(to);
+      return false;
+    };
+    // the primary's proposal for height 2 reaches replica 3, still at height 0
+    c.inject(0, 3, {
+      type: 'pre-prepare',
+      view: 0n,
+      height: 2n,
+      digest: first.digest,
+      payload: first.payload,
+    });
+    c.run();
+    assert.deepEqual(askedOf, [0], 'it asks the proposer for the blocks it lacks at once');
+  });
 });

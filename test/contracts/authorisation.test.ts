@@ -8,14 +8,19 @@
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { admissionPayload } from '../../src/client/actions/admitMember.ts';
+import { certRotationPayload } from '../../src/client/actions/rotateCertKey.ts';
+import { rotationPayload } from '../../src/client/actions/rotateOrgKey.ts';
 import { orgContractTx, pseudonymContractTx } from '../../src/client/contractTx.ts';
 import { issueOneTimePseudonym } from '../../src/client/pseudonyms.ts';
 import { utf8 } from '../../src/codec/bytes.ts';
 import { acknowledgePayload, escalatePayload } from '../../src/contracts/billResponses.ts';
+import { rotateCertKeyPayload } from '../../src/contracts/certKeyRotation.ts';
 import { resolvePayload, traceRecordPayload } from '../../src/contracts/disputes.ts';
 import { readRecord } from '../../src/contracts/draft.ts';
 import { finalizePayload } from '../../src/contracts/finalize.ts';
 import { pseudonymKey } from '../../src/contracts/keys.ts';
+import { memberAdmitPayload } from '../../src/contracts/memberAdmission.ts';
 import {
   memberRegisterPayload,
   memberSuspendPayload,
@@ -23,6 +28,7 @@ import {
   receivingKeyProofBytes,
 } from '../../src/contracts/membership.ts';
 import { generationPayload, meterPayload } from '../../src/contracts/metering.ts';
+import { recoverKeyPayload, rotateKeyPayload } from '../../src/contracts/orgKeys.ts';
 import { pseudonymRegisterPayload, pseudonymRevokePayload } from '../../src/contracts/pseudonyms.ts';
 import { pseudonymRecord, regulatorRecord } from '../../src/contracts/records.ts';
 import { CONTRACT_HANDLERS } from '../../src/contracts/registry.ts';
@@ -33,12 +39,14 @@ import {
   roundOpenPayload,
 } from '../../src/contracts/rounds.ts';
 import type { Codec } from '../../src/contracts/schema.ts';
+import { validatorChangePayload } from '../../src/contracts/validators.ts';
 import { orgKeyPair } from '../../src/crypto/ed25519.ts';
 import type { MemberRole } from '../../src/ledger/memberRecord.ts';
 import type { SignedTransaction } from '../../src/ledger/txSigning.ts';
 import { generateKeyPair, type KeyPair } from '../../src/privacy/keyPair.ts';
 import { schnorrSign } from '../../src/privacy/schnorr.ts';
 import { CHAIN_ID, ContractChain, group, invalidReason } from './harness.ts';
+import { cardOf, keyNamed } from './membershipScenario.ts';
 import { billsOf, closeRound, OK, R, type RoundSetup, setUpRound, termsAt } from './scenario.ts';
 
 /** Who may send each org kind (docs/protocol.md): the specification the matrix checks. */
@@ -47,6 +55,10 @@ const ROLES: Readonly<Record<string, readonly MemberRole[]>> = {
   'member.register': ['trading-centre'],
   'member.suspend': ['trading-centre'],
   'member.receiving-key': ['generator'],
+  'member.admit': ['trading-centre'],
+  'member.rotate-key': ['trading-centre', 'generator', 'aggregator', 'consumer'],
+  'member.recover-key': ['trading-centre'],
+  'regulator.rotate-cert-key': ['trading-centre'],
   'pseudonym.register': ['trading-centre'],
   'pseudonym.revoke': ['trading-centre'],
   'round.open': ['trading-centre'],
@@ -58,6 +70,8 @@ const ROLES: Readonly<Record<string, readonly MemberRole[]>> = {
   'dispute.resolve': ['trading-centre'],
   'trace.record': ['trading-centre'],
   'round.finalize': ['trading-centre'],
+  // authorised as any member's; who may change what is the kind's rule (a failed receipt, docs/protocol.md §4.4)
+  'validator.change': ['trading-centre', 'generator', 'aggregator', 'consumer'],
   // the ledger's memo (tests, the throughput benchmark): every member not suspended
   memo: ['trading-centre', 'generator', 'aggregator', 'consumer'],
 };
@@ -118,6 +132,33 @@ function payloads(s: RoundSetup): Record<string, [Codec<never>, unknown]> {
           z.publicKey,
           receivingKeyProofBytes(CHAIN_ID, 'gen-a', z.publicKey),
         ),
+      },
+    ],
+    'member.admit': [
+      memberAdmitPayload,
+      admissionPayload(cardOf('gen-new', 'generator', keyNamed('gen-new'))),
+    ],
+    'member.rotate-key': [
+      rotateKeyPayload,
+      rotationPayload(CHAIN_ID, 'gen-a', zero32, keyNamed('gen-a/next')),
+    ],
+    'member.recover-key': [
+      recoverKeyPayload,
+      { id: 'gen-a', newKey: keyNamed('gen-a/next').publicKey, reason: 'lost', card: null },
+    ],
+    'regulator.rotate-cert-key': [
+      rotateCertKeyPayload,
+      certRotationPayload(CHAIN_ID, s.reg.certPublicKey, keyNamed('cert/next')),
+    ],
+    'validator.change': [
+      validatorChangePayload,
+      {
+        change: 'remove',
+        name: 'validator-0',
+        key: new Uint8Array(32),
+        p2p: '',
+        proof: new Uint8Array(64),
+        approvals: [],
       },
     ],
     'pseudonym.register': [pseudonymRegisterPayload, registration],

@@ -10,6 +10,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import fc from 'fast-check';
+import { approveChange, changePayload, requestChange } from '../../src/client/validatorChange.ts';
 import { bytesEqual, toHex } from '../../src/codec/bytes.ts';
 import { DecodeError } from '../../src/codec/decodeError.ts';
 import {
@@ -18,8 +19,17 @@ import {
   escalatePayload,
   respondPayload,
 } from '../../src/contracts/billResponses.ts';
+import { rotateCertKeyPayload } from '../../src/contracts/certKeyRotation.ts';
 import { resolvePayload, traceRecordPayload } from '../../src/contracts/disputes.ts';
 import { finalizePayload } from '../../src/contracts/finalize.ts';
+import { memberAdmitPayload } from '../../src/contracts/memberAdmission.ts';
+import {
+  certKeyChangeRecord,
+  joinedEntryRecord,
+  keyChangeRecord,
+  memberInfoRecord,
+  retiredKeyRecord,
+} from '../../src/contracts/memberHistory.ts';
 import {
   memberRegisterPayload,
   memberSuspendPayload,
@@ -27,6 +37,7 @@ import {
   receivingKeyRecord,
 } from '../../src/contracts/membership.ts';
 import { generationPayload, meterPayload } from '../../src/contracts/metering.ts';
+import { recoverKeyPayload, rotateKeyPayload } from '../../src/contracts/orgKeys.ts';
 import { pseudonymRegisterPayload, pseudonymRevokePayload } from '../../src/contracts/pseudonyms.ts';
 import * as records from '../../src/contracts/records.ts';
 import { CONTRACT_HANDLERS } from '../../src/contracts/registry.ts';
@@ -37,15 +48,32 @@ import {
   roundOpenPayload,
 } from '../../src/contracts/rounds.ts';
 import type { Codec } from '../../src/contracts/schema.ts';
+import { validatorChangePayload } from '../../src/contracts/validators.ts';
+import { sha256 } from '../../src/crypto/digest.ts';
+import { orgKeyPair } from '../../src/crypto/ed25519.ts';
 import type { Group } from '../../src/crypto/group.ts';
 import { nobleGroup } from '../../src/crypto/groupNoble.ts';
 import { isDppError } from '../../src/errors.ts';
 import type { Block } from '../../src/ledger/block.ts';
+import { quorumSize } from '../../src/ledger/certificate.ts';
 import { MEMO_KIND } from '../../src/ledger/memo.ts';
 import { decodeTransaction } from '../../src/ledger/transaction.ts';
+import {
+  currentEpoch,
+  decodeEpoch,
+  decodePendingChange,
+  type Epoch,
+  encodeEpoch,
+  encodePendingChange,
+  type PendingChange,
+  pendingChange,
+  type ValidatorChange,
+} from '../../src/ledger/validatorSet.ts';
 import type { Signcryption } from '../../src/privacy/signcryptionEncoding.ts';
 import { encodeSigncryption } from '../../src/privacy/signcryptionEncoding.ts';
+import { CHAIN_ID } from '../ledger/fixtures.ts';
 import { ContractChain, group } from './harness.ts';
+import { membershipChanges } from './membershipScenario.ts';
 import { fullRound } from './scenario.ts';
 
 const noble = await nobleGroup();
@@ -60,6 +88,10 @@ const PAYLOAD_CODECS: Readonly<Record<string, Codec<unknown>>> = {
   'member.register': memberRegisterPayload,
   'member.suspend': memberSuspendPayload,
   'member.receiving-key': receivingKeyPayload,
+  'member.admit': memberAdmitPayload,
+  'member.rotate-key': rotateKeyPayload,
+  'member.recover-key': recoverKeyPayload,
+  'regulator.rotate-cert-key': rotateCertKeyPayload,
   'pseudonym.register': pseudonymRegisterPayload,
   'pseudonym.revoke': pseudonymRevokePayload,
   'round.open': roundOpenPayload,
@@ -73,7 +105,20 @@ const PAYLOAD_CODECS: Readonly<Record<string, Codec<unknown>>> = {
   'dispute.resolve': resolvePayload,
   'trace.record': traceRecordPayload,
   'round.finalize': finalizePayload,
+  'validator.change': validatorChangePayload,
 } as Record<string, Codec<unknown>>;
+
+/** The ledger's validator-set records (src/ledger/validatorSet.ts), which validator.change writes, as codecs. */
+const epochRecord: Codec<Epoch> = {
+  name: 'validator-epoch',
+  encode: encodeEpoch,
+  decode: (b) => decodeEpoch(b),
+};
+const pendingChangeRecord: Codec<PendingChange> = {
+  name: 'validator-change-pending',
+  encode: encodePendingChange,
+  decode: (b) => decodePendingChange(b),
+};
 
 /** A decoded value's canonical re-encoding, per kind. */
 function reencodePayload(kind: string, value: unknown): Uint8Array {
@@ -117,6 +162,16 @@ const RECORD_BY_PREFIX: readonly [string, Codec<unknown>][] = (
     ['balance/', records.balanceRecord],
     ['trace/\u0000', records.traceRecord],
     ['receiving/', receivingKeyRecord],
+    ['memberinfo/', memberInfoRecord],
+    ['joined/last', records.counterRecord],
+    ['joined/\u0000', joinedEntryRecord],
+    ['keychange/', keyChangeRecord],
+    ['retiredkey/', retiredKeyRecord],
+    ['certkey/last', records.counterRecord],
+    ['certkey/\u0000', certKeyChangeRecord],
+    ['validator-change/', pendingChangeRecord],
+    // `epoch/‖u32 number` (epoch numbers below 2^24), not `epoch/latest`
+    ['epoch/\u0000\u0000', epochRecord],
   ] as [string, Codec<never>][]
 ).map(([p, c]) => [p, c as unknown as Codec<unknown>]);
 
@@ -145,6 +200,49 @@ class RecordingChain extends ContractChain {
 
 const chain = new RecordingChain('decoder-fuzz');
 fullRound(chain);
+membershipChanges(chain);
+validatorChanges(chain);
+
+/**
+ * One validator change of each type, each run to its activation block (so the samples hold every
+ * payload type, a pending change of each type and the epoch records they lead to): validator-4
+ * added, validator-1 re-keyed (sent by consumer-1), validator-4 removed.
+ */
+function validatorChanges(c: ContractChain): void {
+  const key = (name: string) => orgKeyPair(sha256(new TextEncoder().encode(`decoder-fuzz/${name}`)));
+  const keys = new Map(c.net.validatorKeys.map((v) => [v.index, v.key]));
+  const send = (sender: string, change: ValidatorChange, newKey?: ReturnType<typeof key>) => {
+    const epoch = currentEpoch(c.state);
+    const approvers =
+      change.type === 'rekey'
+        ? epoch.validators.filter((v) => v.name === change.name)
+        : epoch.validators.slice(0, quorumSize(epoch.validators.length));
+    const request = approvers.reduce(
+      (r, v) => approveChange(r, v.slot, keys.get(v.slot)!),
+      requestChange(CHAIN_ID, epoch.number, change, newKey),
+    );
+    assert.deepEqual(
+      c.one(c.org(sender, 'validator.change', validatorChangePayload, changePayload(request))),
+      {
+        status: 'ok',
+      },
+    );
+    const activation = pendingChange(c.state)!.activation;
+    while (c.chain.head.height < activation) c.block([]);
+    assert.equal(currentEpoch(c.state).number, epoch.number + 1);
+  };
+  const k4 = key('validator-4');
+  send(
+    'trading-centre',
+    { type: 'add', name: 'validator-4', publicKey: k4.publicKey, p2p: 'v4.grid.example:7400' },
+    k4,
+  );
+  keys.set(4, k4);
+  const k1 = key('validator-1b');
+  send('consumer-1', { type: 'rekey', name: 'validator-1', publicKey: k1.publicKey }, k1);
+  keys.set(1, k1);
+  send('trading-centre', { type: 'remove', name: 'validator-4' });
+}
 
 const plaintextSample = billResponsePlaintext.encode({
   round: 1n,

@@ -13,10 +13,21 @@ import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import fc from 'fast-check';
 import { compareBytes, concatBytes, toHex, utf8 } from '../../src/codec/bytes.ts';
+import { orgSign } from '../../src/crypto/ed25519.ts';
 import { isDppError } from '../../src/errors.ts';
-import { quorumSize } from '../../src/ledger/certificate.ts';
+import { buildBlock } from '../../src/ledger/blockBuilder.ts';
+import type { BlockHeader } from '../../src/ledger/blockHeader.ts';
+import { blockHash } from '../../src/ledger/blockHeader.ts';
+import {
+  type CommitCertificate,
+  commitVoteBytes,
+  EMPTY_CERTIFICATE,
+  quorumSize,
+  signCommitVote,
+} from '../../src/ledger/certificate.ts';
 import { auditChain } from '../../src/ledger/chainAudit.ts';
 import { genesisState, validatorSet } from '../../src/ledger/genesis.ts';
+import { storedNonce } from '../../src/ledger/orgAuth.ts';
 import {
   decodeSnapshot,
   encodeSnapshot,
@@ -24,8 +35,10 @@ import {
   SnapshotWatcher,
 } from '../../src/ledger/snapshot.ts';
 import { createStoreFrom, ensureGenesis, type LedgerStore, openStore } from '../../src/ledger/store.ts';
+import { consensusDomain } from '../../src/ledger/validatorSet.ts';
+import { verifyTransaction } from '../../src/ledger/verification.ts';
 import { certifiedChain, commitCertifiedBlocks } from './certifiedChain.ts';
-import { makeNetwork } from './fixtures.ts';
+import { makeEnv, makeNetwork, member, memoTx } from './fixtures.ts';
 
 const net = makeNetwork('snapshot tests');
 const genesis = genesisState(net.genesis);
@@ -220,11 +233,11 @@ describe('the chain audit', () => {
       await assert.rejects(auditChain(store, { ...expected, genesisHash: new Uint8Array(32) }), (err) =>
         isDppError(err, 'LEDGER_WRONG_CHAIN'),
       );
-      // another validator set: the head's certificate is no longer a quorum of theirs
+      // another genesis validator set: the store's own is not it
       const strangers = makeNetwork('strangers').validatorKeys.map((v) => v.key.publicKey);
       await assert.rejects(
         auditChain(store, { ...expected, validatorKeys: strangers }),
-        (err) => isDppError(err, 'LEDGER_STORE_CORRUPT') && /certificate/.test(err.message),
+        (err) => isDppError(err, 'LEDGER_STORE_CORRUPT') && /genesis validators/.test(err.message),
       );
     } finally {
       await store.close();
@@ -247,6 +260,119 @@ describe('the chain audit', () => {
       await assert.rejects(auditChain(c, expected), (err) => isDppError(err, 'LEDGER_STORE_CORRUPT'));
     } finally {
       await c.close();
+    }
+  });
+
+  it('refuses a head whose commit certificate does not verify, whatever is wrong with it', async () => {
+    const store = await chainStore(2);
+    const env = makeEnv();
+    const tc = member(net, 'trading-centre');
+    const strangers = makeNetwork('strangers').validatorKeys;
+    /** Votes of validators `indices` for `h` in `view`, over the commit bytes of `domain` (the chain id, epoch 0). */
+    const votesOf = (h: BlockHeader, indices: readonly number[], view = 0n, domain = net.genesis.chainId) =>
+      indices.map((i) => ({
+        validatorIndex: i,
+        signature: orgSign(net.validatorKeys[i]!.key, commitVoteBytes(domain, view, h.height, blockHash(h))),
+      }));
+    const good = (h: BlockHeader): CommitCertificate => ({ view: 0n, votes: votesOf(h, [0, 1, 2]) });
+    /** Commits one memo block on the head with the certificate `certify` makes for its header. */
+    const commitWith = async (certify: (h: BlockHeader) => CommitCertificate): Promise<void> => {
+      const head = store.head()!;
+      const nonce = storedNonce(store, tc.key.publicKey) + 1n;
+      const vt = verifyTransaction(env, memoTx(tc, `head ${head.height + 1n}`, nonce).bytes);
+      const built = buildBlock(
+        env,
+        store,
+        head.header,
+        { view: 0n, proposer: 0, timestampMs: head.header.timestampMs + 1n },
+        [vt],
+      );
+      await store.commitBlock(
+        { ...built.block, certificate: certify(built.block.header) },
+        built.writes,
+        built.receipts,
+      );
+    };
+    const flipped = (sig: Uint8Array): Uint8Array => {
+      const out = sig.slice();
+      out[10]! ^= 0x01;
+      return out;
+    };
+    const bad: [string, (h: BlockHeader) => CommitCertificate][] = [
+      ['no votes', () => EMPTY_CERTIFICATE],
+      ['two votes of four (the quorum is 3)', (h) => ({ view: 0n, votes: votesOf(h, [0, 1]) })],
+      [
+        'a stranger’s vote in place of validator 2',
+        (h) => ({
+          view: 0n,
+          votes: [...votesOf(h, [0, 1]), signCommitVote(strangers[2]!.key, 2, h, 0n)],
+        }),
+      ],
+      [
+        'validator 3’s vote under index 2',
+        (h) => ({ view: 0n, votes: [...votesOf(h, [0, 1]), { ...votesOf(h, [3])[0]!, validatorIndex: 2 }] }),
+      ],
+      [
+        'a vote under an index no validator has',
+        (h) => ({
+          view: 0n,
+          votes: [...votesOf(h, [0, 1, 2]), { ...votesOf(h, [3])[0]!, validatorIndex: 4 }],
+        }),
+      ],
+      [
+        'a signature with one bit flipped',
+        (h) => {
+          const votes = votesOf(h, [0, 1, 2]);
+          return {
+            view: 0n,
+            votes: [votes[0]!, votes[1]!, { ...votes[2]!, signature: flipped(votes[2]!.signature) }],
+          };
+        },
+      ],
+      [
+        'a fourth vote that does not verify beside a quorum',
+        (h) => ({
+          view: 0n,
+          votes: [...votesOf(h, [0, 1, 2]), { ...votesOf(h, [3])[0]!, signature: new Uint8Array(64) }],
+        }),
+      ],
+      [
+        'votes signed in view 0 under a certificate of view 1',
+        (h) => ({ view: 1n, votes: votesOf(h, [0, 1, 2]) }),
+      ],
+      [
+        'votes for the block with another state root',
+        (h) => ({ view: 0n, votes: votesOf({ ...h, stateRoot: new Uint8Array(32) }, [0, 1, 2]) }),
+      ],
+      [
+        'votes for the next height',
+        (h) => ({ view: 0n, votes: votesOf({ ...h, height: h.height + 1n }, [0, 1, 2]) }),
+      ],
+      [
+        'votes in epoch 1’s consensus domain',
+        (h) => ({ view: 0n, votes: votesOf(h, [0, 1, 2], 0n, consensusDomain(net.genesis.chainId, 1)) }),
+      ],
+      ['votes of another chain', (h) => ({ view: 0n, votes: votesOf(h, [0, 1, 2], 0n, 'another-chain') })],
+    ];
+    try {
+      assert.equal(await auditChain(store, expected), 3n);
+      for (const [what, certify] of bad) {
+        await commitWith(certify);
+        await assert.rejects(
+          auditChain(store, expected),
+          (err) =>
+            isDppError(err, 'LEDGER_STORE_CORRUPT') &&
+            /certificate does not verify/.test(err.message) &&
+            (err as { details?: { height?: string } }).details?.height === store.head()!.height.toString(),
+          what,
+        );
+        // a well-certified block on top: the audit passes again (the head's certificate and the hash
+        // links bind the blocks below it)
+        await commitWith(good);
+        assert.equal(await auditChain(store, expected), store.head()!.height + 1n, `after ${what}`);
+      }
+    } finally {
+      await store.close();
     }
   });
 });

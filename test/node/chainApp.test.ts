@@ -27,7 +27,7 @@ const env = makeEnv();
 const store = await openStore(join(dir, 'data'));
 await ensureGenesis(store, genesisState(net.genesis));
 const clock = () => Number(GENESIS_TIME_MS) + 1_000;
-const app = new ChainApp(env, store, new Mempool(env), 4, clock);
+const app = new ChainApp(env, store, new Mempool(env), () => 4, clock);
 
 describe('ChainApp.validate', () => {
   after(async () => {
@@ -70,8 +70,8 @@ describe('each transaction is verified once per validator (docs/consensus.md §8
       await ensureGenesis(store2, genesisState(net.genesis));
       const primaryPool = new Mempool(countEnv);
       const backupPool = new Mempool(countEnv);
-      const primary = new ChainApp(countEnv, store2, primaryPool, 4, clock);
-      const backup = new ChainApp(countEnv, store2, backupPool, 4, clock);
+      const primary = new ChainApp(countEnv, store2, primaryPool, () => 4, clock);
+      const backup = new ChainApp(countEnv, store2, backupPool, () => 4, clock);
       primaryPool.admit(tx(1n), store2, next);
       backupPool.admit(tx(1n), store2, next, 'gossip');
       primaryPool.admit(tx(2n), store2, next); // its gossip has not reached the backup

@@ -42,8 +42,8 @@ import { ensureGenesis, openStore } from '../../src/ledger/store.ts';
 import { signingBytesOfEncoded, transactionId } from '../../src/ledger/transaction.ts';
 import { verifyTransaction } from '../../src/ledger/verification.ts';
 import { nextStateRoot } from '../../src/ledger/worldState.ts';
-import { validatorCrypto } from '../../src/node/bootstrap.ts';
 import { ChainApp } from '../../src/node/chainApp.ts';
+import { NodeEpochs } from '../../src/node/epochs.ts';
 import { Mempool } from '../../src/node/mempool.ts';
 import {
   blockOf,
@@ -79,7 +79,7 @@ const bodyB = [memoTx(genA, 'block B, memo 1', 1n).bytes, memoTx(aggA, 'block B,
 // Block A, built by the primary of view 0 (validator 0) from its mempool, as the node builds it.
 const primaryPool = new Mempool(env);
 for (const tx of [tc1, tc2, tc3]) primaryPool.admit(tx, store, next);
-const primary = new ChainApp(env, store, primaryPool, N, clock);
+const primary = new ChainApp(env, store, primaryPool, () => N, clock);
 const proposalA = primary.propose(0n, 0, 10).payload;
 const A = decodeBlock(proposalA);
 const hashA = blockHash(A.header);
@@ -89,7 +89,7 @@ const B = blockOf(env, store, parent, bodyB, { timestampMs: A.header.timestampMs
 // The backup gossiped tx 1 of A: its verdict is cached, so the verdict cache is in play.
 const backupPool = new Mempool(env);
 backupPool.admit(tc1, store, next, 'gossip');
-const backup = new ChainApp(env, store, backupPool, N, clock);
+const backup = new ChainApp(env, store, backupPool, () => N, clock);
 
 /** Where a backup refuses a forgery: the digest check, execution (with its code), or a header rule of ChainApp.validate. */
 type Caught = { by: 'digest' } | { by: 'execution'; code: LedgerErrorCode } | { by: 'header rule' };
@@ -450,7 +450,6 @@ describe('receiver-side recomputation before voting (FIB-142 tamper matrix)', ()
 });
 
 describe('a real Replica wired to the ChainApp sends no prepare for FIB-142', () => {
-  const keys = net.validatorKeys.map((v) => v.key.publicKey);
   /** The primary of view 0 (validator 0) signs a pre-prepare; the message goes through the wire encoding. */
   function prePrepare(payload: Uint8Array, digest: Uint8Array): Signed {
     const message: PrePrepare = { type: 'pre-prepare', view: 0n, height: 1n, digest, payload };
@@ -463,9 +462,11 @@ describe('a real Replica wired to the ChainApp sends no prepare for FIB-142', ()
     );
 
   it('ignores header(A) over body(B), then prepares A', () => {
-    const app = new ChainApp(env, store, new Mempool(env), N, clock);
-    const identity = { genesis: net.genesis, key: net.validatorKeys[1]!.key, keys };
-    const crypto = validatorCrypto(identity, (payload) => app.digest(payload));
+    const app = new ChainApp(env, store, new Mempool(env), () => N, clock);
+    const epochs = new NodeEpochs(CHAIN_ID, store);
+    const crypto = epochs.crypto(epochs.current(), net.validatorKeys[1]!.key, (payload) =>
+      app.digest(payload),
+    );
     const replica = new Replica({ ...DEFAULT_REPLICA_TIMING, chainId: CHAIN_ID, n: N, self: 1 }, crypto, app);
     replica.start(0);
     const forged = replica.receive(prePrepare(encodeBlock(withHeader({}, bodyB)), hashA));

@@ -21,7 +21,7 @@ function gossipWith(admit: (tx: Uint8Array) => void = () => {}) {
       return true;
     },
   } as unknown as Traffic;
-  const gossip = new TxGossip({ traffic, peers: [1, 2, 3], pending: () => [], admit, log: silent });
+  const gossip = new TxGossip({ traffic, peers: () => [1, 2, 3], pending: () => [], admit, log: silent });
   return { gossip, sent };
 }
 

@@ -1,13 +1,16 @@
 /**
  * Shared fixtures of the p2p tests: seeded validator keys, a mesh of transports on ephemeral
  * loopback ports (started from the highest index down, so every dialer knows the ports it dials),
- * a logger that records, polling helpers, and a hand-driven "stub" peer that speaks the handshake
- * byte by byte so tests can lie in it (wrong chain, foreign key, forged or replayed signature).
+ * a logger that records, polling helpers, and a hand-driven "stub" peer that speaks TLS 1.3 and the
+ * handshake byte by byte so tests can lie in it (wrong chain, foreign key, forged or replayed
+ * signature, another connection's channel binding).
  */
-import { connect, type Socket } from 'node:net';
+import type { Socket } from 'node:net';
+import { type TLSSocket, connect as tlsConnect } from 'node:tls';
 import { WebSocket } from 'ws';
 import { type OrgKeyPair, orgKeyPair } from '../../src/crypto/ed25519.ts';
 import { sha256 } from '../../src/crypto/hash.ts';
+import { channelBinding, TLS_VERSIONS } from '../../src/p2p/channelBinding.ts';
 import {
   decodeAuth,
   decodeHello,
@@ -145,12 +148,16 @@ export interface StubPlan {
   readonly auth?: 'sign' | 'random' | 'none' | Uint8Array;
   /** Frames to send right after its AUTH, without waiting for the listener's. */
   readonly eager?: readonly Uint8Array[];
+  /** The channel binding it signs (default: its connection's own TLS exporter). */
+  readonly binding?: Uint8Array;
 }
 
 /** A stub's connection: the listener's HELLO, the AUTH it sent, what it received, how it closed. */
 export interface StubConnection {
   readonly ws: WebSocket;
-  readonly socket: Socket;
+  readonly socket: TLSSocket;
+  /** Its connection's TLS channel binding. */
+  readonly binding: Uint8Array;
   readonly theirHello: Hello;
   readonly sentAuth: Uint8Array | undefined;
   /** True once the listener's AUTH arrived and verified. */
@@ -159,12 +166,15 @@ export interface StubConnection {
   readonly closed: Promise<{ code: number; reason: string }>;
 }
 
+/** WebSocket options of a test client of a transport: TLS 1.3, any certificate (it is a throwaway). */
+export const WSS = { ...TLS_VERSIONS, rejectUnauthorized: false, perMessageDeflate: false } as const;
+
 /** Dials a transport as a hand-driven dialer following `plan`. */
 export async function stubDial(plan: StubPlan): Promise<StubConnection> {
-  const ws = new WebSocket(`ws://${HOST}:${plan.port}/`, { perMessageDeflate: false });
-  let socket: Socket | undefined;
+  const ws = new WebSocket(`wss://${HOST}:${plan.port}/`, WSS);
+  let socket: TLSSocket | undefined;
   ws.on('upgrade', (res) => {
-    socket = res.socket;
+    socket = res.socket as TLSSocket;
   });
   ws.on('error', () => {});
   const closed = new Promise<{ code: number; reason: string }>((resolve) =>
@@ -190,6 +200,7 @@ export async function stubDial(plan: StubPlan): Promise<StubConnection> {
     ws.once('open', () => resolve());
     ws.once('close', () => reject(new Error('stub: closed before open')));
   });
+  const binding = channelBinding(socket!);
   const nonce = new Uint8Array(32).map(() => Math.floor(Math.random() * 256));
   const mine = { index: plan.index, publicKey: plan.presentKey ?? plan.key.publicKey, nonce };
   ws.send(
@@ -206,6 +217,7 @@ export async function stubDial(plan: StubPlan): Promise<StubConnection> {
     chainId: plan.chainId ?? CHAIN,
     dialer: mine,
     listener: { index: theirHello.index, publicKey: theirHello.publicKey, nonce: theirHello.nonce },
+    channelBinding: plan.binding ?? binding,
   };
   const auth = plan.auth ?? 'sign';
   let sentAuth: Uint8Array | undefined;
@@ -223,22 +235,29 @@ export async function stubDial(plan: StubPlan): Promise<StubConnection> {
   const authenticated = (async () => {
     const authBytes = await next();
     if (authBytes === undefined) return false;
-    const ok = verifyTranscript(theirHello.publicKey, t, 'listener', decodeAuth(authBytes));
+    // The listener signs the binding it sees: our connection's own.
+    const ok = verifyTranscript(
+      theirHello.publicKey,
+      { ...t, channelBinding: binding },
+      'listener',
+      decodeAuth(authBytes),
+    );
     // From here on, frames go to `received`.
     received.push(...frames.splice(0));
     ws.on('message', () => received.push(...frames.splice(0)));
     return ok;
   })();
-  return { ws, socket: socket!, theirHello, sentAuth, authenticated, received, closed };
+  return { ws, socket: socket!, binding, theirHello, sentAuth, authenticated, received, closed };
 }
 
-/** A raw TCP socket that completed a WebSocket upgrade with the listener at `port`. */
-export async function rawUpgrade(port: number): Promise<Socket> {
-  const socket = connect(port, HOST);
+/** A raw TLS socket that completed a WebSocket upgrade with the listener at `port`. */
+export async function rawUpgrade(port: number): Promise<TLSSocket> {
+  const socket = tlsConnect({ port, host: HOST, ...TLS_VERSIONS, rejectUnauthorized: false });
   socket.on('error', () => {});
   await new Promise<void>((resolve, reject) => {
-    socket.once('connect', () => resolve());
+    socket.once('secureConnect', () => resolve());
     socket.once('error', reject);
+    socket.once('close', () => reject(new Error('closed before TLS was up')));
   });
   socket.write(
     'GET / HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n' +

@@ -14,6 +14,7 @@ import {
   startMesh,
   stubDial,
   validatorKey,
+  WSS,
   waitFor,
 } from './fixtures.ts';
 
@@ -90,7 +91,7 @@ describe('fuzz: random bytes never crash the receiver', () => {
           const { reason } = await stub.closed;
           assert.ok(['P2P_BAD_HANDSHAKE', 'P2P_HANDSHAKE_TOO_LARGE'].includes(reason), reason);
         } else {
-          const ws = new WebSocket(`ws://${HOST}:${port}/`);
+          const ws = new WebSocket(`wss://${HOST}:${port}/`, WSS);
           ws.on('error', () => {});
           await new Promise((r) => ws.on('open', r));
           ws.send(bytes);

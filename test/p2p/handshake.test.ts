@@ -26,6 +26,7 @@ const t: Transcript = {
   chainId: CHAIN,
   dialer: { index: 0, publicKey: k0.publicKey, nonce: nonce(1) },
   listener: { index: 1, publicKey: k1.publicKey, nonce: nonce(2) },
+  channelBinding: nonce(0xcb),
 };
 const hello: Hello = {
   version: PROTOCOL_VERSION,
@@ -140,6 +141,14 @@ describe('handshake transcript', () => {
         k0.publicKey,
         sig,
       ],
+      [
+        'another channel binding (an AUTH relayed into another TLS connection)',
+        { ...t, channelBinding: nonce(0xcc) },
+        'dialer',
+        k0.publicKey,
+        sig,
+      ],
+      ['no channel binding', { ...t, channelBinding: new Uint8Array(0) }, 'dialer', k0.publicKey, sig],
       ['reflected as the listener role', t, 'listener', k0.publicKey, sig],
       ['verified under another key', t, 'dialer', k2.publicKey, sig],
       ['R corrupted', t, 'dialer', k0.publicKey, flip(sig, 0)],
@@ -176,7 +185,8 @@ describe('hello policy', () => {
   });
 
   it('refuses each wrong field with its own code', () => {
-    assert.equal(code({ version: 2 }), 'P2P_BAD_VERSION');
+    assert.equal(code({ version: 1 }), 'P2P_BAD_VERSION', 'v1: the plaintext protocol');
+    assert.equal(code({ version: 3 }), 'P2P_BAD_VERSION');
     assert.equal(code({ chainId: 'other-chain' }), 'P2P_WRONG_CHAIN');
     assert.equal(code({ index: 7 }), 'P2P_UNKNOWN_PEER');
     assert.equal(code({ index: 1, publicKey: validatorKey(1).publicKey }), 'P2P_UNKNOWN_PEER');

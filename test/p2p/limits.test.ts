@@ -1,7 +1,10 @@
 import assert from 'node:assert/strict';
+import { get as httpsGet } from 'node:https';
 import { describe, it } from 'node:test';
+import { connect as tlsConnect } from 'node:tls';
 import { WebSocket } from 'ws';
 import { isDppError } from '../../src/errors.ts';
+import { TLS_VERSIONS } from '../../src/p2p/channelBinding.ts';
 import { startTransport } from '../../src/p2p/transport.ts';
 import { MAX_HANDSHAKE_BYTES } from '../../src/p2p/transportOptions.ts';
 import {
@@ -14,6 +17,7 @@ import {
   sleep,
   socketClosed,
   startMesh,
+  WSS,
   waitFor,
 } from './fixtures.ts';
 
@@ -105,18 +109,61 @@ describe('unauthenticated connections', () => {
     }
   });
 
-  it('plain HTTP requests get 426 and no connection', async () => {
+  it('HTTPS requests without an upgrade get 426 and no connection; text frames close it', async () => {
     const t = await startTransport(optionsFor(1, 2, new Map()));
     try {
-      const res = await fetch(`http://${HOST}:${t.address.port}/`);
-      assert.equal(res.status, 426);
-      await res.text();
-      const ws = new WebSocket(`ws://${HOST}:${t.address.port}/`);
+      const status = await new Promise<number>((resolve, reject) => {
+        const req = httpsGet(
+          { host: HOST, port: t.address.port, path: '/', ...TLS_VERSIONS, rejectUnauthorized: false },
+          (res) => {
+            res.resume();
+            resolve(res.statusCode ?? 0);
+          },
+        );
+        req.on('error', reject);
+      });
+      assert.equal(status, 426);
+      const ws = new WebSocket(`wss://${HOST}:${t.address.port}/`, WSS);
       ws.on('error', () => {});
       await new Promise((r) => ws.on('open', r));
       ws.send('a text frame');
       const code = await new Promise((r) => ws.on('close', (c) => r(c)));
       assert.equal(code, 1003); // P2P_MALFORMED_FRAME: the protocol is binary
+    } finally {
+      await t.close();
+    }
+  });
+});
+
+describe('no plaintext, no old TLS', () => {
+  it('plain HTTP, a plain ws:// dial and TLS 1.2 all fail before any WebSocket', async () => {
+    const logger = recordingLogger();
+    const t = await startTransport(optionsFor(1, 2, new Map(), { logger }));
+    try {
+      await assert.rejects(fetch(`http://${HOST}:${t.address.port}/`));
+      const ws = new WebSocket(`ws://${HOST}:${t.address.port}/`);
+      const failed = await new Promise<string>((resolve) => {
+        ws.on('open', () => resolve('open'));
+        ws.on('error', (e) => resolve(`error ${e.message}`));
+      });
+      assert.match(failed, /^error/);
+      const old = tlsConnect({
+        host: HOST,
+        port: t.address.port,
+        maxVersion: 'TLSv1.2',
+        rejectUnauthorized: false,
+      });
+      const outcome = await new Promise<string>((resolve) => {
+        old.once('secureConnect', () => resolve('connected'));
+        old.once('error', (e) => resolve(`error ${e.message}`));
+      });
+      old.destroy();
+      assert.match(outcome, /^error/, 'a TLS 1.2 client is refused');
+      assert.equal(t.stats().connects, 0);
+      await waitFor(
+        () => logger.entries.some((e) => e.msg.includes('not TLS 1.3')),
+        'the TLS refusals logged',
+      );
     } finally {
       await t.close();
     }

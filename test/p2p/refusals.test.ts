@@ -78,7 +78,7 @@ describe('handshake refusals', () => {
 
   it('a wrong chain id, and another protocol version', async () => {
     await refused({ index: 0, key: validatorKey(0), chainId: `${CHAIN}.fork` }, 'P2P_WRONG_CHAIN');
-    await refused({ index: 0, key: validatorKey(0), version: 2 }, 'P2P_BAD_VERSION');
+    await refused({ index: 0, key: validatorKey(0), version: 1 }, 'P2P_BAD_VERSION');
   });
 
   it('a forged (random) signature by the right index and key', () =>
@@ -108,6 +108,13 @@ describe('handshake refusals', () => {
       },
       'P2P_BAD_SIGNATURE',
     );
+  });
+
+  it('an AUTH over another TLS connection’s channel binding (what a relay in the middle would forward)', async () => {
+    const other = await stubDial({ port: t.address.port, index: 0, key: validatorKey(0), auth: 'none' });
+    other.ws.terminate();
+    await other.closed;
+    await refused({ index: 0, key: validatorKey(0), binding: other.binding }, 'P2P_BAD_SIGNATURE');
   });
 
   it('an idle connection is closed at the handshake timeout', async () => {

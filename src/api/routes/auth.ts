@@ -4,12 +4,12 @@
  *   POST   /v1/auth/session    {member, challenge, signature} → a bearer token
  *   GET    /v1/auth/session    → who the bearer token belongs to
  *   DELETE /v1/auth/session    → signs out
- *   GET    /v1/members         → the genesis members with their role, aggregator, organisation key
- *                                 and whether they are suspended
+ *   GET    /v1/members         → the members (genesis, then joined since) with their role,
+ *                                 aggregator, organisation key, whether they are suspended, the
+ *                                 height they joined at and their organisation-key changes
  */
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
-import { toHex } from '../../codec/bytes.ts';
 import { MEMBER_ID } from '../../contracts/records.ts';
 import { MembersView } from '../../contracts/views.ts';
 import { decodeMemberRecord, type MemberRecord } from '../../ledger/memberRecord.ts';
@@ -113,24 +113,16 @@ export function authRoutes(app: FastifyInstance, ctx: ApiContext): void {
     {
       method: 'GET',
       url: '/v1/members',
-      summary: 'The members of the genesis, as the state holds them now',
+      summary:
+        'The members — of the genesis, then joined since — as the state holds them now, with when they joined and their key changes',
       tags: ['market'],
       response: MembersView,
     },
     async () => {
       const queries = await ctx.queries();
-      return {
-        members: ctx.node.genesis.members.map((g) => {
-          const m = memberRecordOf(ctx, g.id) ?? g;
-          return {
-            id: m.id,
-            role: m.role,
-            aggregator: m.aggregator ?? null,
-            orgKey: toHex(m.orgKey),
-            suspended: queries.suspended(m.id),
-          };
-        }),
-      };
+      // the genesis members, then those joined after genesis (member.register, member.admit), in order
+      const ids = [...ctx.node.genesis.members.map((g) => g.id), ...queries.joinedMemberIds()];
+      return { members: ids.flatMap((id) => queries.memberDetails(id) ?? []) };
     },
   );
 }

@@ -7,6 +7,8 @@ import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import { toHex } from '../../codec/bytes.ts';
 import type { Block } from '../../ledger/block.ts';
+import { encodeHeader } from '../../ledger/blockHeader.ts';
+import { encodeCertificate } from '../../ledger/certificate.ts';
 import type { ApiContext } from '../apiContext.ts';
 import { ApiError } from '../apiError.ts';
 import { blockView, receiptView } from '../chainViews.ts';
@@ -34,7 +36,13 @@ export function chainRoutes(app: FastifyInstance, ctx: ApiContext): void {
     async ({ params, query }) => {
       const block = await node.store.getBlock(params.height);
       if (block === undefined) throw new ApiError('API_NOT_FOUND', `no block at height ${params.height}`);
-      const view = blockView(block);
+      const view = {
+        ...blockView(block),
+        canonical: {
+          header: toHex(encodeHeader(block.header)),
+          certificate: toHex(encodeCertificate(block.certificate)),
+        },
+      };
       if (query.receipts !== true) return view;
       return { ...view, receipts: await receiptsOf(ctx, view.txIds) };
     },
@@ -98,7 +106,7 @@ export function chainRoutes(app: FastifyInstance, ctx: ApiContext): void {
       const head = node.store.head()!;
       return {
         ...s,
-        validators: node.genesis.validators.length,
+        validators: node.validatorSets().epochs.at(-1)!.validators.length,
         headHash: toHex(head.hash),
         headTimestampMs: head.header.timestampMs.toString(),
         lastCommitAtMs: ctx.events.lastCommitSeen?.atMs ?? null,

@@ -26,6 +26,7 @@ import {
   BalanceView,
   BillSplitView,
   BillsView,
+  CertKeysView,
   DemandsView,
   LatestRoundView,
   ModesView,
@@ -125,6 +126,14 @@ export function marketRoutes(app: FastifyInstance, ctx: ApiContext): void {
     async () => ({
       regulator: (await queries()).regulator(),
     }),
+  );
+
+  route(
+    '/v1/regulator/cert-keys',
+    'The regulator’s certification key now and its rotations (a certificate is checked against the key of its time)',
+    NoParams,
+    CertKeysView,
+    async () => (await queries()).certKeys(),
   );
 
   route('/v1/rounds', 'The latest round’s id (0 before any)', NoParams, LatestRoundView, async () => ({

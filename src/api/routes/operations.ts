@@ -29,7 +29,7 @@ export function operationRoutes(app: FastifyInstance, ctx: ApiContext): void {
     },
     () => {
       const s = node.status();
-      const n = node.genesis.validators.length;
+      const n = node.validatorSets().epochs.at(-1)!.validators.length;
       const quorum = quorumSize(n);
       return {
         status: s.peers.length + 1 >= quorum ? ('ok' as const) : ('degraded' as const),

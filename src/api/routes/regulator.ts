@@ -15,7 +15,7 @@
  */
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
-import { traceAndCommit } from '../../client/actions/traceResponse.ts';
+import { certKeysOnChain, traceAndCommit } from '../../client/actions/traceResponse.ts';
 import { fromHex, toHex } from '../../codec/bytes.ts';
 import { traceRecordPayload } from '../../contracts/disputes.ts';
 import { TraceResultView } from '../../contracts/views.ts';
@@ -71,6 +71,7 @@ export function regulatorRoutes(app: FastifyInstance, ctx: ApiContext): void {
         response,
         registeredCertificate: (y) => q.pseudonym(y)?.certificate,
         reason: body!.reason,
+        certKeys: certKeysOnChain(q.certKeys()),
       });
       const { trace, opening, commitment } = traced;
       const payload = traceRecordPayload.encode(traced.record);

@@ -2,10 +2,12 @@
  * A consistent snapshot of this validator's chain, for its operator (`dpp node backup`, docs/deploy.md
  * "Backup and restore"):
  *   POST /v1/snapshot {challenge, signature}
+ *   POST /v1/snapshot {challenge, signature, validator?}
  * `challenge` comes from GET /v1/auth/challenge; `signature` is Ed25519 over
- * frame("dpp/snapshot/v1", [chainId, challenge, u16 validator]) by this validator's OWN key — the one
- * genesis lists at its index — so only whoever holds its key file, i.e. its operator, can take one
- * (a snapshot is the whole chain: heavy to serve, and not for every client). The answer streams the
+ * frame("dpp/snapshot/v1", [chainId, challenge, u16 validator]) by the key of validator `validator`
+ * (a slot; default this validator's own) in the current validator set — or of the validator whose
+ * addition is pending, which needs the chain to start from — so only validator operators can take
+ * one (a snapshot is the whole chain: heavy to serve, and not for every client). The answer streams the
  * snapshot (application/octet-stream, docs/ledger.md §5.1), read through one LevelDB iterator while
  * the validator keeps committing; it never contains a key or this validator's votes. One snapshot
  * at a time: another request meanwhile is API_UNAVAILABLE (503).
@@ -37,24 +39,34 @@ export function snapshotRoutes(app: FastifyInstance, ctx: ApiContext): void {
       url: '/v1/snapshot',
       summary: 'A consistent snapshot of this validator’s chain, for its operator (dpp node backup)',
       description:
-        'signature = Ed25519 over frame("dpp/snapshot/v1", [chainId, challenge, u16 validator]) by this validator’s own key; the body streams the snapshot format of docs/ledger.md §5.1',
+        'signature = Ed25519 over frame("dpp/snapshot/v1", [chainId, challenge, u16 validator]) by the key of validator `validator` (default: this one) in the current set, or of the validator being added; the body streams the snapshot format of docs/ledger.md §5.1',
       tags: ['node'],
-      body: z.object({ challenge: Hash32, signature: Signature }).strict(),
+      body: z
+        .object({
+          challenge: Hash32,
+          signature: Signature,
+          validator: z.number().int().min(0).max(0xffff).optional(),
+        })
+        .strict(),
       produces: 'application/octet-stream',
     },
     ({ body, reply }) => {
-      const self = node.config.validatorIndex;
+      const signer = body!.validator ?? node.config.validatorIndex;
       const challenge = ctx.sessions.take(body!.challenge);
-      const key = node.genesis.validators[self]!.publicKey;
-      // [REFUSE] anyone but this validator's operator: the signature must be by its own key
+      const { epochs, pending } = node.validatorSets();
+      const key =
+        epochs.at(-1)!.validators.find((v) => v.slot === signer)?.publicKey ??
+        (pending?.slot === signer && pending.change.type === 'add' ? pending.change.publicKey : undefined);
+      // [REFUSE] anyone but a validator's operator: the signature must be by a validator's key
       if (
+        key === undefined ||
         !verifyEd25519(
           key,
-          snapshotChallengeBytes(node.genesis.chainId, challenge, self),
+          snapshotChallengeBytes(node.genesis.chainId, challenge, signer),
           fromHex(body!.signature),
         )
       )
-        throw new ApiError('API_AUTH_BAD_SIGNATURE', `not signed with validator ${self}'s key`);
+        throw new ApiError('API_AUTH_BAD_SIGNATURE', `not signed with validator ${signer}'s key`);
       if (streaming)
         throw new ApiError(
           'API_UNAVAILABLE',

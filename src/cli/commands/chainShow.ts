@@ -1,7 +1,7 @@
 /**
  * `dpp block show <height>` and `dpp tx show <id>`: a block with its receipts, and a transaction's
  * place in the chain — the node's inclusion proof checked against the block header and the header's
- * commit certificate checked against the genesis validator keys (src/client/nodeClient.ts), so
+ * commit certificate checked against the validators of its block (the genesis keys, or a set proven from them: src/client/nodeClient.ts), so
  * "committed" here is verified, not taken on trust. `dpp tx resend <id>` sends a transaction kept in
  * the outbox (../outbox.ts) again, byte for byte, and waits for its commit.
  */
@@ -98,7 +98,7 @@ async function txShow(o: AsOptions & { readonly id: string }): Promise<void> {
     console.log(`transaction ${st.id}: committed in block ${st.height} at index ${st.index}, receipt ${r}`);
     console.log(`  ${pc.green('✓')} inclusion proof verified against the header’s tx root`);
     console.log(
-      `  ${st.certified ? pc.green('✓') : '-'} commit certificate ${st.certified ? 'verified against the genesis validator keys' : 'not checked'}`,
+      `  ${st.certified ? pc.green('✓') : '-'} commit certificate ${st.certified ? 'verified against its validator set (proven from genesis)' : 'not checked'}`,
     );
   });
 }

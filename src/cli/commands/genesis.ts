@@ -9,7 +9,8 @@
  *   the organisation's card (and peers.json against it); exit code 1 on any difference.
  * - `install` (each organisation, in its own folder): verifies as above against the folder's card
  *   and key store, then writes what its validator needs — copies of the genesis and peers files,
- *   the validator key file the node loads, and the node configuration for `dpp node --config`.
+ *   the validator key file the node loads, and the node configuration for `dpp node --config`
+ *   (../validatorFiles.ts, shared with `dpp validator install` for a validator added later).
  *
  * Each reads only public files and, for `install`, the organisation's own folder.
  */
@@ -17,17 +18,13 @@ import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { Command } from 'commander';
 import pc from 'picocolors';
-import { ClientError } from '../../client/clientError.ts';
-import { ORG_FILES, openOrgKeys, readOrgCard } from '../../client/orgFolder.ts';
-import { bytesEqual, toHex } from '../../codec/bytes.ts';
-import { orgKeyPair } from '../../crypto/ed25519.ts';
-import { isDppError } from '../../errors.ts';
-import { type HostPort, hostPortText, parseApiAddress, parseHostPort } from '../../ledger/endpoint.ts';
+import { ORG_FILES } from '../../client/orgFolder.ts';
+import { toHex } from '../../codec/bytes.ts';
+import { hostPortText } from '../../ledger/endpoint.ts';
 import { type Genesis, genesisState, genesisToJson } from '../../ledger/genesis.ts';
 import { assembleGenesis, cardMismatches } from '../../ledger/genesisAssembly.ts';
 import type { MemberCard } from '../../ledger/memberCard.ts';
-import { writeValidatorKeyFile } from '../../ledger/networkKeys.ts';
-import { type PeersFile, peersMismatches, peersToJson } from '../../ledger/peersFile.ts';
+import { type PeersFile, peersToJson } from '../../ledger/peersFile.ts';
 import { isValidChainId } from '../../ledger/transaction.ts';
 import { parseNodeConfig } from '../../node/config.ts';
 import {
@@ -35,7 +32,6 @@ import {
   loadCard,
   loadCards,
   loadGenesis,
-  loadPeers,
   printGenesis,
   roleCounts,
   roleWords,
@@ -43,6 +39,17 @@ import {
 import { CliError, emit, plural } from '../output.ts';
 import { ifGiven, instant } from '../parse.ts';
 import { askPassphrase } from '../passphrase.ts';
+import {
+  checkedPeers,
+  listenAddresses,
+  openOwnKeys,
+  ownCard,
+  peersOfFile,
+  refuseOtherChain,
+  refuseOtherKeyFile,
+  validatorConfig,
+  writeValidatorFiles,
+} from '../validatorFiles.ts';
 
 /** Adds `dpp genesis assemble | verify | install`. */
 export function register(program: Command): void {
@@ -209,13 +216,16 @@ async function install(path: string, a: InstallArguments): Promise<void> {
   const config =
     listen === undefined || peersRead === undefined
       ? undefined
-      : nodeConfig(genesis, index, peersRead.peers, listen, card);
+      : validatorConfig(genesis.chainId, index, peersOfFile(peersRead.peers), listen, card.role);
   // [REFUSE] a configuration the node would not load (checked as `dpp node` checks it)
   if (config !== undefined) parseNodeConfig(config, dir);
   refuseOtherChain(dir, a.dir, hash);
 
   const passphrase = await askPassphrase(`${card.id}'s key store`);
-  const keys = openKeys(dir, a.dir, card, passphrase);
+  const keys = openOwnKeys(dir, a.dir, card, passphrase);
+  // [REFUSE] a key file of another key (a rekey's new one): never overwritten
+  if (keys.validatorSeed !== undefined && card.validator !== undefined)
+    refuseOtherKeyFile(dir, a.dir, keys.validatorSeed);
 
   // every check passed: now write
   writeFileSync(join(dir, ORG_FILES.genesis), genesisText);
@@ -225,16 +235,7 @@ async function install(path: string, a: InstallArguments): Promise<void> {
     | { readonly index: number; readonly p2p: string; readonly api: string; readonly peers: number }
     | undefined;
   if (card.validator !== undefined && listen !== undefined && config !== undefined) {
-    // openOrgKeys checked that the store keeps the validator key the card declares
-    const seed = keys.validatorSeed!;
-    writeValidatorKeyFile(join(dir, ORG_FILES.validatorKey), genesis.chainId, {
-      index,
-      name: card.validator.name,
-      key: orgKeyPair(seed),
-      seed,
-    });
-    writeFileSync(join(dir, ORG_FILES.validatorConfig), `${JSON.stringify(config, null, 2)}\n`);
-    written.push(ORG_FILES.validatorKey, ORG_FILES.validatorConfig);
+    written.push(...writeValidatorFiles(dir, genesis.chainId, card, keys, index, config));
     node = {
       index,
       p2p: hostPortText(listen.p2p),
@@ -299,19 +300,6 @@ async function install(path: string, a: InstallArguments): Promise<void> {
   );
 }
 
-/** peers.json at `file` (its text and content), checked against `genesis`; CLI_PEERS_MISMATCH listing every difference. */
-function checkedPeers(genesis: Genesis, file: string): { readonly text: string; readonly peers: PeersFile } {
-  const { text, peers } = loadPeers(file);
-  const diff = peersMismatches(genesis, peers);
-  if (diff.length > 0)
-    throw new CliError(
-      'CLI_PEERS_MISMATCH',
-      `${file} does not belong to this genesis: ${diff.join('; ')}`,
-      'use the peers.json assembled with this genesis; ask the trading centre for both again',
-    );
-  return { text, peers };
-}
-
 /** The card at `file` (or `card`, already read from it), checked against the genesis; CLI_GENESIS_MISMATCH otherwise. */
 function checkedCard(
   genesis: Genesis,
@@ -338,120 +326,4 @@ function appearsAs(card: MemberCard, genesis: Genesis): string {
       ? ', and runs no validator'
       : `, and runs ${v.name} as validator ${genesis.validators.findIndex((x) => x.name === v.name)} at ${v.p2p}`;
   return `${card.id} is ${roleWords(card.role)}${card.aggregator === undefined ? '' : ` behind ${card.aggregator}`} with the organisation key of its card${runs}`;
-}
-
-/** The organisation's own card; CLI_NO_ORGANISATION when the folder has none. */
-function ownCard(dir: string, shown: string): MemberCard {
-  try {
-    return readOrgCard(dir);
-  } catch (err) {
-    if (isDppError(err, 'CLIENT_NOT_FOUND'))
-      throw new CliError(
-        'CLI_NO_ORGANISATION',
-        `${shown} holds no member card (${ORG_FILES.card})`,
-        'pass the folder `dpp keys new --dir` made',
-      );
-    throw err;
-  }
-}
-
-/** The organisation's keys, checked against its card; wrong passphrase and a foreign key store in words. */
-function openKeys(dir: string, shown: string, card: MemberCard, passphrase: string) {
-  try {
-    return openOrgKeys(dir, card, passphrase);
-  } catch (err) {
-    if (isDppError(err, 'CLIENT_BAD_PASSPHRASE'))
-      throw new CliError(
-        'CLI_BAD_PASSPHRASE',
-        `wrong passphrase for ${card.id}'s key store (or the file was altered)`,
-        'check DPP_PASSPHRASE, or type the passphrase given to `dpp keys new`',
-      );
-    if (isDppError(err, 'CLIENT_KEYSTORE_IO'))
-      throw new CliError(
-        'CLI_NO_KEY_STORE',
-        `cannot read ${join(shown, ORG_FILES.keyStore)}`,
-        'pass the folder `dpp keys new --dir` made',
-      );
-    if (err instanceof ClientError && err.code === 'CLIENT_BAD_KEY_STORE')
-      throw new CliError(
-        'CLI_WRONG_KEY_STORE',
-        err.message,
-        'card.json and keystore.json must be the pair `dpp keys new` made',
-      );
-    throw err;
-  }
-}
-
-/** CLI_EXISTS when `dir` holds chain data of another genesis (or of none it knows). */
-function refuseOtherChain(dir: string, shown: string, hash: Uint8Array): void {
-  if (!existsSync(join(dir, ORG_FILES.data))) return;
-  const installed = existsSync(join(dir, ORG_FILES.genesis))
-    ? loadGenesis(join(dir, ORG_FILES.genesis)).genesis
-    : undefined;
-  if (installed !== undefined && bytesEqual(genesisState(installed).hash, hash)) return;
-  throw new CliError(
-    'CLI_EXISTS',
-    `${shown} holds a validator's chain data (${ORG_FILES.data}/) of another genesis: nothing was changed`,
-    'move that chain data away first (it is of another chain), or use another folder',
-  );
-}
-
-/** Where the validator listens: the options, or its card's endpoints. */
-function listenAddresses(card: MemberCard, a: InstallArguments): { p2p: HostPort; api: HostPort } {
-  const v = card.validator!;
-  const hostPort = (text: string, option: string): HostPort => {
-    const e = parseHostPort(text);
-    if (e === null)
-      throw new CliError(
-        'CLI_BAD_ENDPOINT',
-        `${option} must be host:port (a lower-case host name or an IPv4 address; port 1..65535), got "${text}"`,
-        `e.g. ${option} 0.0.0.0:7400`,
-      );
-    return e;
-  };
-  const p2p = a.p2pListen === undefined ? parseHostPort(v.p2p)! : hostPort(a.p2pListen, '--p2p-listen');
-  if (a.apiListen !== undefined) return { p2p, api: hostPort(a.apiListen, '--api-listen') };
-  const api = v.api === undefined ? null : parseApiAddress(v.api);
-  if (api === null)
-    throw new CliError(
-      'CLI_NO_API_LISTEN',
-      `${v.name}'s card publishes no API address: say where its API listens`,
-      'add --api-listen host:port, e.g. --api-listen 127.0.0.1:7401',
-    );
-  return { p2p, api: { host: api.host, port: api.port } };
-}
-
-/** The node configuration of validator `index` (../../node/config.ts), paths relative to the organisation's folder. */
-function nodeConfig(
-  genesis: Genesis,
-  index: number,
-  peers: PeersFile,
-  listen: { p2p: HostPort; api: HostPort },
-  card: MemberCard,
-): Record<string, unknown> {
-  return {
-    chainId: genesis.chainId,
-    validatorIndex: index,
-    genesisPath: ORG_FILES.genesis,
-    keyPath: ORG_FILES.validatorKey,
-    dataDir: ORG_FILES.data,
-    p2p: listen.p2p,
-    api: listen.api,
-    peers: peers.validators
-      .filter((p) => p.index !== index)
-      .map((p) => {
-        const at = parseHostPort(p.p2p)!;
-        const api = p.api === undefined ? null : parseApiAddress(p.api);
-        return {
-          index: p.index,
-          host: at.host,
-          port: at.port,
-          ...(api === null ? {} : { api: { host: api.host, port: api.port } }),
-        };
-      }),
-    // the trading centre's validator traces for the regulator (POST /v1/regulator/traces)
-    ...(card.role === 'trading-centre'
-      ? { regulatorKeyStore: { path: ORG_FILES.keyStore, insecure: false } }
-      : {}),
-  };
 }

@@ -212,7 +212,7 @@ async function peerReports(config: NodeConfig): Promise<PeerReport[]> {
 /** `http://host:port` of an endpoint; a wildcard listen address is reached on loopback. */
 function urlOf(e: Endpoint): string {
   const host = e.host === '0.0.0.0' ? '127.0.0.1' : e.host === '::' ? '::1' : e.host;
-  return `http://${host.includes(':') ? `[${host}]` : host}:${e.port}`;
+  return `${'tls' in e || ('https' in e && e.https === true) ? 'https' : 'http'}://${host.includes(':') ? `[${host}]` : host}:${e.port}`;
 }
 
 function describe(p: SnapshotProgress): string {

@@ -16,10 +16,11 @@ import type { Command } from 'commander';
 import pc from 'picocolors';
 import { resolveDispute } from '../../client/actions/resolveDispute.ts';
 import { revokePseudonym } from '../../client/actions/revokePseudonym.ts';
-import { traceResponse } from '../../client/actions/traceResponse.ts';
+import { certKeysOnChain, traceResponse } from '../../client/actions/traceResponse.ts';
 import { fromHex, toHex } from '../../codec/bytes.ts';
 import { RESOLUTIONS } from '../../contracts/disputes.ts';
 import { MAX_ROUND_DEMANDS } from '../../contracts/records.ts';
+import { certificateSigned } from '../../privacy/pseudonymCertificate.ts';
 import { ringOf } from '../../privacy/ring.ts';
 import { decodeSigncryption } from '../../privacy/signcryptionEncoding.ts';
 import {
@@ -168,9 +169,11 @@ async function verifyTrace(o: AsOptions & { readonly file: string }): Promise<vo
   } catch (cause) {
     throw new CliError('CLI_BAD_OPENING', `${file}: the trace does not decode (${String(cause)})`);
   }
+  // the certification key of the certificate's time: the current one, or one it replaced (a rotation)
+  const certKeys = certKeysOnChain(await reader.certKeys());
   const anchors = {
     params: { group: c.group, regulatorKey: regulator.masterPublic },
-    certPublicKey: regulator.certPublicKey,
+    certPublicKey: certKeys.find((k) => certificateSigned(k, trace.certificate)) ?? regulator.certPublicKey,
     registeredCertificate: (y: Uint8Array) => registered.get(toHex(y)),
   };
   const sc = decodeSigncryption(c.group, response.signcryption);

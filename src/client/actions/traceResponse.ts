@@ -13,7 +13,9 @@
 import { fromHex, toHex } from '../../codec/bytes.ts';
 import { traceRecordPayload } from '../../contracts/disputes.ts';
 import type { RecordOf, ResponseRecord } from '../../contracts/records.ts';
+import type { CertKeysView } from '../../contracts/views.ts';
 import type { Group, Point } from '../../crypto/group.ts';
+import { isDppError } from '../../errors.ts';
 import { decodePseudonymCertificate } from '../../privacy/pseudonymCertificate.ts';
 import type { RegulatorKeys } from '../../privacy/regulator.ts';
 import { ringOf } from '../../privacy/ring.ts';
@@ -34,6 +36,13 @@ export interface TraceInput {
   readonly registeredCertificate: (pseudonym: Point) => Uint8Array | undefined;
   /** Why (on chain, 1 to 200 bytes). */
   readonly reason: string;
+  /**
+   * The regulator's certification keys as the chain records them — the current one, then the
+   * earlier ones (GET /v1/regulator/cert-keys, `certKeysOnChain`): a pseudonym certified before a
+   * rotation is checked against the key of its time (docs/protocol.md §4.3). Default: only the key
+   * in `regulator`.
+   */
+  readonly certKeys?: readonly Uint8Array[];
 }
 
 /** A trace, its opening and the audit event that commits to it. */
@@ -51,10 +60,31 @@ export function traceAndCommit(input: TraceInput): CommittedTrace {
   const { group, regulator, response } = input;
   const params = { group, regulatorKey: regulator.masterPublic };
   const sc = decodeSigncryption(group, response.signcryption);
-  const trace = traceToIdentity(params, regulator, sc, ringOf(response.ring), (y) => {
+  const certificateOf = (y: Point) => {
     const bytes = input.registeredCertificate(y);
     return bytes === undefined ? undefined : decodePseudonymCertificate(group, bytes);
-  });
+  };
+  // the key store's certification key, then the chain's: the traced pseudonym's is the key of its time
+  const keys = [regulator.certPublicKey, ...(input.certKeys ?? [])].filter(
+    (k, i, all) => all.findIndex((x) => toHex(x) === toHex(k)) === i,
+  );
+  let trace: IdentityTrace | undefined;
+  for (const [i, certPublicKey] of keys.entries()) {
+    try {
+      trace = traceToIdentity(
+        params,
+        { ...regulator, certPublicKey },
+        sc,
+        ringOf(response.ring),
+        certificateOf,
+      );
+      break;
+    } catch (err) {
+      if (!isDppError(err, 'PRIVACY_CERTIFICATE_INVALID') || i === keys.length - 1) throw err;
+    }
+  }
+  if (trace === undefined)
+    throw new ClientError('CLIENT_NOT_FOUND', 'no certification key to check the trace with');
   const { opening, commitment } = commitTrace(trace);
   return {
     trace,
@@ -62,6 +92,12 @@ export function traceAndCommit(input: TraceInput): CommittedTrace {
     commitment,
     record: { response: input.responseId, reason: input.reason, commitment },
   };
+}
+
+/** The certification keys of GET /v1/regulator/cert-keys: the current one, then the earlier ones, newest first. */
+export function certKeysOnChain(view: CertKeysView): Uint8Array[] {
+  const current = view.current === null ? [] : [fromHex(view.current)];
+  return [...current, ...view.changes.map((c) => fromHex(c.oldKey)).reverse()];
 }
 
 /** Which response to trace, and why. */
@@ -93,6 +129,7 @@ export async function traceResponse(
     const reg = await tradingCentre.read((r) => r.pseudonym(y));
     if (reg !== undefined) registered.set(toHex(y), fromHex(reg.certificate));
   }
+  const onChain = await tradingCentre.read((r) => r.certKeys());
   const traced = traceAndCommit({
     group: tradingCentre.chain.group,
     regulator: params.regulator,
@@ -100,6 +137,7 @@ export async function traceResponse(
     response,
     registeredCertificate: (y) => registered.get(toHex(y)),
     reason: params.reason,
+    certKeys: certKeysOnChain(onChain),
   });
   const receipt = await tradingCentre.sendOrg('trace.record', traceRecordPayload, traced.record);
   return { ...traced, receipt };

@@ -19,15 +19,25 @@
  *     not with the replica's own check);
  *   - no honest alarm: a replica raises no divergence alarm, and no equivocation alarm that names an
  *     honest validator.
- * The checks read only what the replicas emit, never their internals.
+ * The checks read only what the replicas emit, never their internals. Across a reconfiguration each
+ * message is checked against the validator set it was signed in (its epoch), and each block against
+ * the set that certifies its height.
  */
 import { bytesEqual, toHex } from '../../codec/bytes.ts';
 import { quorumSize, verifyCommitCertificate } from '../../ledger/certificate.ts';
-import { verifyPreparedCertificate, votersOf } from '../certificates.ts';
+import { type ValidatorSet, verifyPreparedCertificate, votersOf } from '../certificates.ts';
 import type { ConsensusCrypto } from '../consensusCrypto.ts';
+import type { EpochEffect } from '../epochReplica.ts';
 import { type CertifiedPayload, type Signed, signingBytes, type ViewChange } from '../messages.ts';
-import type { Effect } from '../replica.ts';
 import { parentOf } from './payload.ts';
+
+/** The validator sets of a run, as the monitor checks against them. */
+export interface MonitoredEpochs {
+  /** Epoch `epoch`'s set (its signing domain, size and base) and a crypto that verifies its indices. */
+  of(epoch: number): { readonly set: Required<ValidatorSet>; readonly crypto: ConsensusCrypto };
+  /** The epoch that certifies `height`. */
+  atHeight(height: bigint): number;
+}
 
 interface Decision {
   readonly digest: Uint8Array;
@@ -55,18 +65,16 @@ export class SafetyMonitor {
   private readonly chains = new Map<number, CertifiedPayload[]>();
 
   constructor(
-    private readonly chainId: string,
-    private readonly n: number,
     private readonly honest: ReadonlySet<number>,
-    private readonly crypto: ConsensusCrypto,
+    private readonly epochs: MonitoredEpochs,
   ) {}
 
-  /** Checks one effect carried out by validator `validator` (any instance of it). */
-  observe(validator: number, effect: Effect): void {
+  /** Checks one effect carried out by validator `validator` (any instance of it; validators and culprits named by slot). */
+  observe(validator: number, effect: EpochEffect): void {
     if (!this.honest.has(validator)) return;
     switch (effect.type) {
       case 'send':
-        this.onSend(validator, effect.signed);
+        this.onSend(validator, effect.epoch, effect.signed);
         break;
       case 'commit':
         this.onCommit(validator, effect.block);
@@ -81,7 +89,20 @@ export class SafetyMonitor {
     }
   }
 
-  private onSend(validator: number, signed: Signed): void {
+  /**
+   * Validator `validator` starts from a snapshot: `chain` (an honest replica's committed blocks) is
+   * its chain from now on; each of its blocks must be the one decided at its height.
+   */
+  adopt(validator: number, chain: readonly CertifiedPayload[]): void {
+    for (const b of chain) {
+      const d = this.decided.get(b.height);
+      if (d !== undefined && !bytesEqual(d.digest, b.digest))
+        this.fail(`replica ${validator} starts from a snapshot whose block ${b.height} was not decided`);
+    }
+    this.chains.set(validator, [...chain]);
+  }
+
+  private onSend(validator: number, epoch: number, signed: Signed): void {
     const m = signed.message;
     switch (m.type) {
       case 'pre-prepare':
@@ -101,7 +122,7 @@ export class SafetyMonitor {
       case 'new-view':
         // Every view change it rests on must hold up: signed by its sender, certificates valid.
         for (const vc of m.viewChanges) {
-          const problem = this.unsound(vc);
+          const problem = this.unsound(epoch, vc);
           if (problem !== null)
             this.fail(
               `replica ${validator}'s new view ${m.view} relays a view change by ${vc.sender} with ${problem}`,
@@ -113,21 +134,21 @@ export class SafetyMonitor {
         }
         break;
       case 'view-change': {
-        const problem = this.unsound(signed as Signed<ViewChange>);
+        const problem = this.unsound(epoch, signed as Signed<ViewChange>);
         if (problem !== null) this.fail(`replica ${validator}'s view change to ${m.newView} has ${problem}`);
         const lock = this.locks.get(validator);
         if (lock === undefined || m.committedHeight >= lock.height) break;
         const p = m.prepared;
-        const set = { chainId: this.chainId, n: this.n };
+        const { set, crypto } = this.epochs.of(epoch);
         if (
           p === null ||
           p.height !== lock.height ||
           p.view < lock.view ||
-          !verifyPreparedCertificate(this.crypto, set, p)
+          !verifyPreparedCertificate(crypto, set, p)
         ) {
           this.fail(
             `replica ${validator} voted to commit at (view ${lock.view}, height ${lock.height}) but its view change ` +
-              `to ${m.newView} reports ${p === null ? 'no prepared certificate' : `one of view ${p.view}, height ${p.height}${verifyPreparedCertificate(this.crypto, set, p) ? '' : ' that does not verify'}`}`,
+              `to ${m.newView} reports ${p === null ? 'no prepared certificate' : `one of view ${p.view}, height ${p.height}${verifyPreparedCertificate(crypto, set, p) ? '' : ' that does not verify'}`}`,
           );
         }
         break;
@@ -138,16 +159,19 @@ export class SafetyMonitor {
   }
 
   /** What is wrong with a view change's signature or certificates, or null (checked from first principles). */
-  private unsound(vc: Signed<ViewChange>): string | null {
-    const set = { chainId: this.chainId, n: this.n };
+  private unsound(epoch: number, vc: Signed<ViewChange>): string | null {
+    const { set, crypto } = this.epochs.of(epoch);
     const m = vc.message;
-    if (!this.crypto.verify(vc.sender, signingBytes(this.chainId, vc.sender, m), vc.signature))
+    if (!crypto.verify(vc.sender, signingBytes(set.chainId, vc.sender, m), vc.signature))
       return 'a bad signature';
-    if (m.prepared !== null && !verifyPreparedCertificate(this.crypto, set, m.prepared))
+    if (m.prepared !== null && !verifyPreparedCertificate(crypto, set, m.prepared))
       return 'a prepared certificate that does not verify';
+    // the base block was certified by the set before: a view change there carries none
+    if (m.committedHeight < set.base || (m.committedHeight === set.base) !== (m.committed === null))
+      return `a commit certificate that does not match its height ${m.committedHeight} (the set's base is ${set.base})`;
     if (
       m.committed !== null &&
-      !verifyCommitCertificate(m.committed, this.chainId, votersOf(this.crypto, set), quorumSize(this.n))
+      !verifyCommitCertificate(m.committed, set.chainId, votersOf(crypto, set), quorumSize(set.n))
     )
       return 'a commit certificate that does not verify';
     return null;
@@ -185,16 +209,10 @@ export class SafetyMonitor {
     const { height, digest } = block;
     if (height !== BigInt(chain.length + 1))
       this.fail(`replica ${validator} committed ${height} after ${chain.length}`);
-    if (
-      !verifyCommitCertificate(
-        block,
-        this.chainId,
-        votersOf(this.crypto, { chainId: this.chainId, n: this.n }),
-        quorumSize(this.n),
-      )
-    )
-      this.fail(`replica ${validator} committed ${height} without a valid certificate`);
-    if (!bytesEqual(this.crypto.digest(block.payload), digest))
+    const { set, crypto } = this.epochs.of(this.epochs.atHeight(height));
+    if (!verifyCommitCertificate(block, set.chainId, votersOf(crypto, set), quorumSize(set.n)))
+      this.fail(`replica ${validator} committed ${height} without a valid certificate of its validator set`);
+    if (!bytesEqual(crypto.digest(block.payload), digest))
       this.fail(`replica ${validator} committed ${height} with a payload that is not its digest`);
     const parent = parentOf(block.payload);
     const expected = chain.at(-1)?.digest ?? new Uint8Array(32);

@@ -10,14 +10,20 @@
  *   - crash points: a base run in which one validator's two twins lead (they propose different
  *     blocks, so a replica that forgets a vote is offered another), crashed at its k-th effect for
  *     every k in turn — after a persist and before the send it guards, between two sends of one
- *     batch, after a commit — then restarted from what it persisted.
+ *     batch, after a commit — then restarted from what it persisted;
+ *   - reconfiguration: the random faults while the validator set changes twice — a validator joins
+ *     (n → n + 1), then one leaves (a random one, the newcomer included) — at checkpoint heights
+ *     drawn from the seed, with at most f Byzantine validators in every set;
+ *   - crash points across a reconfiguration: a validator crashed at its k-th effect, for every k,
+ *     while the set grows and shrinks — at the commit that ends an epoch, between the switch and
+ *     the new set's first messages — then restarted from what it persisted.
  */
 import { faultTolerance } from '../../ledger/certificate.ts';
 import { type Rng, seededRng } from '../../prng.ts';
 import { BYZANTINE_KINDS, type ByzantineKind } from './byzantine.ts';
 
 /** How a batch of scenarios is chosen. */
-export type ScenarioMode = 'random' | 'twins' | 'crash';
+export type ScenarioMode = 'random' | 'twins' | 'crash' | 'reconfig' | 'reconfig-crash';
 
 /** A period of the run during which the instances talk only within their group. */
 export interface Partition {
@@ -45,6 +51,12 @@ export interface SimScenario {
   readonly crashes: readonly { instance: number; atMs: number; restartAtMs: number }[];
   /** A crash right after the instance's `afterEffect`-th effect (the rest of that batch is lost). */
   readonly crashPoint: { instance: number; afterEffect: number; downMs: number } | null;
+  /**
+   * The validator sets in turn (absent: one set of all n validators): each from the height after its
+   * `base` on, of the validators `slots` (ascending). A validator outside the first joins from a
+   * snapshot once its first set has begun; one left out of a later set stops there.
+   */
+  readonly epochs?: readonly { readonly base: bigint; readonly slots: readonly number[] }[];
   /** The command that replays this scenario. */
   readonly replay: string;
 }
@@ -53,13 +65,15 @@ export interface SimScenario {
 export function scenarioFor(mode: ScenarioMode, seed: number, n: number, phases = TWINS_PHASES): SimScenario {
   if (mode === 'twins') return twinsScenario(seed, n, phases);
   if (mode === 'crash') return crashPointScenario(seed, n);
+  if (mode === 'reconfig') return reconfigScenario(seed, n);
+  if (mode === 'reconfig-crash') return reconfigCrashScenario(seed, n);
   return randomScenario(seed, n);
 }
 
 /** How many scenarios `mode` has for n validators (enumerated modes), or Infinity (drawn). */
 export function scenarioCount(mode: ScenarioMode, n: number, phases = TWINS_PHASES): number {
   if (mode === 'twins' && n === 4) return 4 * 16 ** phases;
-  if (mode === 'crash') return CRASH_VICTIMS * CRASH_POINTS;
+  if (mode === 'crash' || mode === 'reconfig-crash') return CRASH_VICTIMS * CRASH_POINTS;
   return Number.POSITIVE_INFINITY;
 }
 
@@ -103,6 +117,97 @@ export function randomScenario(seed: number, n: number): SimScenario {
     crashes,
     crashPoint: null,
     replay: `npm run sim:long -- --mode random --n ${n} --seed ${seed}`,
+  };
+}
+
+// ─── reconfiguration ───────────────────────────────────────────────────────────────────────────
+
+/**
+ * Reconfiguration scenario `seed` for a first set of n validators (0 … n − 1): validator n joins
+ * after a checkpoint height B₁ ∈ {4, 8, 12}, a validator r ≠ Byzantine leaves after B₂ = B₁ + 4 or
+ * + 8; meanwhile the random faults of `randomScenario` — Byzantine behaviours (never the newcomer,
+ * and within the f of the smallest set), loss, duplication, delay, partitions of all n + 1
+ * validators and crashes of the first set's honest validators — then a heal.
+ */
+export function reconfigScenario(seed: number, n: number): SimScenario {
+  const prng = seededRng(`sim/reconfig/${n}/${seed}`);
+  const universe = n + 1;
+  const f = faultTolerance(n);
+  const ids = shuffle(prng, [...Array(n).keys()]);
+  const byzantineCount = prng.int(0, f);
+  const byzantine = new Map<number, ByzantineKind>();
+  for (const id of ids.slice(0, byzantineCount)) byzantine.set(id, prng.pick(BYZANTINE_KINDS));
+  const honest = ids.slice(byzantineCount);
+  const b1 = BigInt(prng.pick([4, 8, 12]));
+  const b2 = b1 + BigInt(prng.pick([4, 8]));
+  const leaving = prng.pick([...honest, n]);
+  const all = [...Array(universe).keys()];
+  const healAtMs = prng.int(500, 4_000);
+  const partitions: Partition[] = [];
+  for (let k = prng.int(0, 2); k > 0; k--) {
+    const fromMs = prng.int(0, healAtMs - 100);
+    const toMs = prng.int(fromMs + 50, healAtMs);
+    const cut = prng.int(1, universe - 1);
+    const order = shuffle(prng, [...all]);
+    partitions.push({ fromMs, toMs, groups: [order.slice(0, cut), order.slice(cut)] });
+  }
+  const crashes = [];
+  for (let k = prng.int(0, 2); k > 0; k--) {
+    const instance = prng.pick(honest);
+    const atMs = prng.int(0, healAtMs - 50);
+    crashes.push({ instance, atMs, restartAtMs: prng.int(atMs + 10, healAtMs) });
+  }
+  return {
+    mode: 'reconfig',
+    seed,
+    n: universe,
+    byzantine,
+    twins: [],
+    healAtMs,
+    lossRate: prng.pick([0, 0.01, 0.05, 0.2]),
+    duplicateRate: prng.pick([0, 0.02, 0.1]),
+    maxDelayMs: prng.pick([2, 10, 50]),
+    partitions,
+    crashes,
+    crashPoint: null,
+    epochs: [
+      { base: 0n, slots: all.slice(0, n) },
+      { base: b1, slots: all },
+      { base: b2, slots: all.filter((v) => v !== leaving) },
+    ],
+    replay: `npm run sim:long -- --mode reconfig --n ${n} --seed ${seed}`,
+  };
+}
+
+/**
+ * Reconfiguration crash-point scenario `index` = victim · CRASH_POINTS + (k − 1): validators
+ * 0 … n − 1, validator n joins after height 4 and validator 2 leaves after height 8; validator
+ * victim ∈ {0, 1, 3} crashes right after its k-th effect and comes back 40 ms later from what it
+ * persisted (the first 150 effects span both switches).
+ */
+export function reconfigCrashScenario(index: number, n: number): SimScenario {
+  const victim = [0, 1, 3][Math.floor(index / CRASH_POINTS) % CRASH_VICTIMS]!;
+  const afterEffect = 1 + (index % CRASH_POINTS);
+  const all = [...Array(n + 1).keys()];
+  return {
+    mode: 'reconfig-crash',
+    seed: index,
+    n: n + 1,
+    byzantine: new Map(),
+    twins: [],
+    healAtMs: 600,
+    lossRate: 0,
+    duplicateRate: 0,
+    maxDelayMs: 5,
+    partitions: [],
+    crashes: [],
+    crashPoint: { instance: victim, afterEffect, downMs: 40 },
+    epochs: [
+      { base: 0n, slots: all.slice(0, n) },
+      { base: 4n, slots: all },
+      { base: 8n, slots: all.filter((v) => v !== 2) },
+    ],
+    replay: `npm run sim:long -- --mode reconfig-crash --n ${n} --seed ${index}`,
   };
 }
 

@@ -10,6 +10,7 @@
 import { fromHex, toHex } from '../../codec/bytes.ts';
 import type {
   BillsView,
+  CertKeysView,
   LatestRoundView,
   PseudonymView,
   RegulatorView,
@@ -20,6 +21,7 @@ import type {
   TracesView,
 } from '../../contracts/views.ts';
 import type { Group } from '../../crypto/group.ts';
+import { certificateSigned } from '../../privacy/pseudonymCertificate.ts';
 import { ringOf } from '../../privacy/ring.ts';
 import { decodeSigncryption } from '../../privacy/signcryptionEncoding.ts';
 import { decodeIdentityTrace, verifyTraceOpening } from '../../privacy/traceCommitment.ts';
@@ -46,9 +48,12 @@ async function openingVerifies(group: Group, response: string, t: TraceResultVie
   if (!traces.some((x) => x.response === response && x.commitment === t.commitment)) return false;
   const trace = decodeIdentityTrace(group, fromHex(t.opening.trace));
   const { certificate } = await get<PseudonymView>(`/v1/pseudonyms/${t.pseudonym}`);
+  // the certification key of the certificate's time: the current one, or one it replaced (a rotation)
+  const { changes } = await get<CertKeysView>('/v1/regulator/cert-keys');
+  const certKeys = [regulator.certPublicKey, ...changes.map((c) => c.oldKey).reverse()].map(fromHex);
   const anchors = {
     params: { group, regulatorKey: group.decodePoint(fromHex(regulator.masterPublic)) },
-    certPublicKey: fromHex(regulator.certPublicKey),
+    certPublicKey: certKeys.find((k) => certificateSigned(k, trace.certificate)) ?? certKeys[0]!,
     registeredCertificate: (y: Uint8Array) => (toHex(y) === t.pseudonym ? fromHex(certificate) : undefined),
   };
   return verifyTraceOpening(

@@ -19,8 +19,8 @@
  *
  * Time on 2 cores (2026-12-06): 30 mutants about 3 minutes on an idle machine — the baseline about
  * 75 s, a mutant caught by a targeted test about 5 s, one caught by the simulator tests 30–60 s, one
- * that survives every check about 2.5 min; the 37 of today 9 minutes on a machine shared with other
- * work (the baseline now also runs the reconfiguration tests and 1,000 reconfiguration seeds). Too long to add to `npm test`'s budget, so CI does not run it: run it
+ * that survives every check about 2.5 min; the 38 of today about 9 minutes (521 s; the baseline now
+ * also runs the reconfiguration tests and 1,000 reconfiguration seeds). Too long to add to `npm test`'s budget, so CI does not run it: run it
  * before merging any change under src/consensus/ or to src/ledger/certificate.ts, and after
  * changing a check (docs/consensus.md §7.3).
  */

@@ -47,11 +47,10 @@ import {
   type RoundTiming,
 } from '../../src/client/localConsortium.ts';
 import { keptOrgKey, keptRegulatorKeys } from '../../src/client/memberSecrets.ts';
-import { toHex } from '../../src/codec/bytes.ts';
-import { type OrgKeyPair, orgKeyPair } from '../../src/crypto/ed25519.ts';
+import { fromHex, toHex } from '../../src/codec/bytes.ts';
+import type { OrgKeyPair } from '../../src/crypto/ed25519.ts';
 import { libsodiumGroup } from '../../src/crypto/groupLibsodium.ts';
-import { systemRandom } from '../../src/crypto/scalars.ts';
-import { parseValidatorKeyFile, writeValidatorKeyFile } from '../../src/ledger/networkKeys.ts';
+import { parseValidatorKeyFile } from '../../src/ledger/networkKeys.ts';
 import { scenarioFromJson } from '../../src/market/scenarioJson.ts';
 import type { Scenario } from '../../src/market/types.ts';
 import { type Org, Organisations, type ValidatorProcess } from '../organisationFolders.ts';
@@ -287,8 +286,8 @@ async function rotateOrgKey(): Promise<void> {
 
 /**
  * The aggregator that joined replaces its validator's consensus key (docs/deploy.md "Adding and
- * removing validators"): its operator puts the new key file at <keyPath>.next — made here with the
- * library, as no `dpp` command makes a validator key file for a rekey — asks for the rekey, approves
+ * removing validators"): its operator makes the new key file at <keyPath>.next (`dpp validator
+ * new-key`), asks for the rekey, approves
  * it with the current key and submits it itself (any member may); at the activation block the
  * validator stops with exit code 75, and started again (as systemd's Restart=on-failure would) it
  * votes with the new key.
@@ -298,14 +297,17 @@ async function rekeyValidator(): Promise<void> {
     const a2 = orgs.get('aggregator-a2');
     const name = validatorName(a2.id);
     const keyPath = join(a2.dir, 'validator.key.json');
+    const made = await orgs.ok(a2, [
+      'validator',
+      'new-key',
+      '--config',
+      join(a2.dir, 'validator.config.json'),
+    ]);
     const next = `${keyPath}.next`;
-    const seed = systemRandom(32);
-    const key = orgKeyPair(seed);
-    const old = await orgs.as(a2, async () => {
-      writeValidatorKeyFile(next, CHAIN, { index: 5, name, key, seed });
-      orgs.own(a2, next);
-      return readFileSync(keyPath, 'utf8');
-    });
+    assert.equal(made.file, next);
+    assert.equal(made.slot, 5);
+    const key = { publicKey: fromHex(made.publicKey as string) };
+    const old = await orgs.as(a2, async () => readFileSync(keyPath, 'utf8'));
     const request = join(a2.dir, 'rekey-validator.json');
     const asked = await orgs.ok(a2, [
       'validator',

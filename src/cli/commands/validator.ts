@@ -43,12 +43,13 @@ import {
 } from '../../client/validatorChange.ts';
 import { bytesEqual, toHex } from '../../codec/bytes.ts';
 import { type OrgKeyPair, orgKeyPair } from '../../crypto/ed25519.ts';
+import { systemRandom } from '../../crypto/scalars.ts';
 import { isDppError } from '../../errors.ts';
 import { faultTolerance, quorumSize } from '../../ledger/certificate.ts';
 import { hostPortText, parseApiAddress, parseHostPort } from '../../ledger/endpoint.ts';
 import { genesisState } from '../../ledger/genesis.ts';
 import { isValidName, MEMBER_ROLES, type MemberRole } from '../../ledger/memberRecord.ts';
-import { parseValidatorKeyFile, type ValidatorKey } from '../../ledger/networkKeys.ts';
+import { parseValidatorKeyFile, type ValidatorKey, writeValidatorKeyFile } from '../../ledger/networkKeys.ts';
 import type { PeersFile } from '../../ledger/peersFile.ts';
 import {
   activationHeight,
@@ -162,6 +163,14 @@ export function register(program: Command): void {
       .requiredOption('--new-key <file>', 'the new validator key file (index: the validator’s slot)'),
   ).action((o: RequestOptions) => requestValidator('rekey', o));
   validator
+    .command('new-key')
+    .description(
+      '(a validator’s operator) make its next consensus key, beside its key file, for a rekey: `dpp node` takes it when the rekey takes effect',
+    )
+    .requiredOption('--config <file>', 'the validator’s node configuration')
+    .option('--json', 'print the result as JSON')
+    .action((o: NewKeyOptions) => newKey(o));
+  validator
     .command('approve')
     .argument('<request>', 'the request file (approved in place)')
     .description('(a current validator’s operator) add this validator’s approval to a request')
@@ -218,6 +227,57 @@ export function register(program: Command): void {
     )
     .option('--json', 'print the result as JSON')
     .action((o: ListOptions) => list(o));
+}
+
+// ---------------------------------------------------------------------------------------------
+// new-key
+
+/** Options of `dpp validator new-key`. */
+interface NewKeyOptions {
+  readonly config: string;
+  readonly json?: boolean;
+}
+
+/**
+ * `dpp validator new-key`: a fresh consensus key for the validator the configuration runs, written
+ * (mode 0600) at `<keyPath>.next` with the same chain, slot and name — where `dpp node` looks for it
+ * when a rekey of its slot takes effect (docs/deploy.md "Adding and removing validators").
+ */
+async function newKey(o: NewKeyOptions): Promise<void> {
+  const { loadNodeConfig } = await import('../../node/config.ts');
+  const { nextKeyPath } = await import('../../node/bootstrap.ts');
+  const config = loadNodeConfig(o.config);
+  const current = readKeyFile(config.keyPath);
+  const next = nextKeyPath(config);
+  // [REFUSE] a next key already waiting: replacing it could lose the key a pending rekey names
+  if (existsSync(next))
+    throw new CliError(
+      'CLI_FILE_EXISTS',
+      `${next} exists: a next key is already waiting; nothing was written`,
+      'a rekey that names it may be pending (dpp validator list); remove the file yourself only if none does',
+    );
+  const seed = systemRandom(32);
+  const key = orgKeyPair(seed);
+  writeValidatorKeyFile(next, current.chainId, { index: current.index, name: current.name, key, seed });
+  emit(
+    o.json === true,
+    { file: next, slot: current.index, name: current.name, publicKey: toHex(key.publicKey) },
+    () => {
+      console.log(
+        `${pc.green('✓')} the next consensus key of ${current.name} (slot ${current.index}) is in ${next}`,
+      );
+      console.log(`  public key ${toHex(key.publicKey)}`);
+      console.log(
+        `  next: dpp validator request rekey --name ${current.name} --new-key ${next} --api <a validator’s API> --out rekey.json`,
+      );
+      console.log(
+        `        dpp validator approve rekey.json --key ${config.keyPath}   (the current key approves)`,
+      );
+      console.log(
+        '        dpp validator submit rekey.json …   (any member); at its activation the validator restarts on the new key',
+      );
+    },
+  );
 }
 
 // ---------------------------------------------------------------------------------------------

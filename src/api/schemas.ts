@@ -102,11 +102,16 @@ export const StatusView = z.object({
 
 /** GET /v1/network: every validator's status as this node reaches it. */
 export const NetworkView = z.object({
-  self: z.number().int().describe('this node’s validator index'),
+  self: z.number().int().describe('this node’s validator index (its slot)'),
   validators: z.array(
     z.object({
       index: z.number().int(),
-      api: z.string().nullable().describe('the peer’s API as configured; null for this node'),
+      api: z
+        .string()
+        .nullable()
+        .describe(
+          'the peer’s API as configured; null for this node, or a validator its configuration does not name',
+        ),
       status: StatusView.nullable().describe('its GET /v1/status; null when unreachable'),
     }),
   ),

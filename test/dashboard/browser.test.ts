@@ -271,6 +271,11 @@ describe('dashboard in chromium on a live consortium', { timeout: 240_000 }, () 
   it('the network page advances live when a block commits, and a transaction’s Merkle proof verifies in the browser', async () => {
     await open('network');
     assert.equal(await page.locator('[data-testid=validators] tbody tr').count(), 4);
+    // the validator sets: the genesis set only, certifying every block after 0, no change pending
+    const setRows = page.locator('[data-testid="validator sets"] tbody tr');
+    assert.equal(await setRows.count(), 1);
+    assert.match((await setRows.first().textContent()) ?? '', /^00validator-0 \(0\), validator-1 \(1\)/);
+    assert.ok(await page.getByText('No change pending.').isVisible());
     const heightOf = async () => Number(await page.textContent('[data-testid=head-height]'));
     await page.waitForFunction(() =>
       /^\d+$/.test(document.querySelector('[data-testid=head-height]')?.textContent ?? ''),

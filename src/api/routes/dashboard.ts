@@ -70,16 +70,25 @@ async function networkView(ctx: ApiContext, app: FastifyInstance): Promise<z.out
   // a status that is not one (a peer of another version, an error) shows as unreachable
   const statusOf = (json: unknown) => StatusView.safeParse(json).data ?? null;
   const own = statusOf((await app.inject({ method: 'GET', url: '/v1/status' })).json());
+  // the validators of the current set (docs/consensus.md §9): a removed one is gone, an added one is
+  // listed — with the API this node's configuration names for it, if any
+  const slots = ctx.node
+    .validatorSets()
+    .epochs.at(-1)!
+    .validators.map((v) => v.slot);
   const peers = await Promise.all(
-    ctx.peerApis.map(async (p) => {
-      if (p.url === null) return { index: p.index, api: null, status: null };
-      try {
-        const res = await fetch(`${p.url}/v1/status`, { signal: AbortSignal.timeout(1_000) });
-        return { index: p.index, api: p.url, status: res.ok ? statusOf(await res.json()) : null };
-      } catch {
-        return { index: p.index, api: p.url, status: null };
-      }
-    }),
+    slots
+      .filter((index) => index !== self)
+      .map(async (index) => {
+        const url = ctx.peerApis.find((p) => p.index === index)?.url ?? null;
+        if (url === null) return { index, api: null, status: null };
+        try {
+          const res = await fetch(`${url}/v1/status`, { signal: AbortSignal.timeout(1_000) });
+          return { index, api: url, status: res.ok ? statusOf(await res.json()) : null };
+        } catch {
+          return { index, api: url, status: null };
+        }
+      }),
   );
   const validators = [{ index: self, api: null, status: own }, ...peers].sort((a, b) => a.index - b.index);
   return { self, validators };

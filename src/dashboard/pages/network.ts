@@ -27,14 +27,20 @@ interface BlockView {
   txRoot: string;
 }
 
+interface ValidatorSets {
+  epochs: { number: number; base: string; validators: { slot: number; name: string }[] }[];
+  pending: { activation: string; type: string; name: string } | null;
+}
+
 export const networkPage: Page = async (root, app) => {
   const validators = h('section', { 'aria-labelledby': 'validators-h' });
+  const sets = h('section', { 'aria-labelledby': 'sets-h' });
   const tps = h('section', { 'aria-labelledby': 'tps-h' }, h('h2', { id: 'tps-h' }, 'Committed throughput'));
   const tpsChart = h('div', { class: 'chart' });
   tps.append(tpsChart);
   const blocks = h('section', { 'aria-labelledby': 'blocks-h' });
   const detail = h('section', { 'aria-live': 'polite', class: 'detail' });
-  fill(root, h('h1', {}, 'Network'), validators, tps, blocks, detail);
+  fill(root, h('h1', {}, 'Network'), validators, sets, tps, blocks, detail);
 
   const showValidators = async () => {
     const net = await get<{
@@ -63,6 +69,34 @@ export const networkPage: Page = async (root, app) => {
               ],
         ),
         'validators',
+      ),
+    );
+  };
+
+  /** The validator sets so far (docs/consensus.md §9) and the change waiting for its activation block. */
+  const showSets = async () => {
+    const v = await get<ValidatorSets>('/v1/validators');
+    fill(
+      sets,
+      h('h2', { id: 'sets-h' }, 'Validator sets'),
+      table(
+        'Each set certifies the blocks after its first height; a change takes effect at a multiple of 16',
+        ['set', 'certifies blocks after', 'validators'],
+        [...v.epochs]
+          .reverse()
+          .map((e) => [
+            String(e.number),
+            e.base,
+            e.validators.map((x) => `${x.name} (${x.slot})`).join(', '),
+          ]),
+        'validator sets',
+      ),
+      h(
+        'p',
+        {},
+        v.pending === null
+          ? 'No change pending.'
+          : `Pending: ${v.pending.type} ${v.pending.name}, in force after block ${v.pending.activation}.`,
       ),
     );
   };
@@ -168,8 +202,11 @@ export const networkPage: Page = async (root, app) => {
     );
   };
 
-  await Promise.all([showValidators(), showBlocks()]);
-  const refresh = throttle(() => void Promise.all([showValidators(), showBlocks()]).catch(() => {}), 2_000);
+  await Promise.all([showValidators(), showSets(), showBlocks()]);
+  const refresh = throttle(
+    () => void Promise.all([showValidators(), showSets(), showBlocks()]).catch(() => {}),
+    2_000,
+  );
   app.onEvent((e) => {
     if (e.type === 'block') refresh();
   });
